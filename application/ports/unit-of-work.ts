@@ -1,0 +1,19 @@
+import type { FriendshipRepository } from './friendship-repository.js';
+import type { GroupRepository } from './group-repository.js';
+import type { LoginLog } from './login-log.js';
+import type { MessageQueue } from './message-queue.js';
+import type { UserRepository } from './user-repository.js';
+
+/** The repositories as seen from inside one transaction. */
+export interface Repositories {
+  readonly users: UserRepository;
+  readonly friendships: FriendshipRepository;
+  readonly groups: GroupRepository;
+  readonly messages: MessageQueue;
+  readonly logins: LoginLog;
+}
+
+export interface UnitOfWork {
+  /** Runs `work` in one transaction: everything it wrote is kept if it resolves, nothing if it throws. */
+  run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
+}

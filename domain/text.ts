@@ -1,0 +1,23 @@
+// The point of these patterns is to find control characters.
+/* eslint-disable no-control-regex */
+/** Unicode control characters (C0, DEL, C1), which no name or message may carry except where a rule allows newlines. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+const CONTROL_EXCEPT_NEWLINE_AND_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/u;
+/** A UTF-16 surrogate that has no partner: what invalid UTF-8 and broken JSON escapes decode to. */
+/* eslint-enable no-control-regex */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+/** Length in Unicode code points, which is what every limit in parley counts: an emoji is one character. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+export function hasControlCharacters(text: string, { allowNewlines = false } = {}): boolean {
+  return (allowNewlines ? CONTROL_EXCEPT_NEWLINE_AND_TAB : CONTROL).test(text);
+}
+
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
