@@ -1,1 +1,13 @@
-export {};
+/** parley's public entry: embed the application, run the server, or talk to one. */
+export { createChatApp, type ChatAppOptions } from './container.js';
+export type { ChatApp, ChatServices } from './application/chat-app.js';
+export type { UserView } from './application/views.js';
+export { DomainError, type DomainErrorCode } from './domain/index.js';
+export { TcpGateway, type TcpGatewayOptions } from './interfaces/tcp/tcp-gateway.js';
+export {
+  ChatClient,
+  ChatConnectionError,
+  ChatRequestError,
+  type ChatClientOptions,
+  type ServerEvent,
+} from './interfaces/client/chat-client.js';

@@ -15,7 +15,8 @@ const USERNAME_SHAPE = /^[a-z][a-z0-9_-]*$/;
 
 /** Who banned a user or a group, and when. */
 export interface Ban {
-  readonly by: UserId;
+  /** Null when the ban was set outside parley, straight on the database. */
+  readonly by: UserId | null;
   readonly at: Date;
 }
 

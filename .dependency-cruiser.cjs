@@ -1,0 +1,61 @@
+/** The layer rule of ARCHITECTURE.md, checked on every `npm test`. Paths are relative to where depcruise runs. */
+const ROOT_FILES = '^(container|index|cli)\\.ts$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'domain/ imports only domain/: no node: modules, no npm packages',
+      severity: 'error',
+      from: { path: '^domain/' },
+      to: { pathNot: '^domain/' },
+    },
+    {
+      name: 'application-sees-only-domain',
+      comment: 'application/ imports only application/ and domain/ (ports are interfaces; adapters are wired in container.ts)',
+      severity: 'error',
+      from: { path: '^application/' },
+      to: { pathNot: '^(application|domain)/' },
+    },
+    {
+      name: 'infrastructure-not-interfaces',
+      comment: 'driven adapters never reach for driving adapters or the composition root',
+      severity: 'error',
+      from: { path: '^infrastructure/' },
+      to: { path: ['^interfaces/', ROOT_FILES] },
+    },
+    {
+      name: 'interfaces-not-infrastructure',
+      comment: 'driving adapters talk to the application, never to a concrete driven adapter',
+      severity: 'error',
+      from: { path: '^interfaces/' },
+      to: { path: ['^infrastructure/', ROOT_FILES] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-dev-dependencies-outside-tests',
+      comment: 'what ships may not need a devDependency',
+      severity: 'error',
+      from: { pathNot: '^(test|bench)/' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
+      name: 'no-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'], exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,16 @@
+import type { AccountService } from './account-service.js';
+import type { PresenceService } from './presence-service.js';
+
+/** The use cases, as driving adapters (the TCP gateway, the CLI, an embedding service) call them. */
+export interface ChatServices {
+  readonly accounts: AccountService;
+  readonly presence: PresenceService;
+}
+
+/** A running application: its services and the one call that releases its storage. */
+export interface ChatApp extends ChatServices {
+  close(): Promise<void>;
+}
+
+/** Opens an application on the given storage (`sqlite:<path>` or `memory`). */
+export type ChatAppFactory = (options: { storage: string }) => Promise<ChatApp>;

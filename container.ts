@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import { Container, ContainerModule } from 'inversify';
+import { AccountService } from './application/account-service.js';
+import type { ChatApp } from './application/chat-app.js';
+import { PresenceService } from './application/presence-service.js';
+import type { Clock } from './application/ports/clock.js';
+import type { PasswordHasher } from './application/ports/password-hasher.js';
+import type { SessionHub } from './application/ports/session-hub.js';
+import type { TokenGenerator } from './application/ports/token-generator.js';
+import type { Repositories, UnitOfWork } from './application/ports/unit-of-work.js';
+import type { ServiceIdentifierFor } from './application/ports/service-identifier.js';
+import { TOKENS } from './application/ports/tokens.js';
+import { InProcessSessionHub } from './infrastructure/in-process-session-hub.js';
+import { RandomTokenGenerator } from './infrastructure/random-token-generator.js';
+import { ScryptPasswordHasher, type ScryptCost } from './infrastructure/scrypt-password-hasher.js';
+import { openStorage, type Storage } from './infrastructure/storage.js';
+import { SystemClock } from './infrastructure/system-clock.js';
+
+const SERVICES = {
+  AccountService: Symbol.for('parley.AccountService') as ServiceIdentifierFor<AccountService>,
+  PresenceService: Symbol.for('parley.PresenceService') as ServiceIdentifierFor<PresenceService>,
+} as const;
+
+export interface ChatAppOptions {
+  /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
+  readonly storage?: string;
+  /** Lower only in tests: the cost of each password hash. */
+  readonly scryptCost?: ScryptCost;
+}
+
+/** The storage adapter family, whichever backend `storage` chose. */
+function storageModule(storage: Storage): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.Repositories).toConstantValue(storage.repositories);
+    bind(TOKENS.UnitOfWork).toConstantValue(storage.unitOfWork);
+  });
+}
+
+function runtimeModule(options: ChatAppOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(TOKENS.PasswordHasher).toConstantValue(new ScryptPasswordHasher(options.scryptCost));
+    bind(TOKENS.TokenGenerator).toConstantValue(new RandomTokenGenerator());
+    bind(TOKENS.Clock).toConstantValue(new SystemClock());
+    bind(TOKENS.SessionHub).toConstantValue(new InProcessSessionHub());
+  });
+}
+
+const servicesModule = new ContainerModule(({ bind }) => {
+  bind(SERVICES.AccountService)
+    .toResolvedValue(
+      (
+        repositories: Repositories,
+        unitOfWork: UnitOfWork,
+        hasher: PasswordHasher,
+        tokens: TokenGenerator,
+        clock: Clock,
+        sessions: SessionHub,
+      ) =>
+        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
+    )
+    .inSingletonScope();
+  bind(SERVICES.PresenceService)
+    .toResolvedValue((sessions: SessionHub) => new PresenceService(sessions), [TOKENS.SessionHub])
+    .inSingletonScope();
+});
+
+function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
+  return container.get<T>(id);
+}
+
+/** Builds a fresh container, and so a fresh application, each call: a host may run several side by side. */
+export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
+  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite');
+  const container = new Container();
+  container.load(storageModule(storage), runtimeModule(options), servicesModule);
+  return {
+    accounts: get(container, SERVICES.AccountService),
+    presence: get(container, SERVICES.PresenceService),
+    close: () => storage.close(),
+  };
+}

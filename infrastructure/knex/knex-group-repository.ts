@@ -1,0 +1,130 @@
+import type { Knex } from 'knex';
+import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
+import { DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+interface GroupRow {
+  id: number;
+  name: string;
+  creator_id: number;
+  banned_by: number | null;
+  banned_at: number | string | null;
+  created_at: number | string;
+}
+
+interface MemberRow {
+  group_id: number;
+  user_id: number;
+  role: number;
+  joined_at: number | string;
+}
+
+const ROLES: readonly GroupRole[] = ['owner', 'member'];
+
+function fromRow(row: GroupRow): Group {
+  return {
+    id: Number(row.id),
+    name: row.name,
+    creatorId: Number(row.creator_id),
+    ban: row.banned_at === null ? null : { by: row.banned_by, at: new Date(Number(row.banned_at)) },
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function membershipFromRow(row: MemberRow): Membership {
+  return { groupId: Number(row.group_id), userId: Number(row.user_id), role: ROLES[row.role] ?? 'member', joinedAt: new Date(Number(row.joined_at)) };
+}
+
+export class KnexGroupRepository implements GroupRepository {
+  constructor(private readonly db: Knex | Knex.Transaction) {}
+
+  async create(group: NewGroup): Promise<Group> {
+    const row = { name: group.name, creator_id: group.creatorId, created_at: group.createdAt.getTime() };
+    const insert = async (trx: Knex.Transaction) => {
+      const [inserted] = await trx('groups').insert(row).returning('id');
+      const id = (inserted as { id: number }).id;
+      await trx('group_members').insert({ group_id: id, user_id: group.creatorId, role: ROLES.indexOf('owner'), joined_at: row.created_at });
+      return id;
+    };
+    try {
+      const id = this.db.isTransaction ? await insert(this.db as Knex.Transaction) : await this.db.transaction(insert);
+      return fromRow({ ...row, id, banned_by: null, banned_at: null });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('GROUP_EXISTS', `you already have a group called "${group.name}"`);
+      throw error;
+    }
+  }
+
+  async byId(id: GroupId): Promise<Group | undefined> {
+    const row = await this.db<GroupRow>('groups').where({ id }).first();
+    return row && fromRow(row);
+  }
+
+  async byName(name: string): Promise<Group[]> {
+    return (await this.db<GroupRow>('groups').where({ name }).orderBy('id')).map(fromRow);
+  }
+
+  async countCreatedBy(creatorId: UserId): Promise<number> {
+    const [{ count }] = (await this.db('groups').where({ creator_id: creatorId }).count({ count: '*' })) as [{ count: number | string }];
+    return Number(count);
+  }
+
+  async remove(id: GroupId): Promise<boolean> {
+    const work = async (trx: Knex.Transaction) => {
+      await trx('group_members').where({ group_id: id }).del();
+      return (await trx('groups').where({ id }).del()) > 0;
+    };
+    return this.db.isTransaction ? work(this.db as Knex.Transaction) : this.db.transaction(work);
+  }
+
+  async setBan(id: GroupId, ban: Ban | null): Promise<void> {
+    await this.db('groups').where({ id }).update({ banned_by: ban?.by ?? null, banned_at: ban?.at.getTime() ?? null });
+  }
+
+  async addMember(groupId: GroupId, userId: UserId, role: GroupRole, joinedAt: Date): Promise<Membership> {
+    const row = { group_id: groupId, user_id: userId, role: ROLES.indexOf(role), joined_at: joinedAt.getTime() };
+    try {
+      await this.db('group_members').insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomainError('ALREADY_MEMBER', 'already a member of that group');
+      throw error;
+    }
+    return membershipFromRow(row);
+  }
+
+  async removeMember(groupId: GroupId, userId: UserId): Promise<boolean> {
+    return (await this.db('group_members').where({ group_id: groupId, user_id: userId }).del()) > 0;
+  }
+
+  async membership(groupId: GroupId, userId: UserId): Promise<Membership | undefined> {
+    const row = await this.db<MemberRow>('group_members').where({ group_id: groupId, user_id: userId }).first();
+    return row && membershipFromRow(row);
+  }
+
+  async members(groupId: GroupId): Promise<Membership[]> {
+    const rows = await this.db<MemberRow>('group_members').where({ group_id: groupId }).orderBy([{ column: 'role' }, { column: 'joined_at' }, { column: 'user_id' }]);
+    return rows.map(membershipFromRow);
+  }
+
+  async groupsOf(userId: UserId): Promise<GroupSummary[]> {
+    return this.summaries((query) => query.whereIn('g.id', this.db('group_members').select('group_id').where({ user_id: userId })));
+  }
+
+  async all(): Promise<GroupSummary[]> {
+    return this.summaries((query) => query);
+  }
+
+  private async summaries(filter: (query: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<GroupSummary[]> {
+    const rows = await filter(
+      this.db('groups as g')
+        .join('users as u', 'u.id', 'g.creator_id')
+        .select('g.*', 'u.username as creator_name')
+        .select(this.db('group_members as m').count('*').whereRaw('m.group_id = g.id').as('member_count')),
+    ).orderBy('g.id');
+    return rows.map((row: GroupRow & { creator_name: string; member_count: number | string }) => ({
+      group: fromRow(row),
+      creatorName: row.creator_name,
+      memberCount: Number(row.member_count),
+    }));
+  }
+}

@@ -1,0 +1,66 @@
+import type { Argv } from 'yargs';
+import type { ChatAppFactory } from '../../application/chat-app.js';
+import { ChatClient, DEFAULT_PORT } from '../client/chat-client.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { ProfileStore, type Profile } from './profile-store.js';
+
+/** The options every command takes. */
+export interface GlobalArgs {
+  server?: string;
+  profile: string;
+  json: boolean;
+}
+
+/** The arguments a command's builder declares, on top of the global ones. */
+export type ArgsOf<B> = B extends (yargs: Argv<GlobalArgs>) => Argv<infer T> ? T : never;
+
+/** What the composition root hands the CLI: the CLI never builds the application itself. */
+export interface CliDependencies {
+  readonly createApp: ChatAppFactory;
+}
+
+export const DEFAULT_SERVER = `127.0.0.1:${DEFAULT_PORT}`;
+
+/** Splits `host:port` (or `[v6]:port`); refuses anything else as bad usage. */
+export function parseServerAddress(address: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) {
+    throw new CliError(EXIT.USAGE, `--server wants host:port, such as ${DEFAULT_SERVER} (got "${address}")`);
+  }
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/** One command's view of the world: its options, its profile, its output. */
+export class CliContext {
+  readonly profiles: ProfileStore;
+
+  constructor(readonly args: GlobalArgs) {
+    this.profiles = new ProfileStore(ProfileStore.defaultHome(), args.profile);
+  }
+
+  /** `--server`, else `CHATCTL_SERVER`, else the server this profile logged in to, else the default. */
+  serverFor(profile: Profile): string {
+    return this.args.server ?? profile.server ?? DEFAULT_SERVER;
+  }
+
+  /** Connects to the server with whatever token the profile holds. */
+  async connect(): Promise<{ client: ChatClient; profile: Profile; server: string }> {
+    const profile = await this.profiles.read();
+    const server = this.serverFor(profile);
+    const client = await ChatClient.connect({ ...parseServerAddress(server), token: profile.token });
+    return { client, profile, server };
+  }
+
+  /** Like `connect`, for commands that need a login: refuses early, with exit 4, when there is none. */
+  async session(): Promise<{ client: ChatClient; profile: Profile; server: string }> {
+    const profile = await this.profiles.read();
+    if (!profile.token) throw new CliError(EXIT.NOT_LOGGED_IN, 'not logged in: run `chatctl login <username>` first', 'NOT_AUTHENTICATED');
+    return this.connect();
+  }
+
+  /** Prints a result: the human line, or with --json the data as one JSON document. */
+  print(human: string, data: unknown): void {
+    process.stdout.write(this.args.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+  }
+}

@@ -1,0 +1,26 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
+import { askNewPassword, readPasswordFromStdin } from '../password-input.js';
+
+const builder = (yargs: Argv<GlobalArgs>) =>
+  yargs
+    .positional('username', { type: 'string', demandOption: true, describe: '3-32 characters: a-z, 0-9, "_", "-"; starts with a letter; case-insensitive' })
+    .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' });
+
+/** `chatctl reg`: creates an account; asks the password twice without echo. */
+export const regCommand: CommandModule<GlobalArgs, ArgsOf<typeof builder>> = {
+  command: 'reg <username>',
+  describe: 'Register a new user',
+  builder,
+  handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
+    const context = new CliContext(args);
+    const password = args.passwordStdin ? await readPasswordFromStdin() : await askNewPassword();
+    const { client } = await context.connect();
+    try {
+      const { user } = await client.request<{ user: { username: string } }>('register', { username: args.username, password });
+      context.print(`registered ${user.username}; log in with: chatctl login ${user.username}`, { user });
+    } finally {
+      await client.close();
+    }
+  },
+};

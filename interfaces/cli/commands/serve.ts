@@ -1,0 +1,42 @@
+import { pino } from 'pino';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
+import { TcpGateway } from '../../tcp/tcp-gateway.js';
+import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
+
+export const DEFAULT_DB = 'data/chat.sqlite';
+
+const builder = (yargs: Argv<GlobalArgs>) =>
+  yargs
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
+    .option('port', { type: 'number', default: 7878, describe: 'TCP port; 0 picks a free one' })
+    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file ("memory" for a throwaway one)' })
+    .option('max-frame-bytes', { type: 'number', default: DEFAULT_MAX_PAYLOAD_BYTES, describe: 'Largest payload one frame may carry' })
+    .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' });
+
+/** `chatctl serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
+export function serveCommand({ createApp }: CliDependencies): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
+  return {
+    command: 'serve',
+    describe: 'Run the chat server (what `npm start` runs)',
+    builder,
+    handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
+      const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
+      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}` });
+      const gateway = new TcpGateway(app, {
+        host: args.host,
+        port: args.port,
+        logger,
+        limits: { maxPayloadBytes: args.maxFrameBytes },
+      });
+      await gateway.listen();
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      logger.info({ signal }, 'shutting down');
+      await gateway.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import password from '@inquirer/password';
+import { text } from 'node:stream/consumers';
+import { CliError, EXIT } from './exit-codes.js';
+
+/** Reads a password from standard input for scripts: everything up to the end, less one trailing newline. */
+export async function readPasswordFromStdin(): Promise<string> {
+  const input = (await text(process.stdin)).replace(/\r?\n$/, '');
+  if (input.length === 0) throw new CliError(EXIT.USAGE, 'no password on standard input');
+  return input;
+}
+
+/** Asks on the terminal without echo; refuses when there is no terminal to ask on. */
+export async function askPassword(message: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new CliError(EXIT.USAGE, 'no terminal to ask for the password on: pass --password-stdin and pipe it in');
+  }
+  return password({ message, mask: false });
+}
+
+/** Asks twice, for a new password, and refuses if the two differ. */
+export async function askNewPassword(): Promise<string> {
+  const first = await askPassword('Password:');
+  const second = await askPassword('Password again:');
+  if (first !== second) throw new CliError(EXIT.USAGE, 'the passwords do not match');
+  return first;
+}

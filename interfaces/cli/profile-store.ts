@@ -1,0 +1,56 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CliError, EXIT } from './exit-codes.js';
+
+/** What chatctl remembers between commands, per profile. */
+export interface Profile {
+  server?: string;
+  token?: string;
+  username?: string;
+  isAdmin?: boolean;
+}
+
+const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Profiles live in `$CHATCTL_HOME/<name>.json` (default `~/.chatctl`), readable by their owner only. */
+export class ProfileStore {
+  readonly path: string;
+
+  constructor(
+    private readonly home: string,
+    name: string,
+  ) {
+    if (!PROFILE_NAME.test(name)) {
+      throw new CliError(EXIT.USAGE, `a profile name has 1 to 64 letters, digits, "_" or "-" (got "${name}")`);
+    }
+    this.path = join(home, `${name}.json`);
+  }
+
+  static defaultHome(): string {
+    return process.env.CHATCTL_HOME || join(homedir(), '.chatctl');
+  }
+
+  async read(): Promise<Profile> {
+    try {
+      return JSON.parse(await readFile(this.path, 'utf8')) as Profile;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new CliError(EXIT.USAGE, `cannot read the profile ${this.path}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Replaces the profile in one step (write then rename), with mode 0600. */
+  async write(profile: Profile): Promise<void> {
+    await mkdir(this.home, { recursive: true, mode: 0o700 });
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(profile, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, this.path);
+  }
+
+  async update(change: (profile: Profile) => Profile): Promise<Profile> {
+    const profile = change(await this.read());
+    await this.write(profile);
+    return profile;
+  }
+}

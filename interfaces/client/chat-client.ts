@@ -1,0 +1,198 @@
+import { EventEmitter, on } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import type { MessagePayload } from '../wire/message-payload.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  encodeFrame,
+  FrameDecoder,
+  parseServerMessage,
+  WireError,
+  type Event,
+  type Response,
+} from '../wire/index.js';
+
+export const DEFAULT_PORT = 7878;
+
+/** The server refused or failed a request: `status` is `fail` for a rule's refusal, `error` for a bad or failed request. */
+export class ChatRequestError extends Error {
+  override readonly name = 'ChatRequestError';
+
+  constructor(
+    readonly status: 'fail' | 'error',
+    readonly code: string,
+    message: string,
+    readonly data?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** The connection could not be made, was lost, or the server spoke something that is not the protocol. */
+export class ChatConnectionError extends Error {
+  override readonly name = 'ChatConnectionError';
+
+  constructor(
+    readonly code: 'UNREACHABLE' | 'CLOSED' | 'TIMEOUT' | 'PROTOCOL',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the server pushes: messages and notices to acknowledge, or the end of the session. */
+export type ServerEvent =
+  | { readonly type: 'message'; readonly id: number; readonly message: MessagePayload }
+  | { readonly type: 'kicked'; readonly reason: string; readonly message: string };
+
+export interface ChatClientOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Sent with every request; `login` sets it. */
+  readonly token?: string;
+  readonly connectTimeoutMs?: number;
+  /** How long a request may wait for its response. */
+  readonly requestTimeoutMs?: number;
+  readonly maxPayloadBytes?: number;
+}
+
+interface Pending {
+  resolve(data: Record<string, unknown>): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A typed client for the parley protocol: requests with correlation ids (several may be in
+ * flight), pushed events as an async iterator or `on('event')`, duplicates dropped by id.
+ */
+export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }> {
+  token: string | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private readonly seen = new Set<number>();
+  private readonly decoder: FrameDecoder;
+  private nextId = 1;
+  private closedBy: Error | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: ChatClientOptions,
+  ) {
+    super();
+    this.token = options.token;
+    this.decoder = new FrameDecoder(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    socket.on('data', (chunk) => this.receive(chunk));
+    socket.on('error', (error) => this.fail(new ChatConnectionError('CLOSED', `connection lost: ${error.message}`)));
+    socket.on('close', () => {
+      this.fail(new ChatConnectionError('CLOSED', 'the server closed the connection'));
+      this.emit('close');
+    });
+  }
+
+  /** Connects; rejects with ChatConnectionError UNREACHABLE if nothing answers. */
+  static connect(options: ChatClientOptions = {}): Promise<ChatClient> {
+    const host = options.host ?? '127.0.0.1';
+    const port = options.port ?? DEFAULT_PORT;
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ChatConnectionError('TIMEOUT', `no answer from ${host}:${port}`));
+      }, options.connectTimeoutMs ?? 5000);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new ChatConnectionError('UNREACHABLE', `cannot reach the server at ${host}:${port} (${error.message})`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new ChatClient(socket, options));
+      });
+    });
+  }
+
+  /** Sends one request with the current token; resolves with the response's data. */
+  request<T extends object = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    if (this.closedBy) return Promise.reject(this.closedBy);
+    const id = this.nextId++;
+    const frame = encodeFrame({ type: 'request', id, op, ...(this.token ? { token: this.token } : {}), args });
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new ChatConnectionError('TIMEOUT', `no response to "${op}" in time`));
+      }, this.options.requestTimeoutMs ?? 30_000);
+      this.pending.set(id, { resolve: resolve as (data: Record<string, unknown>) => void, reject, timer });
+      this.socket.write(frame);
+    });
+  }
+
+  /** Tells the server these deliveries arrived, so it stops keeping them. */
+  async acknowledge(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.request('ack', { ids: [...ids] });
+  }
+
+  /** Pushed events until the connection closes. */
+  async *events(): AsyncGenerator<ServerEvent> {
+    for await (const [serverEvent] of on(this, 'event', { close: ['close'] })) yield serverEvent as ServerEvent;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.once('close', () => resolve());
+      this.socket.end();
+    });
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const frame of this.decoder.push(chunk)) {
+      if ('error' in frame) return this.protocolError(frame.error.message);
+      let message: Response | Event;
+      try {
+        message = parseServerMessage(frame.payload);
+      } catch (error) {
+        if (error instanceof WireError) return this.protocolError(error.message);
+        throw error;
+      }
+      if (message.type === 'response') this.settle(message);
+      else this.dispatch(message);
+    }
+  }
+
+  private settle(response: Response): void {
+    const pending = typeof response.id === 'number' ? this.pending.get(response.id) : undefined;
+    if (!pending) {
+      if (response.status !== 'ok') this.protocolError(`the server said: ${response.message} (${response.code})`);
+      return;
+    }
+    this.pending.delete(response.id as number);
+    clearTimeout(pending.timer);
+    if (response.status === 'ok') pending.resolve(response.data);
+    else pending.reject(new ChatRequestError(response.status, response.code, response.message, response.data));
+  }
+
+  private dispatch(serverEvent: Event): void {
+    if (serverEvent.event === 'kicked') {
+      const { reason, message } = serverEvent.data as { reason: string; message: string };
+      this.emit('event', { type: 'kicked', reason, message });
+      return;
+    }
+    if (serverEvent.event !== 'message' || serverEvent.id === undefined) return;
+    if (this.seen.has(serverEvent.id)) return;
+    this.seen.add(serverEvent.id);
+    this.emit('event', { type: 'message', id: serverEvent.id, message: serverEvent.data as unknown as MessagePayload });
+  }
+
+  private protocolError(detail: string): void {
+    this.fail(new ChatConnectionError('PROTOCOL', `protocol error: ${detail}`));
+    this.socket.destroy();
+  }
+
+  private fail(error: Error): void {
+    this.closedBy ??= error;
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(this.closedBy);
+      this.pending.delete(id);
+    }
+  }
+}

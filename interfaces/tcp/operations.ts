@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { ChatServices } from '../../application/chat-app.js';
+import { viewOfUser } from '../../application/views.js';
+import { USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
+
+/** What an operation may touch beyond its arguments. */
+export interface OperationContext {
+  readonly services: ChatServices;
+  readonly token: string | undefined;
+  readonly peerIp: string;
+  /** Makes this connection receive the user's pushes; replaces any earlier attachment of it. */
+  attach(userId: UserId): void;
+  /** Stops this connection receiving pushes. */
+  detach(): void;
+}
+
+/** The context of an operation that needs a session: the user the token belongs to. */
+export interface UserContext extends OperationContext {
+  readonly user: User;
+}
+
+type Data = Record<string, unknown>;
+
+export type Operation<A> =
+  | { readonly authenticated: false; readonly args: z.ZodType<A>; run(context: OperationContext, args: A): Promise<Data> }
+  | { readonly authenticated: true; readonly args: z.ZodType<A>; run(context: UserContext, args: A): Promise<Data> };
+
+/** An operation anyone may call, logged in or not. */
+function open<A>(args: z.ZodType<A>, run: (context: OperationContext, args: A) => Promise<Data>): Operation<A> {
+  return { authenticated: false, args, run };
+}
+
+/** An operation that needs a live session token. */
+function member<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Data>): Operation<A> {
+  return { authenticated: true, args, run };
+}
+
+// Lengths here only bound what is worth parsing; the domain gives the precise refusal.
+const username = z.string().max(USERNAME_MAX_LENGTH * 4);
+const password = z.string().max(4096);
+const credentials = z.strictObject({ username, password });
+const none = z.strictObject({});
+
+/** Every operation the server understands, by wire name. */
+export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
+  register: open(credentials, async ({ services }, { username, password }) => ({
+    user: await services.accounts.register(username, password),
+  })),
+
+  login: open(credentials, async (context, { username, password }) => {
+    context.detach();
+    const result = await context.services.accounts.login(username, password, context.peerIp);
+    context.attach(result.user.id);
+    return { ...result };
+  }),
+
+  logout: member(none, async (context) => {
+    context.detach();
+    await context.services.accounts.logout(context.token);
+    return {};
+  }),
+
+  whoami: member(none, async ({ user }) => ({ user: viewOfUser(user) })),
+
+  attach: member(none, async (context) => {
+    context.attach(context.user.id);
+    return { user: viewOfUser(context.user) };
+  }),
+} as Record<string, Operation<unknown>>;

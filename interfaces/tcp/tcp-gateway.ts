@@ -1,0 +1,68 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ChatServices } from '../../application/chat-app.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../wire/index.js';
+import { Connection, type ConnectionLimits } from './connection.js';
+
+export interface TcpGatewayOptions {
+  readonly host: string;
+  /** 0 picks a free port; `listen()` says which. */
+  readonly port: number;
+  readonly logger: Logger;
+  readonly limits?: Partial<ConnectionLimits>;
+  /** How long `close()` waits for requests already read before it cuts connections. */
+  readonly shutdownGraceMs?: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxQueuedRequests: 64,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  idleTimeoutMs: 120_000,
+};
+
+/** The TCP face of the server: accepts connections and hands each to a `Connection`. */
+export class TcpGateway {
+  private readonly server: Server;
+  private readonly connections = new Map<Socket, Connection>();
+  private readonly limits: ConnectionLimits;
+
+  constructor(
+    private readonly services: ChatServices,
+    private readonly options: TcpGatewayOptions,
+  ) {
+    this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves with the address actually bound. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        const address = this.server.address() as AddressInfo;
+        this.options.logger.info({ host: address.address, port: address.port }, 'listening');
+        resolve(address);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting, tells attached clients the server is going away, lets requests already
+   * read finish (up to the grace period), then closes every connection.
+   */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownGraceMs ?? 5000).unref());
+    await Promise.race([Promise.all([...this.connections.values()].map((c) => c.shutdown())), grace]);
+    for (const socket of this.connections.keys()) socket.destroy();
+    await closed;
+    this.options.logger.info('stopped');
+  }
+
+  private accept(socket: Socket): void {
+    this.connections.set(socket, new Connection(socket, this.services, this.limits, this.options.logger));
+    socket.once('close', () => this.connections.delete(socket));
+  }
+}

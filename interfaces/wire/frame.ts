@@ -1,0 +1,97 @@
+import { crc32 } from 'node:zlib';
+import { WireError } from './wire-error.js';
+
+export const FRAME_MAGIC = Buffer.from('CHAT', 'ascii');
+export const FRAME_HEADER_BYTES = 12;
+/** The default largest payload, in bytes; servers can be configured otherwise. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** Encodes one payload as a frame; refuses payloads over the limit so the sender learns it, not the peer. */
+export function encodeFrame(payload: object, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): Buffer {
+  const body = Buffer.from(JSON.stringify(payload), 'utf8');
+  if (body.length > maxPayloadBytes) {
+    throw new WireError('FRAME_TOO_LARGE', `a payload of ${body.length} bytes is over the ${maxPayloadBytes}-byte limit`);
+  }
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
+  FRAME_MAGIC.copy(frame, 0);
+  frame.writeUInt32BE(crc32(body), 4);
+  frame.writeUInt32BE(body.length, 8);
+  body.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+export type DecodedFrame = { readonly payload: unknown } | { readonly error: WireError };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Turns a byte stream into frames, however it is split. A bad checksum or bad JSON spoils
+ * one frame and decoding goes on; bad magic or an oversized length is fatal, after which
+ * the decoder yields nothing more.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private dead = false;
+
+  constructor(private readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
+
+  /** Feeds bytes; returns the frames they complete, in order. */
+  push(chunk: Buffer): DecodedFrame[] {
+    if (this.dead || chunk.length === 0) return [];
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const frames: DecodedFrame[] = [];
+    while (this.buffered >= FRAME_HEADER_BYTES) {
+      const header = this.peek(FRAME_HEADER_BYTES);
+      if (!header.subarray(0, 4).equals(FRAME_MAGIC)) {
+        return this.die(frames, new WireError('BAD_MAGIC', 'not a parley frame: it must start with "CHAT"'));
+      }
+      const length = header.readUInt32BE(8);
+      if (length > this.maxPayloadBytes) {
+        return this.die(frames, new WireError('FRAME_TOO_LARGE', `a frame of ${length} bytes is over the ${this.maxPayloadBytes}-byte limit`));
+      }
+      if (this.buffered < FRAME_HEADER_BYTES + length) break;
+      const frame = this.take(FRAME_HEADER_BYTES + length);
+      frames.push(decodePayload(frame.subarray(FRAME_HEADER_BYTES), frame.readUInt32BE(4)));
+    }
+    return frames;
+  }
+
+  private die(frames: DecodedFrame[], error: WireError): DecodedFrame[] {
+    this.dead = true;
+    this.chunks = [];
+    this.buffered = 0;
+    frames.push({ error });
+    return frames;
+  }
+
+  /** The first `n` buffered bytes, joining only the chunks they span, so a trickle of bytes stays linear. */
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length < n) {
+      let spanned = 0;
+      let size = 0;
+      while (size < n) size += this.chunks[spanned++]!.length;
+      this.chunks.splice(0, spanned, Buffer.concat(this.chunks.slice(0, spanned), size));
+    }
+    return this.chunks[0]!.subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    const bytes = this.peek(n);
+    const first = this.chunks[0]!;
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
+    this.buffered -= n;
+    return bytes;
+  }
+}
+
+function decodePayload(body: Buffer, checksum: number): DecodedFrame {
+  if (crc32(body) !== checksum) return { error: new WireError('BAD_CHECKSUM', 'the frame\'s checksum does not match its payload') };
+  try {
+    return { payload: JSON.parse(utf8.decode(body)) };
+  } catch {
+    return { error: new WireError('BAD_JSON', 'the payload is not UTF-8 JSON') };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './envelope.js';
+export * from './frame.js';
+export * from './message-payload.js';
+export * from './wire-error.js';

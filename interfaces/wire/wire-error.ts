@@ -1,0 +1,20 @@
+export type WireErrorCode = 'BAD_MAGIC' | 'BAD_CHECKSUM' | 'FRAME_TOO_LARGE' | 'BAD_JSON' | 'BAD_ENVELOPE';
+
+/** After these the byte stream cannot be resynchronised: the connection must close. */
+const FATAL: ReadonlySet<WireErrorCode> = new Set(['BAD_MAGIC', 'FRAME_TOO_LARGE']);
+
+/** A frame or envelope that breaks the protocol. */
+export class WireError extends Error {
+  override readonly name = 'WireError';
+  readonly fatal: boolean;
+
+  constructor(
+    readonly code: WireErrorCode,
+    message: string,
+    /** The request's id, when it could be read, so the error can answer it. */
+    readonly requestId: number | string | null = null,
+  ) {
+    super(message);
+    this.fatal = FATAL.has(code);
+  }
+}

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { AccountService } from '../../application/account-service.js';
+import { DomainError } from '../../domain/index.js';
+import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
+import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
+import { openStorage, type Storage } from '../../infrastructure/storage.js';
+import { cheapHasher, FixedClock, RecordingSink } from '../support/fakes.js';
+
+async function refusalCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return expect.fail('expected a refusal');
+}
+
+describe('AccountService', () => {
+  let storage: Storage;
+  let sessions: InProcessSessionHub;
+  let accounts: AccountService;
+  const tokens = new RandomTokenGenerator();
+
+  beforeEach(async () => {
+    storage = await openStorage('memory');
+    sessions = new InProcessSessionHub();
+    accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, new FixedClock(), sessions);
+  });
+
+  afterEach(() => storage.close());
+
+  it('registers a user under the lower-cased name, never exposing the password hash', async () => {
+    const user = await accounts.register('Alice', 'correct horse');
+    expect(user).to.deep.equal({ id: user.id, username: 'alice', isAdmin: false, banned: false });
+    const stored = await storage.repositories.users.byUsername(user.username as never);
+    expect(stored!.passwordHash).to.match(/^scrypt\$/).and.not.contain('correct horse');
+  });
+
+  it('refuses a taken name whatever its case, an invalid name and a weak password', async () => {
+    await accounts.register('alice', 'correct horse');
+    expect(await refusalCode(accounts.register('ALICE', 'another password'))).to.equal('USERNAME_TAKEN');
+    expect(await refusalCode(accounts.register('a!', 'correct horse'))).to.equal('INVALID_USERNAME');
+    expect(await refusalCode(accounts.register('bob', 'short'))).to.equal('WEAK_PASSWORD');
+    expect(await refusalCode(accounts.register('bob', ''))).to.equal('WEAK_PASSWORD');
+    expect((await storage.repositories.users.all()).map((u) => u.username)).to.deep.equal(['alice']);
+  });
+
+  it('tells wrong password, unknown user and banned user apart', async () => {
+    const alice = await accounts.register('alice', 'correct horse');
+    expect(await refusalCode(accounts.login('alice', 'wrong horse', '127.0.0.1'))).to.equal('WRONG_PASSWORD');
+    expect(await refusalCode(accounts.login('nobody', 'correct horse', '127.0.0.1'))).to.equal('UNKNOWN_USER');
+    await storage.repositories.users.setBan(alice.id, { by: alice.id, at: new Date() });
+    expect(await refusalCode(accounts.login('alice', 'correct horse', '127.0.0.1'))).to.equal('USER_BANNED');
+  });
+
+  it('logs a login in with a welcome and a token, stores only its hash, and records the peer', async () => {
+    const alice = await accounts.register('alice', 'correct horse');
+    const result = await accounts.login('Alice', 'correct horse', '10.1.2.3');
+    expect(result.welcome).to.contain('alice');
+    expect(result.user.isAdmin).to.equal(false);
+    expect((await accounts.authenticate(result.token)).id).to.equal(alice.id);
+    expect(await storage.repositories.users.byTokenHash(result.token)).to.equal(undefined);
+    const logins = await storage.repositories.logins.recentFor(alice.id, 10);
+    expect(logins.map((l) => l.ip)).to.deep.equal(['10.1.2.3']);
+  });
+
+  it('keeps one session per user: a new login kicks attached connections and voids the old token', async () => {
+    await accounts.register('alice', 'correct horse');
+    const first = await accounts.login('alice', 'correct horse', '127.0.0.1');
+    const attached = new RecordingSink();
+    sessions.attach(first.user.id, attached);
+    const second = await accounts.login('alice', 'correct horse', '127.0.0.1');
+    expect(attached.kicks.map((k) => k.reason)).to.deep.equal(['SESSION_REPLACED']);
+    expect(sessions.isOnline(first.user.id)).to.equal(false);
+    expect(await refusalCode(accounts.authenticate(first.token))).to.equal('SESSION_EXPIRED');
+    expect((await accounts.authenticate(second.token)).username).to.equal('alice');
+  });
+
+  it('ends the session server-side at logout', async () => {
+    await accounts.register('alice', 'correct horse');
+    const { token, user } = await accounts.login('alice', 'correct horse', '127.0.0.1');
+    const attached = new RecordingSink();
+    sessions.attach(user.id, attached);
+    await accounts.logout(token);
+    expect(attached.kicks.map((k) => k.reason)).to.deep.equal(['LOGGED_OUT']);
+    expect(await refusalCode(accounts.authenticate(token))).to.equal('SESSION_EXPIRED');
+  });
+
+  it('refuses a missing token and a banned user\'s live token', async () => {
+    expect(await refusalCode(accounts.authenticate(undefined))).to.equal('NOT_AUTHENTICATED');
+    const alice = await accounts.register('alice', 'correct horse');
+    const { token } = await accounts.login('alice', 'correct horse', '127.0.0.1');
+    await storage.repositories.users.setBan(alice.id, { by: alice.id, at: new Date() });
+    expect(await refusalCode(accounts.authenticate(token))).to.equal('USER_BANNED');
+  });
+
+  it('promotes and demotes admins by name', async () => {
+    await accounts.register('alice', 'correct horse');
+    expect((await accounts.promote('ALICE', true)).isAdmin).to.equal(true);
+    expect((await accounts.login('alice', 'correct horse', '::1')).user.isAdmin).to.equal(true);
+    expect((await accounts.promote('alice', false)).isAdmin).to.equal(false);
+    expect(await refusalCode(accounts.promote('nobody', true))).to.equal('UNKNOWN_USER');
+  });
+});

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { parseRequest, parseServerMessage, WireError } from '../../../interfaces/wire/index.js';
+
+function refusal(payload: unknown): WireError {
+  try {
+    parseRequest(payload);
+  } catch (error) {
+    if (error instanceof WireError) return error;
+    throw error;
+  }
+  return expect.fail('accepted a bad request');
+}
+
+describe('envelopes', () => {
+  it('accept a request, defaulting its args to {}', () => {
+    expect(parseRequest({ type: 'request', id: 7, op: 'whoami', token: 't' })).to.deep.equal({
+      type: 'request',
+      id: 7,
+      op: 'whoami',
+      token: 't',
+      args: {},
+    });
+    expect(parseRequest({ type: 'request', id: 'abc', op: 'login', args: { username: 'a' } }).args).to.deep.equal({ username: 'a' });
+  });
+
+  it('refuse each bad field by name, keeping the id when it was readable', () => {
+    const cases: [unknown, string, unknown][] = [
+      [{ type: 'request', id: 1 }, '"op"', 1],
+      [{ type: 'request', id: 1, op: 'Send Now' }, '"op"', 1],
+      [{ type: 'request', id: -1, op: 'x' }, '"id"', null],
+      [{ type: 'request', id: 1.5, op: 'x' }, '"id"', null],
+      [{ type: 'request', id: 'x'.repeat(65), op: 'x' }, '"id"', null],
+      [{ type: 'request', id: 2, op: 'x', args: [] }, '"args"', 2],
+      [{ type: 'request', id: 3, op: 'x', token: 5 }, '"token"', 3],
+      [{ type: 'reply', id: 4, op: 'x' }, '"type"', 4],
+      [{ type: 'request', id: 5, op: 'x', tokn: 'typo' }, 'tokn', 5],
+      [[1, 2], 'the payload', null],
+      [null, 'the payload', null],
+    ];
+    for (const [payload, field, id] of cases) {
+      const error = refusal(payload);
+      expect(error.code, JSON.stringify(payload)).to.equal('BAD_ENVELOPE');
+      expect(error.message, JSON.stringify(payload)).to.contain(field);
+      expect(error.requestId, JSON.stringify(payload)).to.equal(id);
+      expect(error.fatal).to.equal(false);
+    }
+  });
+
+  it('read responses and events on the client side, and refuse junk', () => {
+    expect(parseServerMessage({ type: 'response', id: 1, status: 'ok', data: {} })).to.include({ status: 'ok' });
+    expect(parseServerMessage({ type: 'response', id: null, status: 'error', code: 'BAD_MAGIC', message: 'm' })).to.include({ id: null });
+    expect(parseServerMessage({ type: 'event', event: 'message', id: 3, data: { text: 'hi' } })).to.include({ id: 3 });
+    expect(() => parseServerMessage({ type: 'response', id: 1, status: 'fail', data: {} })).to.throw(WireError);
+    expect(() => parseServerMessage({ type: 'event', data: {} })).to.throw(WireError);
+    expect(() => parseServerMessage('hello')).to.throw(WireError);
+  });
+});
