@@ -69,16 +69,17 @@ export class KnexMessageQueue implements MessageQueue {
   }
 
   async acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
-    const removed: MessageId[] = [];
-    for (const chunk of chunks([...new Set(ids)])) {
-      const rows = (await this.db('offline_messages')
-        .where('recipient_id', recipientId)
-        .whereIn('id', chunk)
-        .del()
-        .returning('id')) as { id: number }[];
-      removed.push(...rows.map((row) => Number(row.id)));
-    }
-    return removed.sort((a, b) => a - b);
+    // Knex's SQLite dialect cannot return rows from a delete, so look, then delete what was found, in one transaction.
+    const work = async (trx: Knex | Knex.Transaction) => {
+      const removed: MessageId[] = [];
+      for (const chunk of chunks([...new Set(ids)])) {
+        const mine = (await trx('offline_messages').where('recipient_id', recipientId).whereIn('id', chunk).pluck('id')).map(Number);
+        if (mine.length > 0) await trx('offline_messages').whereIn('id', mine).del();
+        removed.push(...mine);
+      }
+      return removed.sort((a, b) => a - b);
+    };
+    return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
   }
 
   async countFor(recipientId: UserId): Promise<number> {

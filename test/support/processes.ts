@@ -54,7 +54,12 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}): Running {
     exited: (ms = 15_000) =>
       Promise.race([
         exit,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`chatctl ${args.join(' ')} still running after ${ms} ms`)), ms).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => {
+            child.kill('SIGKILL');
+            reject(new Error(`chatctl ${args.join(' ')} still running after ${ms} ms; killed it`));
+          }, ms).unref(),
+        ),
       ]),
   };
 }

@@ -29,7 +29,12 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         logger,
         limits: { maxPayloadBytes: args.maxFrameBytes },
       });
-      await gateway.listen();
+      try {
+        await gateway.listen();
+      } catch (error) {
+        await app.close();
+        throw error;
+      }
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
