@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
 import { AccountService } from './application/account-service.js';
 import type { ChatApp } from './application/chat-app.js';
-import { PresenceService } from './application/presence-service.js';
+import { DeliveryService } from './application/delivery-service.js';
+import { FriendService } from './application/friend-service.js';
+import { MessagingService } from './application/messaging-service.js';
 import type { Clock } from './application/ports/clock.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
 import type { SessionHub } from './application/ports/session-hub.js';
@@ -18,7 +20,9 @@ import { SystemClock } from './infrastructure/system-clock.js';
 
 const SERVICES = {
   AccountService: Symbol.for('parley.AccountService') as ServiceIdentifierFor<AccountService>,
-  PresenceService: Symbol.for('parley.PresenceService') as ServiceIdentifierFor<PresenceService>,
+  DeliveryService: Symbol.for('parley.DeliveryService') as ServiceIdentifierFor<DeliveryService>,
+  FriendService: Symbol.for('parley.FriendService') as ServiceIdentifierFor<FriendService>,
+  MessagingService: Symbol.for('parley.MessagingService') as ServiceIdentifierFor<MessagingService>,
 } as const;
 
 export interface ChatAppOptions {
@@ -60,8 +64,24 @@ const servicesModule = new ContainerModule(({ bind }) => {
       [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
     )
     .inSingletonScope();
-  bind(SERVICES.PresenceService)
-    .toResolvedValue((sessions: SessionHub) => new PresenceService(sessions), [TOKENS.SessionHub])
+  bind(SERVICES.DeliveryService)
+    .toResolvedValue(
+      (repositories: Repositories, unitOfWork: UnitOfWork, sessions: SessionHub) => new DeliveryService(repositories, unitOfWork, sessions),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.SessionHub],
+    )
+    .inSingletonScope();
+  bind(SERVICES.FriendService)
+    .toResolvedValue(
+      (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
+        new FriendService(repositories, delivery, sessions, clock),
+      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
+    )
+    .inSingletonScope();
+  bind(SERVICES.MessagingService)
+    .toResolvedValue(
+      (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
+      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.Clock],
+    )
     .inSingletonScope();
 });
 
@@ -76,7 +96,9 @@ export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatA
   container.load(storageModule(storage), runtimeModule(options), servicesModule);
   return {
     accounts: get(container, SERVICES.AccountService),
-    presence: get(container, SERVICES.PresenceService),
+    delivery: get(container, SERVICES.DeliveryService),
+    friends: get(container, SERVICES.FriendService),
+    messaging: get(container, SERVICES.MessagingService),
     close: () => storage.close(),
   };
 }

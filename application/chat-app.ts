@@ -1,10 +1,14 @@
 import type { AccountService } from './account-service.js';
-import type { PresenceService } from './presence-service.js';
+import type { DeliveryService } from './delivery-service.js';
+import type { FriendService } from './friend-service.js';
+import type { MessagingService } from './messaging-service.js';
 
 /** The use cases, as driving adapters (the TCP gateway, the CLI, an embedding service) call them. */
 export interface ChatServices {
   readonly accounts: AccountService;
-  readonly presence: PresenceService;
+  readonly delivery: DeliveryService;
+  readonly friends: FriendService;
+  readonly messaging: MessagingService;
 }
 
 /** A running application: its services and the one call that releases its storage. */

@@ -9,6 +9,8 @@ export interface SessionSink {
   push(delivery: OfflineMessage): void;
   /** Tells the connection why its session ends, then closes it. */
   kick(reason: KickReason, message: string): void;
+  /** Resolves when the connection has room for more pushes: replaying a long backlog waits on it. */
+  ready(): Promise<void>;
 }
 
 /** Who is attached where. In one process it is a map; across processes it will route through pub/sub. */

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { ChatAppFactory } from '../../application/chat-app.js';
 import { ChatClient, DEFAULT_PORT } from '../client/chat-client.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { askPassword } from './password-input.js';
 import { ProfileStore, type Profile } from './profile-store.js';
 
 /** The options every command takes. */
@@ -31,12 +32,33 @@ export function parseServerAddress(address: string): { host: string; port: numbe
   return { host: match[1] ?? match[2]!, port };
 }
 
-/** One command's view of the world: its options, its profile, its output. */
+/** A connection a command may use: its own in one-shot mode, the shell's in the shell. */
+export interface Lease {
+  readonly client: ChatClient;
+  readonly profile: Profile;
+  readonly server: string;
+  release(): Promise<void>;
+}
+
+/** The shell's one connection, lent to every command it runs. */
+export interface SharedConnection {
+  readonly client: ChatClient;
+  readonly server: string;
+  /** The shell's profile, which every line uses. */
+  readonly profile: string;
+  /** Asks on the shell's own line editor, without echo. */
+  askPassword(message: string): Promise<string>;
+}
+
+/** One command's view of the world: its options, its profile, its connection, its output. */
 export class CliContext {
   readonly profiles: ProfileStore;
 
-  constructor(readonly args: GlobalArgs) {
-    this.profiles = new ProfileStore(ProfileStore.defaultHome(), args.profile);
+  constructor(
+    readonly args: GlobalArgs,
+    readonly shared?: SharedConnection,
+  ) {
+    this.profiles = new ProfileStore(ProfileStore.defaultHome(), shared?.profile ?? args.profile);
   }
 
   /** `--server`, else `CHATCTL_SERVER`, else the server this profile logged in to, else the default. */
@@ -44,19 +66,46 @@ export class CliContext {
     return this.args.server ?? profile.server ?? DEFAULT_SERVER;
   }
 
-  /** Connects to the server with whatever token the profile holds. */
-  async connect(): Promise<{ client: ChatClient; profile: Profile; server: string }> {
+  /** A connection presenting whatever token the profile holds. */
+  async connect(): Promise<Lease> {
     const profile = await this.profiles.read();
+    if (this.shared) {
+      this.shared.client.token = profile.token;
+      return { client: this.shared.client, server: this.shared.server, profile, release: async () => {} };
+    }
     const server = this.serverFor(profile);
     const client = await ChatClient.connect({ ...parseServerAddress(server), token: profile.token });
-    return { client, profile, server };
+    return { client, profile, server, release: () => client.close() };
   }
 
   /** Like `connect`, for commands that need a login: refuses early, with exit 4, when there is none. */
-  async session(): Promise<{ client: ChatClient; profile: Profile; server: string }> {
+  async session(): Promise<Lease> {
     const profile = await this.profiles.read();
     if (!profile.token) throw new CliError(EXIT.NOT_LOGGED_IN, 'not logged in: run `chatctl login <username>` first', 'NOT_AUTHENTICATED');
     return this.connect();
+  }
+
+  /** Runs `work` on a leased connection and gives it back, whatever happens. */
+  async with<T>(lease: Promise<Lease>, work: (lease: Lease) => Promise<T>): Promise<T> {
+    const leased = await lease;
+    try {
+      return await work(leased);
+    } finally {
+      await leased.release();
+    }
+  }
+
+  /** Asks for a password without echo: on the shell's line editor there, else on the terminal. */
+  askPassword(message: string): Promise<string> {
+    return this.shared ? this.shared.askPassword(message) : askPassword(message);
+  }
+
+  /** Asks twice, for a new password, and refuses if the two differ. */
+  async askNewPassword(): Promise<string> {
+    const first = await this.askPassword('Password: ');
+    const second = await this.askPassword('Password again: ');
+    if (first !== second) throw new CliError(EXIT.USAGE, 'the passwords do not match');
+    return first;
   }
 
   /** Prints a result: the human line, or with --json the data as one JSON document. */

@@ -16,11 +16,3 @@ export async function askPassword(message: string): Promise<string> {
   }
   return password({ message, mask: false });
 }
-
-/** Asks twice, for a new password, and refuses if the two differ. */
-export async function askNewPassword(): Promise<string> {
-  const first = await askPassword('Password:');
-  const second = await askPassword('Password again:');
-  if (first !== second) throw new CliError(EXIT.USAGE, 'the passwords do not match');
-  return first;
-}

@@ -9,6 +9,8 @@ export interface Profile {
   token?: string;
   username?: string;
   isAdmin?: boolean;
+  /** Ids of the latest deliveries shown, so one shown but not acknowledged is not shown again. */
+  seen?: number[];
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,15 +1,19 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { DomainError } from '../../domain/index.js';
 import { ChatConnectionError, ChatRequestError } from '../client/chat-client.js';
-import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs } from './cli-context.js';
+import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
+import { addCommand } from './commands/add.js';
+import { friendsCommand } from './commands/friends.js';
 import { listenCommand } from './commands/listen.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { promoteCommand } from './commands/promote.js';
 import { regCommand } from './commands/reg.js';
+import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { runShell } from './shell.js';
 
 /** Refusals that mean "log in (again)", whichever command met them. */
 const SESSION_CODES = new Set(['NOT_AUTHENTICATED', 'SESSION_EXPIRED']);
@@ -40,53 +44,80 @@ function report(error: unknown, json: boolean): ExitCode {
   return exitCode;
 }
 
-/** Runs one chatctl command line; resolves with the exit status. */
-export async function runCli(argv: string[], dependencies: CliDependencies): Promise<ExitCode> {
-  const json = argv.includes('--json');
-  let usageError: string | undefined;
-  const parser = (yargs(argv) as Argv<GlobalArgs>)
-    .scriptName('chatctl')
-    .usage('$0 <command> [options]\n\nThe parley chat client. Log in once; later commands use the saved session.')
+/** The commands a user runs against a server, one-shot or as shell lines. */
+function userCommands(shared?: SharedConnection): CommandModule<GlobalArgs, never>[] {
+  return [regCommand, loginCommand, logoutCommand, whoamiCommand, addCommand, friendsCommand, sendCommand].map(
+    (command) => command(shared) as unknown as CommandModule<GlobalArgs, never>,
+  );
+}
+
+function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, never>[], shell: boolean): Argv<GlobalArgs> {
+  let built = (yargs(argv) as Argv<GlobalArgs>)
+    .scriptName(shell ? '' : 'chatctl')
+    .usage(shell ? 'Commands, one per line:' : '$0 <command> [options]\n\nThe parley chat client. Log in once; later commands use the saved session.')
     .option('server', {
       type: 'string',
       describe: `Server as host:port [env CHATCTL_SERVER; else the one this profile logged in to; else ${DEFAULT_SERVER}]`,
       default: process.env.CHATCTL_SERVER || undefined,
       defaultDescription: 'see above',
+      hidden: shell,
     })
     .option('profile', {
       type: 'string',
       describe: 'Which saved session to use [env CHATCTL_PROFILE]',
       default: process.env.CHATCTL_PROFILE || 'default',
+      hidden: shell,
     })
-    .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' })
-    .command(serveCommand(dependencies))
-    .command(promoteCommand(dependencies))
-    .command(regCommand)
-    .command(loginCommand)
-    .command(logoutCommand)
-    .command(whoamiCommand)
-    .command(listenCommand)
-    .demandCommand(1, 'name a command; `chatctl --help` lists them')
+    .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });
+  for (const command of commands) built = built.command(command);
+  return built
+    .demandCommand(1, 'name a command; `--help` lists them')
     .strict()
     .recommendCommands()
-    .epilogue(EPILOGUE)
+    .epilogue(shell ? 'Also: help, quit. Tab completes commands and friends; pushed messages appear as they arrive.' : EPILOGUE)
     .help()
     .alias('help', 'h')
-    .version()
+    .version(!shell)
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .exitProcess(false)
-    .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
-    });
+    .exitProcess(false);
+}
+
+/** Parses and runs one command line; resolves with its exit status. */
+async function run(argv: string[] | string, commands: CommandModule<GlobalArgs, never>[], shell: boolean): Promise<ExitCode> {
+  const json = (typeof argv === 'string' ? argv.split(/\s+/) : argv).includes('--json');
+  let usageError: string | undefined;
+  const cli = parser(argv, commands, shell).fail((message, error) => {
+    if (error) throw error;
+    usageError = message;
+  });
   try {
-    await parser.parseAsync();
+    await cli.parseAsync();
   } catch (error) {
     return report(error, json);
   }
   if (usageError !== undefined) {
-    if (!json) process.stderr.write(`${await parser.getHelp()}\n\n`);
+    if (!json && !shell) process.stderr.write(`${await cli.getHelp()}\n\n`);
     return report(new CliError(EXIT.USAGE, usageError, 'USAGE'), json);
   }
   return EXIT.OK;
+}
+
+/** Runs one chatctl command line; resolves with the exit status. */
+export function runCli(argv: string[], dependencies: CliDependencies): Promise<ExitCode> {
+  const shellCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+    command: 'shell',
+    describe: 'Interactive: one connection, the commands above as lines (and .send), pushed messages as they arrive',
+    handler: async (args) => {
+      const names = ['reg', 'login', 'logout', 'whoami', 'add', 'friends', 'send', '.send'];
+      await runShell(args, names, (line, shared) => run(line, userCommands(shared), true));
+    },
+  };
+  const commands = [
+    serveCommand(dependencies),
+    promoteCommand(dependencies),
+    ...userCommands(),
+    listenCommand,
+    shellCommand,
+  ] as CommandModule<GlobalArgs, never>[];
+  return run(argv, commands, false);
 }

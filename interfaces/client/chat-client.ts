@@ -12,6 +12,7 @@ import {
 } from '../wire/index.js';
 
 export const DEFAULT_PORT = 7878;
+const SEEN_IDS_KEPT = 10_000;
 
 /** The server refused or failed a request: `status` is `fail` for a rule's refusal, `error` for a bad or failed request. */
 export class ChatRequestError extends Error {
@@ -68,6 +69,7 @@ interface Pending {
 export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }> {
   token: string | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** Delivery ids already passed on, oldest first; bounded, since ids only grow. */
   private readonly seen = new Set<number>();
   private readonly decoder: FrameDecoder;
   private nextId = 1;
@@ -130,9 +132,14 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     if (ids.length > 0) await this.request('ack', { ids: [...ids] });
   }
 
-  /** Pushed events until the connection closes. */
-  async *events(): AsyncGenerator<ServerEvent> {
-    for await (const [serverEvent] of on(this, 'event', { close: ['close'] })) yield serverEvent as ServerEvent;
+  /** Pushed events until the connection closes, buffered from this call on: call it before `attach` or `login`. */
+  events(): AsyncIterable<ServerEvent> {
+    const source = on(this, 'event', { close: ['close'] });
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const [serverEvent] of source) yield serverEvent as ServerEvent;
+      },
+    };
   }
 
   close(): Promise<void> {
@@ -179,6 +186,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     if (serverEvent.event !== 'message' || serverEvent.id === undefined) return;
     if (this.seen.has(serverEvent.id)) return;
     this.seen.add(serverEvent.id);
+    if (this.seen.size > SEEN_IDS_KEPT) this.seen.delete(this.seen.values().next().value!);
     this.emit('event', { type: 'message', id: serverEvent.id, message: serverEvent.data as unknown as MessagePayload });
   }
 

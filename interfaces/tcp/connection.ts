@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
+import type { Detach } from '../../application/delivery-service.js';
 import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
 import { DomainError, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { toMessagePayload } from '../wire/message-payload.js';
@@ -37,6 +38,7 @@ export class Connection implements SessionSink {
   private readonly decoder: FrameDecoder;
   private readonly peerIp: string;
   private attachedTo: UserId | null = null;
+  private detachFromHub: Detach | null = null;
   private queued = 0;
   private closing = false;
   private work: Promise<void> = Promise.resolve();
@@ -75,8 +77,20 @@ export class Connection implements SessionSink {
     this.send(event('message', { ...toMessagePayload(delivery.message) }, delivery.id));
   }
 
+  ready(): Promise<void> {
+    if (this.socket.destroyed || this.socket.writableLength < this.limits.maxBufferedBytes / 4) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done).on('close', done);
+    });
+  }
+
   kick(reason: KickReason, message: string): void {
     this.attachedTo = null;
+    this.detachFromHub = null;
     this.send(event('kicked', { reason, message }));
     this.socket.end();
   }
@@ -140,15 +154,19 @@ export class Connection implements SessionSink {
     }
   }
 
-  private attach(userId: UserId): void {
+  /** Attaches this connection to the user's pushes; resolves once their backlog has been pushed. */
+  private async attach(userId: UserId): Promise<number> {
     this.detach();
     this.attachedTo = userId;
-    this.services.presence.attach(userId, this);
+    const { detach, replayed } = await this.services.delivery.attach(userId, this);
+    if (this.socket.destroyed || this.attachedTo !== userId) detach();
+    else this.detachFromHub = detach;
+    return replayed;
   }
 
   private detach(): void {
-    if (this.attachedTo === null) return;
-    this.services.presence.detach(this.attachedTo, this);
+    this.detachFromHub?.();
+    this.detachFromHub = null;
     this.attachedTo = null;
   }
 

@@ -8,8 +8,11 @@ export interface OperationContext {
   readonly services: ChatServices;
   readonly token: string | undefined;
   readonly peerIp: string;
-  /** Makes this connection receive the user's pushes; replaces any earlier attachment of it. */
-  attach(userId: UserId): void;
+  /**
+   * Makes this connection receive the user's pushes, replacing any earlier attachment of it,
+   * and pushes their backlog; resolves with how many deliveries the backlog held.
+   */
+  attach(userId: UserId): Promise<number>;
   /** Stops this connection receiving pushes. */
   detach(): void;
 }
@@ -40,6 +43,8 @@ const username = z.string().max(USERNAME_MAX_LENGTH * 4);
 const password = z.string().max(4096);
 const credentials = z.strictObject({ username, password });
 const none = z.strictObject({});
+/** Most ids one `ack` may carry. */
+export const MAX_ACK_IDS = 1000;
 
 /** Every operation the server understands, by wire name. */
 export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
@@ -50,8 +55,8 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   login: open(credentials, async (context, { username, password }) => {
     context.detach();
     const result = await context.services.accounts.login(username, password, context.peerIp);
-    context.attach(result.user.id);
-    return { ...result };
+    const backlog = await context.attach(result.user.id);
+    return { ...result, backlog };
   }),
 
   logout: member(none, async (context) => {
@@ -63,7 +68,22 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   whoami: member(none, async ({ user }) => ({ user: viewOfUser(user) })),
 
   attach: member(none, async (context) => {
-    context.attach(context.user.id);
-    return { user: viewOfUser(context.user) };
+    const backlog = await context.attach(context.user.id);
+    return { user: viewOfUser(context.user), backlog };
+  }),
+
+  ack: member(z.strictObject({ ids: z.array(z.int().min(1)).min(1).max(MAX_ACK_IDS) }), async ({ services, user }, { ids }) => ({
+    acknowledged: await services.delivery.acknowledge(user.id, ids),
+  })),
+
+  add: member(z.strictObject({ username }), async ({ services, user }, args) => ({
+    friend: await services.friends.add(user, args.username),
+  })),
+
+  friends: member(none, async ({ services, user }) => ({ friends: await services.friends.list(user) })),
+
+  send: member(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => {
+    const sent = await services.messaging.sendPrivate(user, to, text);
+    return { message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } };
   }),
 } as Record<string, Operation<unknown>>;

@@ -24,6 +24,13 @@ export class RecordingSink implements SessionSink {
   kick(reason: KickReason, message: string): void {
     this.kicks.push({ reason, message });
   }
+
+  /** How many times a replay waited for room. */
+  waits = 0;
+
+  async ready(): Promise<void> {
+    this.waits++;
+  }
 }
 
 /** Real scrypt at a cost low enough for unit tests. */

@@ -1,31 +1,48 @@
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import { CliError, EXIT } from '../exit-codes.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
-import { formatMessage } from '../message-format.js';
+import { Inbox } from '../inbox.js';
+
+/** How long listen gathers deliveries before acknowledging them in one request. */
+const ACK_DELAY_MS = 50;
+
+/** Says why the server ended a session, with the exit status that goes with it. */
+export function kickedError(reason: string, message: string): CliError {
+  const exitCode = reason === 'SERVER_SHUTDOWN' ? EXIT.UNREACHABLE : EXIT.NOT_LOGGED_IN;
+  return new CliError(exitCode, `disconnected: ${message}`, reason);
+}
 
 /** `chatctl listen`: stays attached and prints what the server pushes until Ctrl-C or a newer login. */
 export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'listen',
-  describe: 'Stay connected and print messages as they arrive (Ctrl-C to stop)',
+  describe: 'Stay connected and print messages as they arrive, the ones that waited first (Ctrl-C to stop)',
   handler: async (args: ArgumentsCamelCase<GlobalArgs>) => {
     const context = new CliContext(args);
     const { client } = await context.session();
-    const { user } = await client.request<{ user: { username: string } }>('attach');
-    if (!args.json) process.stderr.write(`listening as ${user.username}; Ctrl-C to stop\n`);
+    const inbox = await Inbox.open(context, client);
+    let flushing: NodeJS.Timeout | undefined;
     let stopped = false;
     const stop = () => {
       stopped = true;
-      void client.close();
+      clearTimeout(flushing);
+      void inbox.flush().finally(() => client.close());
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    for await (const event of client.events()) {
+    const events = client.events();
+    const { user } = await client.request<{ user: { username: string } }>('attach');
+    if (!args.json) process.stderr.write(`listening as ${user.username}; Ctrl-C to stop\n`);
+    for await (const event of events) {
       if (event.type === 'kicked') {
+        clearTimeout(flushing);
         await client.close();
-        const exitCode = event.reason === 'SERVER_SHUTDOWN' ? EXIT.UNREACHABLE : EXIT.NOT_LOGGED_IN;
-        throw new CliError(exitCode, event.message === '' ? event.reason : `disconnected: ${event.message}`, event.reason);
+        throw kickedError(event.reason, event.message);
       }
-      context.print(formatMessage(event.message), { id: event.id, ...event.message });
+      inbox.receive(event.id, event.message);
+      flushing ??= setTimeout(() => {
+        flushing = undefined;
+        inbox.flush().catch(() => undefined);
+      }, ACK_DELAY_MS);
     }
     if (!stopped) throw new CliError(EXIT.UNREACHABLE, 'the connection to the server was lost', 'CONNECTION_LOST');
   },

@@ -1,7 +1,10 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { UserView } from '../../../application/views.js';
+import type { ServerEvent } from '../../client/chat-client.js';
+import type { MessagePayload } from '../../wire/message-payload.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
-import { askPassword, readPasswordFromStdin } from '../password-input.js';
+import { Inbox } from '../inbox.js';
+import { readPasswordFromStdin } from '../password-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -9,24 +12,45 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .positional('password', { type: 'string', describe: 'Asked for without echo when left out (a password here shows in `ps` and shell history)' })
     .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' });
 
-/** `chatctl login`: starts a session (ending any other one of that user) and keeps its token in the profile. */
-export const loginCommand: CommandModule<GlobalArgs, ArgsOf<typeof builder>> = {
-  command: 'login <username> [password]',
-  describe: 'Log in; a login elsewhere ends this session, and this one ends any other',
-  builder,
-  handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
-    const context = new CliContext(args);
-    const password = args.password ?? (args.passwordStdin ? await readPasswordFromStdin() : await askPassword('Password:'));
-    const { client, server } = await context.connect();
-    try {
-      const result = await client.request<{ token: string; user: UserView; welcome: string }>('login', {
-        username: args.username,
-        password,
+interface LoginResult {
+  token: string;
+  user: UserView;
+  welcome: string;
+  backlog: number;
+}
+
+/**
+ * `chatctl login`: starts a session (ending any other one of that user), keeps its token in
+ * the profile, and prints what waited for the user. The server sends that backlog before
+ * its answer, so once the answer is in, every waiting message has been received.
+ */
+export function loginCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
+  return {
+    command: 'login <username> [password]',
+    describe: 'Log in and print messages that waited; a login elsewhere ends this session, and this one ends any other',
+    builder,
+    handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
+      const context = new CliContext(args, shared);
+      const password = args.password ?? (args.passwordStdin ? await readPasswordFromStdin() : await context.askPassword('Password: '));
+      await context.with(context.connect(), async ({ client, server, profile }) => {
+        const backlog: { id: number; message: MessagePayload }[] = [];
+        const collect = (event: ServerEvent) => {
+          if (event.type === 'message') backlog.push(event);
+        };
+        if (!shared) client.on('event', collect);
+        client.token = undefined;
+        const result = await client.request<LoginResult>('login', { username: args.username, password });
+        client.off('event', collect);
+        client.token = result.token;
+        const sameUser = profile.username === result.user.username && profile.server === server;
+        await context.profiles.write({ server, token: result.token, username: result.user.username, isAdmin: result.user.isAdmin, seen: sameUser ? profile.seen : [] });
+        const waiting = result.backlog === 0 ? '' : `; ${result.backlog} message${result.backlog === 1 ? '' : 's'} waited for you`;
+        context.print(`${result.welcome}${result.user.isAdmin ? ' (admin)' : ''}${waiting}`, { user: result.user, welcome: result.welcome, backlog: result.backlog });
+        if (shared) return;
+        const inbox = await Inbox.open(context, client);
+        for (const { id, message } of backlog) inbox.receive(id, message);
+        await inbox.flush();
       });
-      await context.profiles.write({ server, token: result.token, username: result.user.username, isAdmin: result.user.isAdmin });
-      context.print(`${result.welcome}${result.user.isAdmin ? ' (admin)' : ''}`, { user: result.user, welcome: result.welcome });
-    } finally {
-      await client.close();
-    }
-  },
-};
+    },
+  };
+}

@@ -3,21 +3,24 @@ import { ChatRequestError } from '../../client/chat-client.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 
 /** `chatctl logout`: ends the session on the server and forgets the token. */
-export const logoutCommand: CommandModule<GlobalArgs, GlobalArgs> = {
-  command: 'logout',
-  describe: 'Log out: the token stops working and attached listeners are disconnected',
-  handler: async (args) => {
-    const context = new CliContext(args);
-    const { client, profile } = await context.session();
-    try {
-      await client.request('logout');
-    } catch (error) {
-      // A session already ended elsewhere is as logged out as it gets.
-      if (!(error instanceof ChatRequestError && error.code === 'SESSION_EXPIRED')) throw error;
-    } finally {
-      await client.close();
-    }
-    await context.profiles.update(({ server }) => ({ server }));
-    context.print(`logged out ${profile.username ?? ''}`.trim(), { username: profile.username });
-  },
-};
+export function logoutCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, GlobalArgs> {
+  return {
+    command: 'logout',
+    describe: 'Log out: the token stops working and attached listeners are disconnected',
+    handler: async (args) => {
+      const context = new CliContext(args, shared);
+      const { profile } = await context.with(context.session(), async (lease) => {
+        try {
+          await lease.client.request('logout');
+        } catch (error) {
+          // A session already ended elsewhere is as logged out as it gets.
+          if (!(error instanceof ChatRequestError && error.code === 'SESSION_EXPIRED')) throw error;
+        }
+        lease.client.token = undefined;
+        return lease;
+      });
+      await context.profiles.update(({ server }) => ({ server }));
+      context.print(`logged out ${profile.username ?? ''}`.trim(), { username: profile.username });
+    },
+  };
+}

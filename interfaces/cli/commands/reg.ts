@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { UserView } from '../../../application/views.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
-import { askNewPassword, readPasswordFromStdin } from '../password-input.js';
+import { readPasswordFromStdin } from '../password-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -8,19 +9,18 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' });
 
 /** `chatctl reg`: creates an account; asks the password twice without echo. */
-export const regCommand: CommandModule<GlobalArgs, ArgsOf<typeof builder>> = {
-  command: 'reg <username>',
-  describe: 'Register a new user',
-  builder,
-  handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
-    const context = new CliContext(args);
-    const password = args.passwordStdin ? await readPasswordFromStdin() : await askNewPassword();
-    const { client } = await context.connect();
-    try {
-      const { user } = await client.request<{ user: { username: string } }>('register', { username: args.username, password });
-      context.print(`registered ${user.username}; log in with: chatctl login ${user.username}`, { user });
-    } finally {
-      await client.close();
-    }
-  },
-};
+export function regCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
+  return {
+    command: 'reg <username>',
+    describe: 'Register a new user',
+    builder,
+    handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
+      const context = new CliContext(args, shared);
+      const password = args.passwordStdin ? await readPasswordFromStdin() : await context.askNewPassword();
+      await context.with(context.connect(), async ({ client }) => {
+        const { user } = await client.request<{ user: UserView }>('register', { username: args.username, password });
+        context.print(`registered ${user.username}; log in with: chatctl login ${user.username}`, { user });
+      });
+    },
+  };
+}

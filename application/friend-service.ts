@@ -1,0 +1,52 @@
+import { assertCanBefriend, DomainError, parseUsername, type User } from '../domain/index.js';
+import type { Clock } from './ports/clock.js';
+import type { SessionHub } from './ports/session-hub.js';
+import type { Repositories } from './ports/unit-of-work.js';
+import type { DeliveryService } from './delivery-service.js';
+
+export interface FriendView {
+  readonly username: string;
+  readonly online: boolean;
+}
+
+/** Friendships, the seed's way: adding someone makes both friends at once, and tells them. */
+export class FriendService {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly delivery: DeliveryService,
+    private readonly sessions: SessionHub,
+    private readonly clock: Clock,
+  ) {}
+
+  async add(user: User, rawUsername: string): Promise<FriendView> {
+    const username = parseUsername(rawUsername);
+    const other = await this.repositories.users.byUsername(username);
+    if (!other) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    assertCanBefriend(user, other);
+    if (await this.repositories.friendships.areFriends(user.id, other.id)) {
+      throw new DomainError('ALREADY_FRIENDS', `${other.username} is already your friend`);
+    }
+    const now = this.clock.now();
+    await this.repositories.friendships.befriend(user.id, other.id, now);
+    await this.delivery.deliver([
+      {
+        recipientId: other.id,
+        message: {
+          kind: 'notice',
+          topic: 'friend-added',
+          from: { id: user.id, username: user.username },
+          group: null,
+          text: `${user.username} added you as a friend`,
+          sentAt: now,
+        },
+      },
+    ]);
+    return { username: other.username, online: this.sessions.isOnline(other.id) };
+  }
+
+  /** The user's friends by name, each with whether they are attached now. */
+  async list(user: User): Promise<FriendView[]> {
+    const friends = await this.repositories.friendships.friendsOf(user.id);
+    return friends.map((friend) => ({ username: friend.username, online: this.sessions.isOnline(friend.id) }));
+  }
+}

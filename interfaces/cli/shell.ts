@@ -1,0 +1,162 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { ChatClient, ChatRequestError } from '../client/chat-client.js';
+import { CliContext, parseServerAddress, type GlobalArgs, type SharedConnection } from './cli-context.js';
+import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { Inbox } from './inbox.js';
+import { kickedError } from './commands/listen.js';
+
+const HISTORY_KEPT = 500;
+const QUIT = new Set(['quit', 'exit', '.quit', '.exit']);
+
+/** Runs one shell line as a chatctl command on the shared connection; resolves with its exit status. */
+export type LineRunner = (line: string, shared: SharedConnection) => Promise<ExitCode>;
+
+/** Standard output that can be silenced while a password is typed. */
+class MutableOutput extends Writable {
+  muted = false;
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    if (!this.muted) process.stdout.write(chunk);
+    done();
+  }
+}
+
+/** A password typed as a command argument must not reach the history file. */
+function forHistory(line: string): string {
+  return line.replace(/^(\s*(?:login|reg)\s+\S+)\s+.*$/, '$1');
+}
+
+/**
+ * `chatctl shell`: one connection, the chatctl commands as lines (with `.send`), history and
+ * tab completion, and pushed messages printed above the line being typed.
+ */
+export async function runShell(args: GlobalArgs, commandNames: string[], runLine: LineRunner): Promise<ExitCode> {
+  const context = new CliContext(args);
+  const profile = await context.profiles.read();
+  const server = context.serverFor(profile);
+  const client = await ChatClient.connect({ ...parseServerAddress(server), token: profile.token });
+  const historyFile = join(context.profiles.path, '..', 'history');
+  const history = (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).reverse();
+  const terminal = Boolean(process.stdin.isTTY);
+  const output = new MutableOutput();
+  let friendNames: string[] = [];
+
+  const rl: Interface = createInterface({
+    input: process.stdin,
+    output,
+    terminal,
+    history,
+    historySize: HISTORY_KEPT,
+    removeHistoryDuplicates: true,
+    completer: (line: string) => {
+      const words = line.split(/\s+/);
+      const candidates = words.length <= 1 ? [...commandNames, 'help', 'quit'] : friendNames;
+      const last = words.at(-1) ?? '';
+      const hits = candidates.filter((c) => c.startsWith(last));
+      return [hits, last];
+    },
+  });
+  rl.on('history', (lines: string[]) => {
+    void writeFile(historyFile, `${lines.map(forHistory).reverse().join('\n')}\n`, { mode: 0o600 }).catch(() => undefined);
+  });
+
+  let busy = false;
+  let closed = false;
+  const show = (line: string) => {
+    if (terminal) {
+      clearLine(process.stdout, 0);
+      cursorTo(process.stdout, 0);
+    }
+    process.stdout.write(`${line}\n`);
+    if (terminal && !busy && !closed) rl.prompt(true);
+  };
+  const setPrompt = async () => {
+    const { username } = await context.profiles.read();
+    rl.setPrompt(`${username ?? 'parley'}> `);
+  };
+
+  const shared: SharedConnection = {
+    client,
+    server,
+    profile: args.profile,
+    askPassword: (message) =>
+      new Promise((resolve) => {
+        process.stdout.write(message);
+        output.muted = true;
+        rl.question('', (answer) => {
+          output.muted = false;
+          process.stdout.write('\n');
+          resolve(answer);
+        });
+      }),
+  };
+
+  const inbox = await Inbox.open(context, client, show);
+  let flushing: NodeJS.Timeout | undefined;
+  let ended: CliError | undefined;
+  client.on('event', (event) => {
+    if (event.type === 'kicked') {
+      ended = kickedError(event.reason, event.message);
+      show(`chatctl: ${ended.message}`);
+      rl.close();
+      return;
+    }
+    inbox.receive(event.id, event.message);
+    flushing ??= setTimeout(() => {
+      flushing = undefined;
+      inbox.flush().catch(() => undefined);
+    }, 50);
+  });
+  client.on('close', () => {
+    ended ??= new CliError(EXIT.UNREACHABLE, 'the connection to the server was lost', 'CONNECTION_LOST');
+    rl.close();
+  });
+
+  const refreshFriends = async () => {
+    if (!client.token) return;
+    const { friends } = await client.request<{ friends: { username: string }[] }>('friends').catch(() => ({ friends: [] }));
+    friendNames = friends.map((f) => f.username);
+  };
+
+  if (profile.token) {
+    try {
+      await client.request('attach');
+      await refreshFriends();
+    } catch (error) {
+      if (!(error instanceof ChatRequestError)) throw error;
+      show(`chatctl: ${error.message}`);
+    }
+  }
+  show(`connected to ${server}; \`help\` lists commands, \`quit\` leaves`);
+  await setPrompt();
+
+  let queue = Promise.resolve();
+  rl.on('line', (line) => {
+    queue = queue.then(async () => {
+      const trimmed = line.trim();
+      if (ended) return;
+      if (QUIT.has(trimmed)) return void rl.close();
+      if (trimmed !== '') {
+        busy = true;
+        await runLine(trimmed === 'help' ? '--help' : trimmed, shared);
+        busy = false;
+        await refreshFriends();
+        await setPrompt();
+      }
+      if (!closed) rl.prompt();
+    });
+  });
+  rl.prompt();
+  await new Promise<void>((resolve) => rl.once('close', resolve));
+  closed = true;
+  await queue;
+  const why = ended;
+  clearTimeout(flushing);
+  await inbox.flush().catch(() => undefined);
+  await client.close();
+  if (why) throw why;
+  return EXIT.OK;
+}

@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import { AccountService } from '../../application/account-service.js';
+import { DeliveryService, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
+import { FriendService } from '../../application/friend-service.js';
+import { MessagingService } from '../../application/messaging-service.js';
+import { DomainError, MESSAGE_MAX_LENGTH, type User } from '../../domain/index.js';
+import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
+import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
+import { openStorage, type Storage } from '../../infrastructure/storage.js';
+import { cheapHasher, FixedClock, RecordingSink } from '../support/fakes.js';
+
+async function refusalCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return expect.fail('expected a refusal');
+}
+
+describe('friends, messages and delivery', () => {
+  let storage: Storage;
+  let sessions: InProcessSessionHub;
+  let delivery: DeliveryService;
+  let friends: FriendService;
+  let messaging: MessagingService;
+  let alice: User;
+  let bob: User;
+  let carol: User;
+  const texts = (sink: RecordingSink) => sink.pushed.map((d) => d.message.text);
+
+  beforeEach(async () => {
+    storage = await openStorage('memory');
+    sessions = new InProcessSessionHub();
+    const clock = new FixedClock();
+    const accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), new RandomTokenGenerator(), clock, sessions);
+    delivery = new DeliveryService(storage.repositories, storage.unitOfWork, sessions);
+    friends = new FriendService(storage.repositories, delivery, sessions, clock);
+    messaging = new MessagingService(storage.repositories, delivery, clock);
+    const user = async (name: string) => (await storage.repositories.users.byId((await accounts.register(name, 'correct horse')).id))!;
+    [alice, bob, carol] = [await user('alice'), await user('bob'), await user('carol')];
+  });
+
+  afterEach(() => storage.close());
+
+  describe('friends', () => {
+    it('are made both ways at once, and the other is told', async () => {
+      const bobSink = new RecordingSink();
+      await delivery.attach(bob.id, bobSink);
+      expect(await friends.add(alice, 'BOB')).to.deep.equal({ username: 'bob', online: true });
+      expect((await friends.list(bob)).map((f) => f.username)).to.deep.equal(['alice']);
+      expect(bobSink.pushed.map((d) => [d.message.kind, d.message.text])).to.deep.equal([['notice', 'alice added you as a friend']]);
+    });
+
+    it('refuse an unknown user, an existing friend and yourself', async () => {
+      await friends.add(alice, 'bob');
+      expect(await refusalCode(friends.add(alice, 'nobody'))).to.equal('UNKNOWN_USER');
+      expect(await refusalCode(friends.add(bob, 'alice'))).to.equal('ALREADY_FRIENDS');
+      expect(await refusalCode(friends.add(alice, 'alice'))).to.equal('CANNOT_BEFRIEND_SELF');
+    });
+
+    it('are listed by name with who is online', async () => {
+      await friends.add(alice, 'carol');
+      await friends.add(alice, 'bob');
+      await delivery.attach(carol.id, new RecordingSink());
+      expect(await friends.list(alice)).to.deep.equal([
+        { username: 'bob', online: false },
+        { username: 'carol', online: true },
+      ]);
+    });
+  });
+
+  describe('private messages', () => {
+    beforeEach(() => friends.add(alice, 'bob'));
+
+    it('are pushed to an attached friend at once and kept until acknowledged', async () => {
+      const sink = new RecordingSink();
+      await delivery.attach(bob.id, sink);
+      sink.pushed.length = 0;
+      const sent = await messaging.sendPrivate(alice, 'bob', 'hi bob');
+      expect(sink.pushed).to.have.length(1);
+      expect(sink.pushed[0]).to.deep.include({ id: sent.id, recipientId: bob.id });
+      expect(sink.pushed[0]!.message).to.deep.include({ kind: 'private', text: 'hi bob', fromAdmin: false });
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(2);
+      await delivery.acknowledge(bob.id, sink.pushed.map((d) => d.id));
+      expect((await storage.repositories.messages.pendingFor(bob.id)).map((d) => d.message.kind)).to.deep.equal(['notice']);
+    });
+
+    it('wait for an offline friend and arrive oldest first when they attach', async () => {
+      for (const text of ['one', 'two', 'three']) await messaging.sendPrivate(alice, 'bob', text);
+      const sink = new RecordingSink();
+      const { replayed } = await delivery.attach(bob.id, sink);
+      expect(replayed).to.equal(4);
+      expect(texts(sink)).to.deep.equal(['alice added you as a friend', 'one', 'two', 'three']);
+    });
+
+    it('keep one order when a message arrives in the middle of a long replay', async () => {
+      const backlog = REPLAY_PAGE_SIZE + 50;
+      for (let i = 0; i < backlog; i++) await messaging.sendPrivate(alice, 'bob', `m${i}`);
+      let letGo!: () => void;
+      const sink = new RecordingSink();
+      sink.ready = () => new Promise<void>((resolve) => (letGo = resolve));
+      const attaching = delivery.attach(bob.id, sink);
+      while (!letGo) await new Promise((resolve) => setImmediate(resolve));
+      await messaging.sendPrivate(alice, 'bob', 'live');
+      expect(texts(sink).at(-1)).to.not.equal('live');
+      letGo();
+      await attaching;
+      const ids = sink.pushed.map((d) => d.id);
+      expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+      expect(new Set(ids).size).to.equal(ids.length);
+      expect(texts(sink).at(-1)).to.equal('live');
+      expect(sink.pushed).to.have.length(backlog + 2);
+    });
+
+    it('are refused to a non-friend, yourself and nobody, and when empty or too long, naming the limit', async () => {
+      expect(await refusalCode(messaging.sendPrivate(alice, 'carol', 'hi'))).to.equal('NOT_FRIENDS');
+      expect(await refusalCode(messaging.sendPrivate(alice, 'alice', 'hi'))).to.equal('CANNOT_MESSAGE_SELF');
+      expect(await refusalCode(messaging.sendPrivate(alice, 'nobody', 'hi'))).to.equal('UNKNOWN_USER');
+      expect(await refusalCode(messaging.sendPrivate(alice, 'bob', '   '))).to.equal('EMPTY_MESSAGE');
+      const tooLong = messaging.sendPrivate(alice, 'bob', 'x'.repeat(MESSAGE_MAX_LENGTH + 1));
+      const error = await tooLong.catch((e: DomainError) => e);
+      expect(error).to.include({ code: 'MESSAGE_TOO_LONG' });
+      expect((error as DomainError).message).to.contain(String(MESSAGE_MAX_LENGTH));
+      expect(await storage.repositories.messages.countFor(carol.id)).to.equal(0);
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(1);
+    });
+
+    it('carry the admin tag when an admin sends them', async () => {
+      await storage.repositories.users.setAdmin(alice.id, true);
+      const admin = (await storage.repositories.users.byId(alice.id))!;
+      await messaging.sendPrivate(admin, 'bob', 'hello from staff');
+      const [, message] = await storage.repositories.messages.pendingFor(bob.id);
+      expect(message!.message).to.deep.include({ fromAdmin: true });
+    });
+  });
+
+  describe('acknowledgement', () => {
+    it('is all or nothing: an id that is not yours or does not exist refuses the lot', async () => {
+      await friends.add(alice, 'bob');
+      await friends.add(carol, 'alice');
+      const [forBob] = (await storage.repositories.messages.pendingFor(bob.id)).map((d) => d.id);
+      const [forAlice] = (await storage.repositories.messages.pendingFor(alice.id)).map((d) => d.id);
+      const error = await delivery.acknowledge(bob.id, [forBob!, forAlice!, 424242]).catch((e: DomainError) => e);
+      expect(error).to.include({ code: 'UNKNOWN_MESSAGE' });
+      expect((error as DomainError).details).to.deep.equal({ ids: [forAlice, 424242] });
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(1);
+      expect(await delivery.acknowledge(bob.id, [forBob!, forBob!])).to.deep.equal([forBob]);
+      expect(await refusalCode(delivery.acknowledge(bob.id, [forBob!]))).to.equal('UNKNOWN_MESSAGE');
+    });
+  });
+});
