@@ -43,6 +43,8 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
   const terminal = Boolean(process.stdin.isTTY);
   const output = new MutableOutput();
   let friendNames: string[] = [];
+  // Opened before the line editor, which starts reading (and may meet piped lines) at once.
+  const inbox = await Inbox.open(context, client, (line) => show(line));
 
   const rl: Interface = createInterface({
     input: process.stdin,
@@ -94,7 +96,6 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
       }),
   };
 
-  const inbox = await Inbox.open(context, client, show);
   let flushing: NodeJS.Timeout | undefined;
   let ended: CliError | undefined;
   client.on('event', (event) => {
@@ -121,19 +122,22 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
     friendNames = friends.map((f) => f.username);
   };
 
-  if (profile.token) {
-    try {
-      await client.request('attach');
-      await refreshFriends();
-    } catch (error) {
-      if (!(error instanceof ChatRequestError)) throw error;
-      show(`chatctl: ${error.message}`);
+  const closing = new Promise<void>((resolve) => rl.once('close', resolve));
+  // Lines may arrive (piped) before start-up is done: they wait their turn behind it.
+  let queue = (async () => {
+    if (profile.token) {
+      try {
+        await client.request('attach');
+        await refreshFriends();
+      } catch (error) {
+        if (!(error instanceof ChatRequestError)) throw error;
+        show(`chatctl: ${error.message}`);
+      }
     }
-  }
-  show(`connected to ${server}; \`help\` lists commands, \`quit\` leaves`);
-  await setPrompt();
-
-  let queue = Promise.resolve();
+    show(`connected to ${server}; \`help\` lists commands, \`quit\` leaves`);
+    await setPrompt();
+    if (!closed) rl.prompt();
+  })();
   rl.on('line', (line) => {
     queue = queue.then(async () => {
       const trimmed = line.trim();
@@ -149,8 +153,7 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
       if (!closed) rl.prompt();
     });
   });
-  rl.prompt();
-  await new Promise<void>((resolve) => rl.once('close', resolve));
+  await closing;
   closed = true;
   await queue;
   const why = ended;

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
+import { CliError, EXIT } from '../exit-codes.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -16,6 +17,7 @@ export function sendCommand(shared?: CliContext['shared']): CommandModule<Global
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
       const text = args.message.map(String).join(' ');
+      if (args.message.length === 0) throw new CliError(EXIT.USAGE, 'say something: chatctl send <username> <message..>', 'USAGE');
       await context.with(context.session(), async ({ client }) => {
         const { message } = await client.request<{ message: { id: number; to: string; sentAt: string } }>('send', { to: args.username, text });
         context.print(`sent to ${message.to}`, { message });

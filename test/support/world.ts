@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import knex from 'knex';
+import { ChatClient, type ServerEvent } from '../../interfaces/client/chat-client.js';
+import { chatctl, ServerProcess, temporaryDirectory } from './processes.js';
+
+/** A real server on a temp database, and helpers to act as its users through real chatctl processes. */
+export class World {
+  private constructor(
+    readonly tmp: ReturnType<typeof temporaryDirectory>,
+    public server: ServerProcess,
+  ) {}
+
+  static async start(): Promise<World> {
+    const tmp = temporaryDirectory();
+    return new World(tmp, await ServerProcess.start(join(tmp.path, 'chat.sqlite')));
+  }
+
+  /** The environment of a chatctl acting as `profile`. */
+  as(profile: string): NodeJS.ProcessEnv {
+    return { CHATCTL_HOME: join(this.tmp.path, 'home'), CHATCTL_SERVER: this.server.address, CHATCTL_PROFILE: profile };
+  }
+
+  /** Registers the users (password "pw-<name>-123") and logs each in under a profile of its name. */
+  async users(...names: string[]): Promise<void> {
+    for (const name of names) {
+      await expectOk(chatctl(['reg', name, '--password-stdin'], this.as(name), `pw-${name}-123\n`));
+      await expectOk(chatctl(['login', name, `pw-${name}-123`], this.as(name)));
+    }
+  }
+
+  chatctl(profile: string, ...args: string[]) {
+    return chatctl(args, this.as(profile));
+  }
+
+  /** An SDK client logged in as the user (which replaces their chatctl session), listening from the start. */
+  async client(name: string, listener?: (event: ServerEvent) => void): Promise<ChatClient> {
+    const client = await ChatClient.connect({ port: this.server.port });
+    if (listener) client.on('event', listener);
+    const { token } = await client.request<{ token: string }>('login', { username: name, password: `pw-${name}-123` });
+    client.token = token;
+    return client;
+  }
+
+  /** Reads the server's database directly, as an operator would. */
+  async query<T>(work: (db: knex.Knex) => Promise<T>): Promise<T> {
+    const db = knex({ client: 'sqlite3', connection: { filename: this.server.db }, useNullAsDefault: true });
+    try {
+      return await work(db);
+    } finally {
+      await db.destroy();
+    }
+  }
+
+  async queuedFor(username: string): Promise<string[]> {
+    return this.query((db) =>
+      db('offline_messages as m').join('users as u', 'u.id', 'm.recipient_id').where('u.username', username).orderBy('m.id').pluck('m.body'),
+    );
+  }
+
+  async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.server.stop(signal);
+    this.server = await ServerProcess.start(this.server.db);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+    this.tmp.remove();
+  }
+}
+
+export async function expectOk<T extends { code: number | null; stderr: string }>(outcome: Promise<T>): Promise<T> {
+  const result = await outcome;
+  if (result.code !== 0) throw new Error(`chatctl failed with ${result.code}: ${result.stderr}`);
+  return result;
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+export async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
