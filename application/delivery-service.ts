@@ -2,6 +2,7 @@ import { DomainError, type MessageId, type OfflineMessage, type UserId } from '.
 import type { Delivery } from './ports/message-queue.js';
 import type { KickReason, SessionHub, SessionSink } from './ports/session-hub.js';
 import type { Repositories, UnitOfWork } from './ports/unit-of-work.js';
+import { WriteBatcher } from './write-batcher.js';
 
 /** How many queued deliveries an attach reads and pushes at a time. */
 export const REPLAY_PAGE_SIZE = 200;
@@ -46,17 +47,26 @@ class ReplayingSink implements SessionSink {
  * their client acknowledges it.
  */
 export class DeliveryService {
+  private readonly writes: WriteBatcher<Delivery, OfflineMessage>;
+
   constructor(
     private readonly repositories: Repositories,
     private readonly unitOfWork: UnitOfWork,
     private readonly sessions: SessionHub,
-  ) {}
+  ) {
+    this.writes = new WriteBatcher(async (deliveries) => {
+      const queued = await this.repositories.messages.enqueue(deliveries);
+      for (const delivery of queued) this.sessions.deliver(delivery.recipientId, delivery);
+      return queued;
+    });
+  }
 
-  /** Queues the deliveries durably (one write), then pushes each to its recipient if attached. */
-  async deliver(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
-    const queued = await this.repositories.messages.enqueue(deliveries);
-    for (const delivery of queued) this.sessions.deliver(delivery.recipientId, delivery);
-    return queued;
+  /**
+   * Queues the deliveries durably, then pushes each to its recipient if attached.
+   * Deliveries submitted while a write is under way share the next write.
+   */
+  deliver(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
+    return this.writes.submit(deliveries);
   }
 
   /**

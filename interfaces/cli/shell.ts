@@ -61,9 +61,16 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
       return [hits, last];
     },
   });
-  rl.on('history', (lines: string[]) => {
+  const saveHistory = (lines: readonly string[]) =>
     void writeFile(historyFile, `${lines.map(forHistory).reverse().join('\n')}\n`, { mode: 0o600 }).catch(() => undefined);
-  });
+  rl.on('history', saveHistory);
+  /** readline records a question's answer like any line; a password must leave no trace. */
+  const forget = (answer: string) => {
+    const lines = (rl as unknown as { history?: string[] }).history;
+    if (lines?.[0] !== answer) return;
+    lines.shift();
+    saveHistory(lines);
+  };
 
   let busy = false;
   let closed = false;
@@ -90,6 +97,7 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
         output.muted = true;
         rl.question('', (answer) => {
           output.muted = false;
+          forget(answer);
           process.stdout.write('\n');
           resolve(answer);
         });

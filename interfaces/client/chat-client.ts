@@ -142,7 +142,9 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     };
   }
 
+  /** Ends the connection; requests still waiting, and any made from now on, reject with CLOSED. */
   close(): Promise<void> {
+    this.fail(new ChatConnectionError('CLOSED', 'the connection was closed by this client'));
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
       this.socket.once('close', () => resolve());

@@ -51,6 +51,7 @@ export class Connection implements SessionSink {
   ) {
     this.decoder = new FrameDecoder(limits.maxPayloadBytes);
     this.peerIp = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(limits.idleTimeoutMs);
     socket.on('timeout', () => {
