@@ -1,24 +1,31 @@
 import type { Knex } from 'knex';
 import type { FriendshipRepository } from '../../application/ports/friendship-repository.js';
-import type { User, UserId } from '../../domain/index.js';
+import type { Friendship, User, UserId } from '../../domain/index.js';
 import { userFromRow, type UserRow } from './knex-user-repository.js';
+
+interface FriendRow {
+  user_id: number;
+  friend_id: number;
+  created_at: number | string;
+}
+
+function toRow(friendship: Friendship): FriendRow {
+  return { user_id: friendship.userId, friend_id: friendship.friendId, created_at: friendship.since.getTime() };
+}
 
 export class KnexFriendshipRepository implements FriendshipRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async befriend(a: UserId, b: UserId, since: Date): Promise<void> {
-    const created_at = since.getTime();
+    // One statement, so both directions are written or neither; friendsOf reads users, not these rows.
     await this.db('user_friends')
-      .insert([
-        { user_id: a, friend_id: b, created_at },
-        { user_id: b, friend_id: a, created_at },
-      ])
+      .insert([toRow({ userId: a, friendId: b, since }), toRow({ userId: b, friendId: a, since })])
       .onConflict(['user_id', 'friend_id'])
       .ignore();
   }
 
   async areFriends(a: UserId, b: UserId): Promise<boolean> {
-    return (await this.db('user_friends').where({ user_id: a, friend_id: b }).first()) !== undefined;
+    return (await this.db<FriendRow>('user_friends').where({ user_id: a, friend_id: b }).first()) !== undefined;
   }
 
   async friendsOf(userId: UserId): Promise<User[]> {

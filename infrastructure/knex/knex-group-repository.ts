@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
 import { DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUniqueViolation } from './is-unique-violation.js';
 
 interface GroupRow {
   id: number;
@@ -19,38 +19,64 @@ interface MemberRow {
   joined_at: number | string;
 }
 
+interface SummaryRow extends GroupRow {
+  creator_name: string;
+  member_count: number | string;
+}
+
+/** `group_members.role`: 0 owner, 1 member; owners sort first. */
 const ROLES: readonly GroupRole[] = ['owner', 'member'];
+
+function toRow(group: NewGroup): Omit<GroupRow, 'id'> {
+  return { name: group.name, creator_id: group.creatorId, banned_by: null, banned_at: null, created_at: group.createdAt.getTime() };
+}
 
 function fromRow(row: GroupRow): Group {
   return {
     id: Number(row.id),
     name: row.name,
     creatorId: Number(row.creator_id),
-    ban: row.banned_at === null ? null : { by: row.banned_by, at: new Date(Number(row.banned_at)) },
+    ban: row.banned_at === null ? null : { by: row.banned_by === null ? null : Number(row.banned_by), at: new Date(Number(row.banned_at)) },
     createdAt: new Date(Number(row.created_at)),
   };
 }
 
-function membershipFromRow(row: MemberRow): Membership {
-  return { groupId: Number(row.group_id), userId: Number(row.user_id), role: ROLES[row.role] ?? 'member', joinedAt: new Date(Number(row.joined_at)) };
+function memberToRow(membership: Membership): MemberRow {
+  return {
+    group_id: membership.groupId,
+    user_id: membership.userId,
+    role: ROLES.indexOf(membership.role),
+    joined_at: membership.joinedAt.getTime(),
+  };
+}
+
+function memberFromRow(row: MemberRow): Membership {
+  return {
+    groupId: Number(row.group_id),
+    userId: Number(row.user_id),
+    role: ROLES[Number(row.role)] ?? 'member',
+    joinedAt: new Date(Number(row.joined_at)),
+  };
 }
 
 export class KnexGroupRepository implements GroupRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async create(group: NewGroup): Promise<Group> {
-    const row = { name: group.name, creator_id: group.creatorId, created_at: group.createdAt.getTime() };
+    const row = toRow(group);
     const insert = async (trx: Knex.Transaction) => {
-      const [inserted] = await trx('groups').insert(row).returning('id');
-      const id = (inserted as { id: number }).id;
-      await trx('group_members').insert({ group_id: id, user_id: group.creatorId, role: ROLES.indexOf('owner'), joined_at: row.created_at });
+      const [inserted] = (await trx('groups').insert(row).returning('id')) as { id: number }[];
+      const id = Number(inserted!.id);
+      await trx('group_members').insert(memberToRow({ groupId: id, userId: group.creatorId, role: 'owner', joinedAt: group.createdAt }));
       return id;
     };
     try {
       const id = this.db.isTransaction ? await insert(this.db as Knex.Transaction) : await this.db.transaction(insert);
-      return fromRow({ ...row, id, banned_by: null, banned_at: null });
+      return fromRow({ ...row, id });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainError('GROUP_EXISTS', `you already have a group called "${group.name}"`);
+      if (isUniqueViolation(error, 'groups', ['name', 'creator_id'])) {
+        throw new DomainError('GROUP_EXISTS', `you already have a group called "${group.name}"`);
+      }
       throw error;
     }
   }
@@ -65,16 +91,13 @@ export class KnexGroupRepository implements GroupRepository {
   }
 
   async countCreatedBy(creatorId: UserId): Promise<number> {
-    const [{ count }] = (await this.db('groups').where({ creator_id: creatorId }).count({ count: '*' })) as [{ count: number | string }];
-    return Number(count);
+    const [row] = (await this.db('groups').where({ creator_id: creatorId }).count({ count: '*' })) as { count: number | string }[];
+    return Number(row!.count);
   }
 
   async remove(id: GroupId): Promise<boolean> {
-    const work = async (trx: Knex.Transaction) => {
-      await trx('group_members').where({ group_id: id }).del();
-      return (await trx('groups').where({ id }).del()) > 0;
-    };
-    return this.db.isTransaction ? work(this.db as Knex.Transaction) : this.db.transaction(work);
+    // The schema cascades to group_members and lets queued notices keep a null group_id.
+    return (await this.db('groups').where({ id }).del()) > 0;
   }
 
   async setBan(id: GroupId, ban: Ban | null): Promise<void> {
@@ -82,14 +105,16 @@ export class KnexGroupRepository implements GroupRepository {
   }
 
   async addMember(groupId: GroupId, userId: UserId, role: GroupRole, joinedAt: Date): Promise<Membership> {
-    const row = { group_id: groupId, user_id: userId, role: ROLES.indexOf(role), joined_at: joinedAt.getTime() };
+    const membership: Membership = { groupId, userId, role, joinedAt };
     try {
-      await this.db('group_members').insert(row);
+      await this.db('group_members').insert(memberToRow(membership));
     } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainError('ALREADY_MEMBER', 'already a member of that group');
+      if (isUniqueViolation(error, 'group_members', ['group_id', 'user_id'])) {
+        throw new DomainError('ALREADY_MEMBER', 'already a member of that group');
+      }
       throw error;
     }
-    return membershipFromRow(row);
+    return { ...membership, joinedAt: new Date(joinedAt.getTime()) };
   }
 
   async removeMember(groupId: GroupId, userId: UserId): Promise<boolean> {
@@ -98,12 +123,14 @@ export class KnexGroupRepository implements GroupRepository {
 
   async membership(groupId: GroupId, userId: UserId): Promise<Membership | undefined> {
     const row = await this.db<MemberRow>('group_members').where({ group_id: groupId, user_id: userId }).first();
-    return row && membershipFromRow(row);
+    return row && memberFromRow(row);
   }
 
   async members(groupId: GroupId): Promise<Membership[]> {
-    const rows = await this.db<MemberRow>('group_members').where({ group_id: groupId }).orderBy([{ column: 'role' }, { column: 'joined_at' }, { column: 'user_id' }]);
-    return rows.map(membershipFromRow);
+    const rows = await this.db<MemberRow>('group_members')
+      .where({ group_id: groupId })
+      .orderBy([{ column: 'role' }, { column: 'joined_at' }, { column: 'user_id' }]);
+    return rows.map(memberFromRow);
   }
 
   async groupsOf(userId: UserId): Promise<GroupSummary[]> {
@@ -115,16 +142,10 @@ export class KnexGroupRepository implements GroupRepository {
   }
 
   private async summaries(filter: (query: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<GroupSummary[]> {
-    const rows = await filter(
-      this.db('groups as g')
-        .join('users as u', 'u.id', 'g.creator_id')
-        .select('g.*', 'u.username as creator_name')
-        .select(this.db('group_members as m').count('*').whereRaw('m.group_id = g.id').as('member_count')),
-    ).orderBy('g.id');
-    return rows.map((row: GroupRow & { creator_name: string; member_count: number | string }) => ({
-      group: fromRow(row),
-      creatorName: row.creator_name,
-      memberCount: Number(row.member_count),
-    }));
+    const memberCount = this.db('group_members as m').count('*').whereRaw('?? = ??', ['m.group_id', 'g.id']).as('member_count');
+    const rows = (await filter(
+      this.db('groups as g').join('users as u', 'u.id', 'g.creator_id').select('g.*', 'u.username as creator_name', memberCount),
+    ).orderBy('g.id')) as SummaryRow[];
+    return rows.map((row) => ({ group: fromRow(row), creatorName: row.creator_name, memberCount: Number(row.member_count) }));
   }
 }

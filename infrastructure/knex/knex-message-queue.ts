@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
 import type { Delivery, MessageQueue } from '../../application/ports/message-queue.js';
-import type { ChatMessage, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import type { ChatMessage, Correspondent, GroupRef, MessageId, NoticeTopic, OfflineMessage, UserId } from '../../domain/index.js';
 
-/** Rows per statement: well under SQLite's bound-variable limit. */
-const CHUNK = 500;
+/**
+ * Rows per statement. Knex writes a multi-row SQLite insert as `SELECT … UNION ALL SELECT …`,
+ * and SQLite allows at most 500 terms in a compound SELECT; 500 rows × 7 columns also stays
+ * far below its 32766 bound variables.
+ */
+const ROWS_PER_STATEMENT = 500;
 
 interface MessageRow {
   id: number;
@@ -16,27 +20,63 @@ interface MessageRow {
   created_at: number | string;
 }
 
+/** What `body` and the columns do not hold. */
+interface Payload {
+  from: Correspondent | null;
+  fromAdmin?: boolean;
+  group?: GroupRef | null;
+  topic?: NoticeTopic;
+}
+
+const correspondent = (from: Correspondent | null): Correspondent | null => from && { id: from.id, username: from.username };
+const groupRef = (group: GroupRef | null): GroupRef | null => group && { id: group.id, name: group.name, creator: group.creator };
+
+/**
+ * A notice that a group was deleted may be queued after the group is gone, so it does not
+ * point at the row; its payload still names the group.
+ */
+function referencedGroupId(message: ChatMessage): number | null {
+  if (message.kind === 'private' || (message.kind === 'notice' && message.topic === 'group-deleted')) return null;
+  return message.group?.id ?? null;
+}
+
 function toRow({ recipientId, message }: Delivery): Omit<MessageRow, 'id'> {
-  const { kind, text, sentAt, ...rest } = message;
+  const payload: Payload =
+    message.kind === 'notice'
+      ? { from: correspondent(message.from), group: groupRef(message.group), topic: message.topic }
+      : message.kind === 'group'
+        ? { from: correspondent(message.from), fromAdmin: message.fromAdmin, group: groupRef(message.group) }
+        : { from: correspondent(message.from), fromAdmin: message.fromAdmin };
   return {
     recipient_id: recipientId,
-    kind,
+    kind: message.kind,
     sender_id: message.from?.id ?? null,
-    group_id: 'group' in message ? (message.group?.id ?? null) : null,
-    body: text,
-    payload: JSON.stringify(rest),
-    created_at: sentAt.getTime(),
+    group_id: referencedGroupId(message),
+    body: message.text,
+    payload: JSON.stringify(payload),
+    created_at: message.sentAt.getTime(),
   };
 }
 
 function fromRow(row: MessageRow): OfflineMessage {
-  const message = { ...JSON.parse(row.payload), kind: row.kind, text: row.body, sentAt: new Date(Number(row.created_at)) } as ChatMessage;
+  const payload = JSON.parse(row.payload) as Payload;
+  const { from } = payload;
+  const text = row.body;
+  const sentAt = new Date(Number(row.created_at));
+  let message: ChatMessage;
+  if (row.kind === 'notice') {
+    message = { kind: 'notice', topic: payload.topic!, from, group: payload.group ?? null, text, sentAt };
+  } else if (row.kind === 'group') {
+    message = { kind: 'group', from: from!, fromAdmin: payload.fromAdmin === true, group: payload.group!, text, sentAt };
+  } else {
+    message = { kind: 'private', from: from!, fromAdmin: payload.fromAdmin === true, text, sentAt };
+  }
   return { id: Number(row.id), recipientId: Number(row.recipient_id), message };
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
   const result: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) result.push(items.slice(i, i + CHUNK));
+  for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) result.push(items.slice(i, i + ROWS_PER_STATEMENT));
   return result;
 }
 
@@ -45,36 +85,36 @@ export class KnexMessageQueue implements MessageQueue {
 
   async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
     if (deliveries.length === 0) return [];
-    const insert = async (trx: Knex | Knex.Transaction) => {
+    const rows = deliveries.map(toRow);
+    const insert = async (db: Knex | Knex.Transaction) => {
       const ids: number[] = [];
-      for (const chunk of chunks(deliveries)) {
-        const inserted = (await trx('offline_messages').insert(chunk.map(toRow)).returning('id')) as { id: number }[];
-        // One statement assigns ascending ids in row order; RETURNING's own order is unspecified.
+      for (const chunk of chunks(rows)) {
+        const inserted = (await db('offline_messages').insert(chunk).returning('id')) as { id: number }[];
+        // One statement numbers its rows in the order given; RETURNING's own order is not promised.
         ids.push(...inserted.map((row) => Number(row.id)).sort((a, b) => a - b));
       }
       return ids;
     };
-    const ids =
-      deliveries.length <= CHUNK || this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
-    return deliveries.map((delivery, i) => ({ id: ids[i]!, recipientId: delivery.recipientId, message: delivery.message }));
+    const ids = rows.length <= ROWS_PER_STATEMENT || this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
+    return rows.map((row, i) => fromRow({ ...row, id: ids[i]! }));
   }
 
   async pendingFor(recipientId: UserId, options: { after?: MessageId; limit?: number } = {}): Promise<OfflineMessage[]> {
-    let query = this.db<MessageRow>('offline_messages')
+    const query = this.db<MessageRow>('offline_messages')
       .where('recipient_id', recipientId)
       .andWhere('id', '>', options.after ?? 0)
       .orderBy('id');
-    if (options.limit !== undefined) query = query.limit(options.limit);
-    return (await query).map(fromRow);
+    return (await (options.limit === undefined ? query : query.limit(options.limit))).map(fromRow);
   }
 
   async acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
-    // Knex's SQLite dialect cannot return rows from a delete, so look, then delete what was found, in one transaction.
-    const work = async (trx: Knex | Knex.Transaction) => {
+    // Knex's SQLite dialect drops RETURNING from a delete, so find the rows, then delete them, in one transaction.
+    if (ids.length === 0) return [];
+    const work = async (db: Knex | Knex.Transaction) => {
       const removed: MessageId[] = [];
       for (const chunk of chunks([...new Set(ids)])) {
-        const mine = (await trx('offline_messages').where('recipient_id', recipientId).whereIn('id', chunk).pluck('id')).map(Number);
-        if (mine.length > 0) await trx('offline_messages').whereIn('id', mine).del();
+        const mine = (await db('offline_messages').where('recipient_id', recipientId).whereIn('id', chunk).pluck('id')).map(Number);
+        if (mine.length > 0) await db('offline_messages').whereIn('id', mine).del();
         removed.push(...mine);
       }
       return removed.sort((a, b) => a - b);
@@ -83,7 +123,7 @@ export class KnexMessageQueue implements MessageQueue {
   }
 
   async countFor(recipientId: UserId): Promise<number> {
-    const [{ count }] = (await this.db('offline_messages').where('recipient_id', recipientId).count({ count: '*' })) as [{ count: number | string }];
-    return Number(count);
+    const [row] = (await this.db('offline_messages').where('recipient_id', recipientId).count({ count: '*' })) as { count: number | string }[];
+    return Number(row!.count);
   }
 }

@@ -17,6 +17,10 @@ export function knexRepositories(db: Knex | Knex.Transaction): Repositories {
   };
 }
 
+/**
+ * One Knex transaction per unit. Work must use only the repositories it is given: on SQLite's
+ * single connection, a query on the database itself would wait for the unit to end.
+ */
 export class KnexUnitOfWork implements UnitOfWork {
   constructor(private readonly db: Knex) {}
 

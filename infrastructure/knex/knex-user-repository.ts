@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { NewUser, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
-import { isUniqueViolation } from './unique-violation.js';
+import { isUniqueViolation } from './is-unique-violation.js';
 
 export interface UserRow {
   id: number;
@@ -14,48 +14,63 @@ export interface UserRow {
   created_at: number | string;
 }
 
-export function userFromRow(row: UserRow): User {
+function toRow(user: NewUser): Omit<UserRow, 'id'> {
+  return {
+    username: user.username,
+    password_hash: user.passwordHash,
+    is_admin: false,
+    token_hash: null,
+    banned_by: null,
+    banned_at: null,
+    created_at: user.createdAt.getTime(),
+  };
+}
+
+// SQLite hands booleans back as 0/1 and PostgreSQL bigints as strings.
+function fromRow(row: UserRow): User {
   return {
     id: Number(row.id),
     username: row.username as Username,
     passwordHash: row.password_hash,
     isAdmin: Boolean(row.is_admin),
-    ban: row.banned_at === null ? null : { by: row.banned_by, at: new Date(Number(row.banned_at)) },
+    ban: row.banned_at === null ? null : { by: row.banned_by === null ? null : Number(row.banned_by), at: new Date(Number(row.banned_at)) },
     createdAt: new Date(Number(row.created_at)),
   };
 }
+
+/** The friendship adapter reads users through this too. */
+export { fromRow as userFromRow };
 
 export class KnexUserRepository implements UserRepository {
   constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async add(user: NewUser): Promise<User> {
-    const row = { username: user.username, password_hash: user.passwordHash, is_admin: false, created_at: user.createdAt.getTime() };
+    const row = toRow(user);
     try {
-      const [inserted] = await this.db('users').insert(row).returning('id');
-      return userFromRow({ ...row, id: (inserted as { id: number }).id, token_hash: null, banned_by: null, banned_at: null });
+      const [inserted] = (await this.db('users').insert(row).returning('id')) as { id: number }[];
+      return fromRow({ ...row, id: inserted!.id });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new DomainError('USERNAME_TAKEN', `the username ${user.username} is taken`);
+      if (isUniqueViolation(error, 'users', ['username'])) {
+        throw new DomainError('USERNAME_TAKEN', `the username ${user.username} is taken`);
+      }
       throw error;
     }
   }
 
   async byId(id: UserId): Promise<User | undefined> {
-    const row = await this.db<UserRow>('users').where({ id }).first();
-    return row && userFromRow(row);
+    return this.findOne({ id });
   }
 
   async byUsername(username: Username): Promise<User | undefined> {
-    const row = await this.db<UserRow>('users').where({ username }).first();
-    return row && userFromRow(row);
+    return this.findOne({ username });
   }
 
   async byTokenHash(tokenHash: string): Promise<User | undefined> {
-    const row = await this.db<UserRow>('users').where({ token_hash: tokenHash }).first();
-    return row && userFromRow(row);
+    return this.findOne({ token_hash: tokenHash });
   }
 
   async all(): Promise<User[]> {
-    return (await this.db<UserRow>('users').orderBy('username')).map(userFromRow);
+    return (await this.db<UserRow>('users').orderBy('username')).map(fromRow);
   }
 
   async setTokenHash(id: UserId, tokenHash: string | null): Promise<void> {
@@ -68,5 +83,10 @@ export class KnexUserRepository implements UserRepository {
 
   async setBan(id: UserId, ban: Ban | null): Promise<void> {
     await this.db('users').where({ id }).update({ banned_by: ban?.by ?? null, banned_at: ban?.at.getTime() ?? null });
+  }
+
+  private async findOne(where: Partial<UserRow>): Promise<User | undefined> {
+    const row = await this.db<UserRow>('users').where(where).first();
+    return row && fromRow(row);
   }
 }

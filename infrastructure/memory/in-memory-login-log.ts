@@ -1,17 +1,25 @@
 import type { LoginLog, LoginRecord } from '../../application/ports/login-log.js';
 import type { UserId } from '../../domain/index.js';
-import type { MemoryStore } from './memory-store.js';
+import { assertReferences, type MemoryAccess, type MemoryStore } from './memory-store.js';
 
 export class InMemoryLoginLog implements LoginLog {
-  constructor(private readonly store: MemoryStore) {}
+  constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
 
-  async record(entry: LoginRecord): Promise<void> {
-    this.store.logins.push(entry);
+  record(entry: LoginRecord): Promise<void> {
+    return this.access((tables) => {
+      assertReferences(tables, { users: [entry.userId] });
+      tables.logins.push({ userId: entry.userId, ip: entry.ip, at: new Date(entry.at.getTime()) });
+    });
   }
 
-  async recentFor(userId: UserId, limit: number): Promise<LoginRecord[]> {
-    const mine = this.store.logins.map((entry, order) => ({ entry, order })).filter(({ entry }) => entry.userId === userId);
-    mine.sort((a, b) => b.entry.at.getTime() - a.entry.at.getTime() || b.order - a.order);
-    return mine.slice(0, limit).map(({ entry }) => entry);
+  recentFor(userId: UserId, limit: number): Promise<LoginRecord[]> {
+    return this.access((tables) =>
+      tables.logins
+        .map((entry, order) => ({ entry, order }))
+        .filter(({ entry }) => entry.userId === userId)
+        .sort((a, b) => b.entry.at.getTime() - a.entry.at.getTime() || b.order - a.order)
+        .slice(0, limit)
+        .map(({ entry }) => entry),
+    );
   }
 }

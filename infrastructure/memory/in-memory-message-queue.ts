@@ -1,31 +1,50 @@
 import type { Delivery, MessageQueue } from '../../application/ports/message-queue.js';
-import type { MessageId, OfflineMessage, UserId } from '../../domain/index.js';
-import type { MemoryStore } from './memory-store.js';
+import type { ChatMessage, GroupId, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import { assertReferences, type MemoryAccess, type MemoryStore } from './memory-store.js';
+
+/** As `offline_messages.group_id`: a notice that a group was deleted does not need the group to exist. */
+function referencedGroupId(message: ChatMessage): GroupId | null {
+  if (message.kind === 'private' || (message.kind === 'notice' && message.topic === 'group-deleted')) return null;
+  return message.group?.id ?? null;
+}
 
 export class InMemoryMessageQueue implements MessageQueue {
-  constructor(private readonly store: MemoryStore) {}
+  constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
 
-  async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
-    const queued = deliveries.map(({ recipientId, message }) => ({ id: ++this.store.sequences.messages, recipientId, message }));
-    this.store.messages.push(...queued);
-    return queued;
+  enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
+    return this.access((tables) => {
+      assertReferences(tables, {
+        users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),
+        groups: deliveries.map(({ message }) => referencedGroupId(message)),
+      });
+      const queued = deliveries.map(({ recipientId, message }) => ({
+        id: ++tables.sequences.messages,
+        recipientId,
+        message: structuredClone(message),
+      }));
+      tables.messages.push(...queued);
+      return queued;
+    });
   }
 
-  async pendingFor(recipientId: UserId, options: { after?: MessageId; limit?: number } = {}): Promise<OfflineMessage[]> {
+  pendingFor(recipientId: UserId, options: { after?: MessageId; limit?: number } = {}): Promise<OfflineMessage[]> {
     const after = options.after ?? 0;
-    const pending = this.store.messages.filter((m) => m.recipientId === recipientId && m.id > after);
-    return pending.slice(0, options.limit ?? pending.length);
+    return this.access((tables) =>
+      tables.messages.filter((m) => m.recipientId === recipientId && m.id > after).slice(0, options.limit ?? Infinity),
+    );
   }
 
-  async acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
+  acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
     const wanted = new Set(ids);
-    const removed = this.store.messages.filter((m) => m.recipientId === recipientId && wanted.has(m.id)).map((m) => m.id);
-    const gone = new Set(removed);
-    this.store.messages = this.store.messages.filter((m) => !gone.has(m.id));
-    return removed;
+    return this.access((tables) => {
+      const removed = tables.messages.filter((m) => m.recipientId === recipientId && wanted.has(m.id)).map((m) => m.id);
+      const gone = new Set(removed);
+      tables.messages = tables.messages.filter((m) => !gone.has(m.id));
+      return removed;
+    });
   }
 
-  async countFor(recipientId: UserId): Promise<number> {
-    return this.store.messages.filter((m) => m.recipientId === recipientId).length;
+  countFor(recipientId: UserId): Promise<number> {
+    return this.access((tables) => tables.messages.filter((m) => m.recipientId === recipientId).length);
   }
 }

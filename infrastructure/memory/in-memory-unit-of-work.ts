@@ -4,38 +4,42 @@ import { InMemoryGroupRepository } from './in-memory-group-repository.js';
 import { InMemoryLoginLog } from './in-memory-login-log.js';
 import { InMemoryMessageQueue } from './in-memory-message-queue.js';
 import { InMemoryUserRepository } from './in-memory-user-repository.js';
-import type { MemoryStore } from './memory-store.js';
+import type { MemoryAccess, MemoryStore } from './memory-store.js';
 
-export function memoryRepositories(store: MemoryStore): Repositories {
+/** Every repository over the store; `access` decides when their calls run (by default, each in its turn). */
+export function memoryRepositories(store: MemoryStore, access: MemoryAccess = store.access): Repositories {
   return {
-    users: new InMemoryUserRepository(store),
-    friendships: new InMemoryFriendshipRepository(store),
-    groups: new InMemoryGroupRepository(store),
-    messages: new InMemoryMessageQueue(store),
-    logins: new InMemoryLoginLog(store),
+    users: new InMemoryUserRepository(store, access),
+    friendships: new InMemoryFriendshipRepository(store, access),
+    groups: new InMemoryGroupRepository(store, access),
+    messages: new InMemoryMessageQueue(store, access),
+    logins: new InMemoryLoginLog(store, access),
   };
 }
 
 /**
- * One unit at a time; a unit that throws leaves the store as it found it. Like the
- * SQLite adapter, whose single connection makes other writers wait for a transaction.
+ * One unit at a time, and calls made outside units wait for it, as on the SQLite adapter's
+ * single connection. A unit that throws leaves the store as it found it.
  */
 export class InMemoryUnitOfWork implements UnitOfWork {
-  private last: Promise<unknown> = Promise.resolve();
-
   constructor(private readonly store: MemoryStore) {}
 
   run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
-    const unit = this.last.then(async () => {
-      const before = this.store.snapshot();
+    return this.store.exclusive(async () => {
+      const before = structuredClone(this.store.tables);
+      let open = true;
+      const access: MemoryAccess = async (body) => {
+        if (!open) throw new Error('this unit of work has ended; its repositories cannot be used any more');
+        return structuredClone(body(this.store.tables));
+      };
       try {
-        return await work(memoryRepositories(this.store));
+        return await work(memoryRepositories(this.store, access));
       } catch (error) {
-        this.store.restore(before);
+        this.store.tables = before;
         throw error;
+      } finally {
+        open = false;
       }
     });
-    this.last = unit.catch(() => undefined);
-    return unit;
   }
 }

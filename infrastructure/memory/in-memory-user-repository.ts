@@ -1,48 +1,67 @@
 import type { NewUser, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
-import type { MemoryStore } from './memory-store.js';
+import { assertReferences, byText, type MemoryAccess, type MemoryStore, type MemoryTables, type UserRecord } from './memory-store.js';
 
 export class InMemoryUserRepository implements UserRepository {
-  constructor(private readonly store: MemoryStore) {}
+  constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
 
-  async add(user: NewUser): Promise<User> {
-    if (this.store.users.some((r) => r.user.username === user.username)) {
-      throw new DomainError('USERNAME_TAKEN', `the username ${user.username} is taken`);
-    }
-    const stored: User = { id: ++this.store.sequences.users, ...user, isAdmin: false, ban: null };
-    this.store.users.push({ user: stored, tokenHash: null });
-    return stored;
+  add(user: NewUser): Promise<User> {
+    return this.access((tables) => {
+      if (tables.users.some((record) => record.user.username === user.username)) {
+        throw new DomainError('USERNAME_TAKEN', `the username ${user.username} is taken`);
+      }
+      const stored: User = {
+        id: ++tables.sequences.users,
+        username: user.username,
+        passwordHash: user.passwordHash,
+        isAdmin: false,
+        ban: null,
+        createdAt: new Date(user.createdAt.getTime()),
+      };
+      tables.users.push({ user: stored, tokenHash: null });
+      return stored;
+    });
   }
 
-  async byId(id: UserId): Promise<User | undefined> {
-    return this.store.users.find((r) => r.user.id === id)?.user;
+  byId(id: UserId): Promise<User | undefined> {
+    return this.access((tables) => tables.users.find((record) => record.user.id === id)?.user);
   }
 
-  async byUsername(username: Username): Promise<User | undefined> {
-    return this.store.users.find((r) => r.user.username === username)?.user;
+  byUsername(username: Username): Promise<User | undefined> {
+    return this.access((tables) => tables.users.find((record) => record.user.username === username)?.user);
   }
 
-  async byTokenHash(tokenHash: string): Promise<User | undefined> {
-    return this.store.users.find((r) => r.tokenHash === tokenHash)?.user;
+  byTokenHash(tokenHash: string): Promise<User | undefined> {
+    return this.access((tables) => tables.users.find((record) => record.tokenHash === tokenHash)?.user);
   }
 
-  async all(): Promise<User[]> {
-    return this.store.users.map((r) => r.user).sort((a, b) => (a.username < b.username ? -1 : 1));
+  all(): Promise<User[]> {
+    return this.access((tables) => tables.users.map((record) => record.user).sort(byText((user) => user.username)));
   }
 
-  async setTokenHash(id: UserId, tokenHash: string | null): Promise<void> {
-    this.replace(id, (record) => ({ ...record, tokenHash }));
+  setTokenHash(id: UserId, tokenHash: string | null): Promise<void> {
+    return this.change(id, (record) => {
+      record.tokenHash = tokenHash;
+    });
   }
 
-  async setAdmin(id: UserId, isAdmin: boolean): Promise<void> {
-    this.replace(id, (record) => ({ ...record, user: { ...record.user, isAdmin } }));
+  setAdmin(id: UserId, isAdmin: boolean): Promise<void> {
+    return this.change(id, (record) => {
+      record.user = { ...record.user, isAdmin };
+    });
   }
 
-  async setBan(id: UserId, ban: Ban | null): Promise<void> {
-    this.replace(id, (record) => ({ ...record, user: { ...record.user, ban } }));
+  setBan(id: UserId, ban: Ban | null): Promise<void> {
+    return this.change(id, (record, tables) => {
+      assertReferences(tables, { users: [ban?.by ?? null] });
+      record.user = { ...record.user, ban: ban && { by: ban.by, at: new Date(ban.at.getTime()) } };
+    });
   }
 
-  private replace(id: UserId, change: (record: MemoryStore['users'][number]) => MemoryStore['users'][number]): void {
-    this.store.users = this.store.users.map((record) => (record.user.id === id ? change(record) : record));
+  private change(id: UserId, apply: (record: UserRecord, tables: MemoryTables) => void): Promise<void> {
+    return this.access((tables) => {
+      const record = tables.users.find((candidate) => candidate.user.id === id);
+      if (record) apply(record, tables);
+    });
   }
 }

@@ -1,33 +1,67 @@
 import type { LoginRecord } from '../../application/ports/login-log.js';
-import type { Friendship, Group, Membership, OfflineMessage, User } from '../../domain/index.js';
+import type { Friendship, Group, GroupId, Membership, OfflineMessage, User, UserId } from '../../domain/index.js';
 
-/**
- * Everything the in-memory adapters hold. Records are never mutated, only replaced, so a
- * record handed out can never change under its reader, and a snapshot is a copy of arrays.
- */
+export interface UserRecord {
+  user: User;
+  tokenHash: string | null;
+}
+
+/** The in-memory tables: plain data, so a unit of work can snapshot them with structuredClone. */
+export interface MemoryTables {
+  users: UserRecord[];
+  groups: Group[];
+  members: Membership[];
+  friendships: Friendship[];
+  /** Kept in id order. */
+  messages: OfflineMessage[];
+  /** Kept in the order recorded. */
+  logins: LoginRecord[];
+  /** The last id handed out per table: like SQLite AUTOINCREMENT, an id is never handed out twice. */
+  sequences: { users: number; groups: number; messages: number };
+}
+
+/** Runs `body` on the tables once it may, and resolves with a deep copy of what it returns. */
+export type MemoryAccess = <T>(body: (tables: MemoryTables) => T) => Promise<T>;
+
+/** Everything the in-memory adapters hold, shared by all of them. */
 export class MemoryStore {
-  users: { user: User; tokenHash: string | null }[] = [];
-  groups: Group[] = [];
-  members: Membership[] = [];
-  friendships: Friendship[] = [];
-  messages: OfflineMessage[] = [];
-  logins: LoginRecord[] = [];
-  /** Last id handed out per table; like SQLite AUTOINCREMENT, ids are never reused. */
-  sequences = { users: 0, groups: 0, messages: 0 };
+  tables: MemoryTables = {
+    users: [],
+    groups: [],
+    members: [],
+    friendships: [],
+    messages: [],
+    logins: [],
+    sequences: { users: 0, groups: 0, messages: 0 },
+  };
+  private tail: Promise<unknown> = Promise.resolve();
 
-  snapshot(): MemoryStore {
-    const copy = new MemoryStore();
-    copy.users = [...this.users];
-    copy.groups = [...this.groups];
-    copy.members = [...this.members];
-    copy.friendships = [...this.friendships];
-    copy.messages = [...this.messages];
-    copy.logins = [...this.logins];
-    copy.sequences = { ...this.sequences };
-    return copy;
+  /** Runs `work` after everything queued before it has settled, the way SQLite's single connection queues the Knex adapters. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 
-  restore(snapshot: MemoryStore): void {
-    Object.assign(this, snapshot.snapshot());
-  }
+  /** How repositories reach the tables outside a unit of work: each call waits for the unit under way. */
+  readonly access: MemoryAccess = (body) => this.exclusive(async () => structuredClone(body(this.tables)));
+}
+
+/** Refuses a row that points at a missing user or group, as the SQL schema's foreign keys do. */
+export function assertReferences(
+  tables: MemoryTables,
+  refs: { users?: readonly (UserId | null)[]; groups?: readonly (GroupId | null)[] },
+): void {
+  const users = new Set(tables.users.map((record) => record.user.id));
+  const groups = new Set(tables.groups.map((group) => group.id));
+  const missing = [
+    ...(refs.users ?? []).filter((id) => id !== null && !users.has(id)).map((id) => `user ${id}`),
+    ...(refs.groups ?? []).filter((id) => id !== null && !groups.has(id)).map((id) => `group ${id}`),
+  ];
+  if (missing.length > 0) throw new Error(`FOREIGN KEY constraint failed: no ${missing.join(', no ')}`);
+}
+
+/** Orders by a string key the way SQLite's default BINARY collation does for ASCII. */
+export function byText<T>(key: (item: T) => string): (a: T, b: T) => number {
+  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 }

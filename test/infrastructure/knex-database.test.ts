@@ -1,7 +1,11 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Knex } from 'knex';
 import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
-import { temporaryDirectory } from '../support/processes.js';
+import { KnexMessageQueue } from '../../infrastructure/knex/knex-message-queue.js';
+import { migrationSource } from '../../infrastructure/knex/migration-source.js';
 
 const SCHEMA: Record<string, string[]> = {
   users: ['id', 'username', 'password_hash', 'is_admin', 'token_hash', 'banned_by', 'banned_at', 'created_at'],
@@ -12,64 +16,125 @@ const SCHEMA: Record<string, string[]> = {
   user_login_log: ['id', 'user_id', 'ip', 'logged_in_at'],
 };
 
+/** Each table's unique constraints and indexes, as column lists (primary keys included). */
+const KEYS: Record<string, string[]> = {
+  users: ['id', 'token_hash (unique)', 'username (unique)'],
+  groups: ['creator_id', 'id', 'name,creator_id (unique)'],
+  group_members: ['group_id,user_id (unique)', 'user_id'],
+  user_friends: ['friend_id', 'user_id,friend_id (unique)'],
+  offline_messages: ['id', 'recipient_id,id'],
+  user_login_log: ['id', 'user_id,logged_in_at'],
+};
+
+async function pragma(db: Knex, name: string): Promise<unknown> {
+  const [row] = (await db.raw(`PRAGMA ${name}`)) as Record<string, unknown>[];
+  return Object.values(row ?? {})[0];
+}
+
+async function keysOf(db: Knex, table: string): Promise<string[]> {
+  const keys: string[] = [];
+  const columns = (await db.raw(`PRAGMA table_info(${table})`)) as { name: string; pk: number }[];
+  const primary = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+  if (primary.length === 1) keys.push(primary[0]!.name);
+  for (const index of (await db.raw(`PRAGMA index_list(${table})`)) as { name: string; unique: number }[]) {
+    const parts = (await db.raw(`PRAGMA index_info(${JSON.stringify(index.name)})`)) as { seqno: number; name: string }[];
+    const names = parts.sort((a, b) => a.seqno - b.seqno).map((p) => p.name).join(',');
+    keys.push(index.unique ? `${names} (unique)` : names);
+  }
+  return keys.sort();
+}
+
 describe('the SQLite database', () => {
-  let directory: ReturnType<typeof temporaryDirectory>;
+  let directory: string;
   let file: string;
+  const open: Knex[] = [];
+  const openAt = async (filename: string) => {
+    const db = await openSqliteDatabase(filename);
+    open.push(db);
+    return db;
+  };
 
   beforeEach(() => {
-    directory = temporaryDirectory();
-    file = join(directory.path, 'nested', 'chat.sqlite');
+    directory = mkdtempSync(join(tmpdir(), 'parley-sqlite-'));
+    file = join(directory, 'nested', 'deeper', 'chat.sqlite');
   });
-  afterEach(() => directory.remove());
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((db) => db.destroy()));
+    rmSync(directory, { recursive: true, force: true });
+  });
 
-  it('is created with its folder, in WAL mode, with foreign keys on and a busy timeout', async () => {
-    const db = await openSqliteDatabase(file);
-    try {
-      const pragma = async (name: string) => Object.values((await db.raw(`PRAGMA ${name}`))[0] as object)[0];
-      expect(await pragma('journal_mode')).to.equal('wal');
-      expect(await pragma('foreign_keys')).to.equal(1);
-      expect(await pragma('busy_timeout')).to.equal(5000);
-      expect(await pragma('synchronous')).to.equal(1);
-    } finally {
-      await db.destroy();
+  it('is created with its folders, in WAL mode, with foreign keys on, a busy timeout and NORMAL sync', async () => {
+    const db = await openAt(file);
+    expect(await pragma(db, 'journal_mode')).to.equal('wal');
+    expect(await pragma(db, 'foreign_keys')).to.equal(1);
+    expect(await pragma(db, 'busy_timeout')).to.equal(5000);
+    expect(await pragma(db, 'synchronous')).to.equal(1);
+  });
+
+  it('has the six tables of the seed schema with their columns, keys and indexes', async () => {
+    const db = await openAt(file);
+    const tables = await db('sqlite_master').where({ type: 'table' }).pluck('name');
+    expect(tables.filter((name: string) => !/^(sqlite|knex)_/.test(name)).sort()).to.deep.equal(Object.keys(SCHEMA).sort());
+    for (const [table, columns] of Object.entries(SCHEMA)) {
+      const info = (await db.raw(`PRAGMA table_info(${table})`)) as { name: string }[];
+      expect(info.map((c) => c.name), table).to.deep.equal(columns);
+      expect(await keysOf(db, table), table).to.deep.equal(KEYS[table]);
     }
   });
 
-  it('has the six tables of the seed schema with their columns', async () => {
-    const db = await openSqliteDatabase(file);
-    try {
-      for (const [table, columns] of Object.entries(SCHEMA)) {
-        const info = (await db.raw(`PRAGMA table_info(${table})`)) as { name: string }[];
-        expect(info.map((c) => c.name), table).to.deep.equal(columns);
-      }
-      const indexes = (await db.raw(`PRAGMA index_list(offline_messages)`)) as { name: string }[];
-      expect(indexes.map((i) => i.name).join()).to.contain('recipient_id');
-    } finally {
-      await db.destroy();
-    }
+  it('never reuses a deleted row\'s id (AUTOINCREMENT), even after a reopen', async () => {
+    const first = await openAt(file);
+    const sql = (await first('sqlite_master').where({ name: 'offline_messages' }).first('sql')) as { sql: string };
+    expect(sql.sql).to.match(/autoincrement/i);
+    const [user] = (await first('users').insert({ username: 'alice', password_hash: 'h', created_at: 0 }).returning('id')) as { id: number }[];
+    const message = { kind: 'notice' as const, topic: 'friend-added' as const, from: null, group: null, text: 'hi', sentAt: new Date(0) };
+    const [queued] = await new KnexMessageQueue(first).enqueue([{ recipientId: user!.id, message }]);
+    await new KnexMessageQueue(first).acknowledge(user!.id, [queued!.id]);
+    await first.destroy();
+    const second = await openAt(file);
+    const [next] = await new KnexMessageQueue(second).enqueue([{ recipientId: user!.id, message }]);
+    expect(next!.id).to.be.greaterThan(queued!.id);
   });
 
   it('refuses rows that point nowhere', async () => {
-    const db = await openSqliteDatabase(file);
-    try {
-      const orphan = db('group_members').insert({ group_id: 42, user_id: 42, role: 1, joined_at: 0 });
-      const error = await orphan.then(() => undefined, (e: Error) => e);
-      expect(error?.message).to.contain('FOREIGN KEY');
-    } finally {
-      await db.destroy();
-    }
+    const db = await openAt(file);
+    const error = await db('group_members').insert({ group_id: 42, user_id: 42, role: 1, joined_at: 0 }).then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.contain('FOREIGN KEY');
+  });
+
+  it('deletes a group\'s memberships with it, and unhooks its queued notices from it', async () => {
+    const db = await openAt(file);
+    await db('users').insert({ id: 1, username: 'alice', password_hash: 'h', created_at: 0 });
+    await db('groups').insert({ id: 7, name: 'team', creator_id: 1, created_at: 0 });
+    await db('group_members').insert({ group_id: 7, user_id: 1, role: 0, joined_at: 0 });
+    await db('offline_messages').insert({ recipient_id: 1, kind: 'notice', group_id: 7, body: 'bye', payload: '{}', created_at: 0 });
+    await db('groups').where({ id: 7 }).del();
+    expect(await db('group_members').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
+    expect(await db('offline_messages').select('group_id', 'body')).to.deep.equal([{ group_id: null, body: 'bye' }]);
   });
 
   it('keeps data across close and reopen, migrating only once', async () => {
-    const first = await openSqliteDatabase(file);
+    const first = await openAt(file);
     await first('users').insert({ username: 'alice', password_hash: 'h', created_at: 0 });
     await first.destroy();
-    const second = await openSqliteDatabase(file);
-    try {
-      expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-      expect(await second('knex_migrations').count({ n: '*' })).to.deep.equal([{ n: 1 }]);
-    } finally {
-      await second.destroy();
-    }
+    const second = await openAt(file);
+    expect(await second('users').pluck('username')).to.deep.equal(['alice']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema']);
+  });
+
+  it('can roll the schema back and forward again', async () => {
+    const db = await openAt(file);
+    await db.migrate.rollback({ migrationSource }, true);
+    expect(await db.schema.hasTable('users')).to.equal(false);
+    await db.migrate.latest({ migrationSource });
+    expect(await db.schema.hasTable('offline_messages')).to.equal(true);
+  });
+
+  it('opens :memory: on its one connection, so what is written stays visible', async () => {
+    const db = await openAt(':memory:');
+    expect(await pragma(db, 'foreign_keys')).to.equal(1);
+    await db('users').insert({ username: 'alice', password_hash: 'h', created_at: 0 });
+    const reads = await Promise.all([1, 2, 3].map(() => db('users').pluck('username')));
+    expect(reads).to.deep.equal([['alice'], ['alice'], ['alice']]);
   });
 });

@@ -1,18 +1,47 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStorage } from '../../infrastructure/storage.js';
-import { temporaryDirectory } from '../support/processes.js';
+import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
+import type { Username } from '../../domain/index.js';
 import { describeStorageContract } from './storage.contract.js';
 
 describeStorageContract('in memory', () => openStorage('memory'));
 
 describeStorageContract('Knex on a SQLite file', async () => {
-  const directory = temporaryDirectory();
-  const storage = await openStorage(`sqlite:${join(directory.path, 'contract.sqlite')}`);
+  const directory = mkdtempSync(join(tmpdir(), 'parley-storage-'));
+  const storage = await openStorage(`sqlite:${join(directory, 'contract.sqlite')}`);
   return {
     ...storage,
     close: async () => {
       await storage.close();
-      directory.remove();
+      rmSync(directory, { recursive: true, force: true });
     },
   };
+});
+
+describe('storage URLs', () => {
+  it('name a SQLite file after sqlite:, or memory', () => {
+    expect(parseStorageUrl('sqlite:data/chat.sqlite')).to.deep.equal({ kind: 'sqlite', filename: 'data/chat.sqlite' });
+    expect(parseStorageUrl('sqlite:/var/lib/parley/chat.sqlite')).to.deep.equal({ kind: 'sqlite', filename: '/var/lib/parley/chat.sqlite' });
+    expect(parseStorageUrl('sqlite::memory:')).to.deep.equal({ kind: 'sqlite', filename: ':memory:' });
+    expect(parseStorageUrl('memory')).to.deep.equal({ kind: 'memory' });
+  });
+
+  it('refuse anything else with a message that says what works', () => {
+    for (const raw of ['', 'sqlite:', 'mysql://db/chat', 'chat.sqlite', 'Memory']) {
+      expect(() => parseStorageUrl(raw), raw).to.throw(/use sqlite:<path> or memory/);
+    }
+    expect(() => parseStorageUrl('postgres://localhost/parley')).to.throw(/PostgreSQL storage is planned but not supported yet/);
+  });
+
+  it('open a throwaway SQLite database with sqlite::memory:', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    try {
+      const alice = await storage.repositories.users.add({ username: 'alice' as Username, passwordHash: 'h', createdAt: new Date(0) });
+      expect((await storage.repositories.users.byId(alice.id))?.username).to.equal('alice');
+    } finally {
+      await storage.close();
+    }
+  });
 });

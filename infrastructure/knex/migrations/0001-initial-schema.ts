@@ -1,13 +1,16 @@
 import type { Knex } from 'knex';
 
-/** The six tables of the seed schema. Times are integer milliseconds since the epoch, portable across SQLite and PostgreSQL. */
+/**
+ * The six tables of the seed schema. Times are integer milliseconds since the epoch, portable
+ * across SQLite and PostgreSQL. `increments` is AUTOINCREMENT on SQLite: ids are never reused.
+ */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('users', (table) => {
     table.increments('id');
     table.string('username', 32).notNullable().unique();
     table.string('password_hash', 255).notNullable();
     table.boolean('is_admin').notNullable().defaultTo(false);
-    table.string('token_hash', 64).nullable().unique();
+    table.string('token_hash').nullable().unique();
     table.integer('banned_by').unsigned().nullable().references('id').inTable('users').onDelete('SET NULL');
     table.bigInteger('banned_at').nullable();
     table.bigInteger('created_at').notNullable();
@@ -42,6 +45,7 @@ export async function up(knex: Knex): Promise<void> {
     table.integer('recipient_id').unsigned().notNullable().references('id').inTable('users').onDelete('CASCADE');
     table.string('kind', 16).notNullable();
     table.integer('sender_id').unsigned().nullable().references('id').inTable('users').onDelete('SET NULL');
+    // A notice that a group was deleted outlives the group: its name and creator are in `payload`.
     table.integer('group_id').unsigned().nullable().references('id').inTable('groups').onDelete('SET NULL');
     table.text('body').notNullable();
     table.text('payload').notNullable();

@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import type { Delivery } from '../../application/ports/message-queue.js';
+import type { Storage } from '../../infrastructure/storage.js';
+import type { ChatMessage, GroupRef, User } from '../../domain/index.js';
+import { at, rejection, storageFixture, tamper } from './storage-fixture.js';
+
+export function describeMessageQueue(name: string, open: () => Promise<Storage>): void {
+  describe(`MessageQueue: ${name}`, () => {
+    const fixture = storageFixture(open);
+    const messages = () => fixture.storage.repositories.messages;
+    let alice: User;
+    let bob: User;
+    const privateFrom = (user: User, text: string, ms = 0): ChatMessage => ({
+      kind: 'private',
+      from: { id: user.id, username: user.username },
+      fromAdmin: false,
+      text,
+      sentAt: at(ms),
+    });
+    const to = (recipient: User, message: ChatMessage): Delivery => ({ recipientId: recipient.id, message });
+    beforeEach(async () => {
+      [alice, bob] = [await fixture.addUser('alice'), await fixture.addUser('bob')];
+    });
+
+    it('gives back every kind of message as it was queued: admin flags, groups, topics, emoji and all', async () => {
+      const team = await fixture.storage.repositories.groups.create({ name: 'team 🚀', creatorId: alice.id, createdAt: at(0) });
+      const group: GroupRef = { id: team.id, name: team.name, creator: alice.username };
+      const sent: ChatMessage[] = [
+        privateFrom(alice, 'hi 👋\n\tsecond line, "quoted" \\ {"json": true}', 1),
+        { kind: 'private', from: { id: alice.id, username: alice.username }, fromAdmin: true, text: 'from the admin 🛡️', sentAt: at(2) },
+        { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group, text: 'to all 👨‍👩‍👧', sentAt: at(3) },
+        { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: true, group, text: 'admin to all', sentAt: at(4) },
+        { kind: 'notice', topic: 'group-invited', from: { id: alice.id, username: alice.username }, group, text: 'alice added you to team 🚀', sentAt: at(5) },
+        { kind: 'notice', topic: 'friend-added', from: { id: alice.id, username: alice.username }, group: null, text: 'alice is your friend', sentAt: at(6) },
+        { kind: 'notice', topic: 'group-kicked', from: null, group, text: 'you were removed', sentAt: at(7) },
+      ];
+      const queued = await messages().enqueue(sent.map((message) => to(bob, message)));
+      expect(queued.map((q) => q.message)).to.deep.equal(sent);
+      expect(queued.every((q) => q.recipientId === bob.id)).to.equal(true);
+      expect(await messages().pendingFor(bob.id)).to.deep.equal(queued);
+    });
+
+    it('keeps a notice about a group after the group is deleted, and takes one queued afterwards', async () => {
+      const team = await fixture.storage.repositories.groups.create({ name: 'team', creatorId: alice.id, createdAt: at(0) });
+      const deleted: ChatMessage = {
+        kind: 'notice',
+        topic: 'group-deleted',
+        from: { id: alice.id, username: alice.username },
+        group: { id: team.id, name: 'team', creator: alice.username },
+        text: 'alice deleted team',
+        sentAt: at(1),
+      };
+      const invited: ChatMessage = { ...deleted, topic: 'group-invited', text: 'alice added you to team' };
+      await messages().enqueue([to(bob, invited), to(bob, deleted)]);
+      expect(await fixture.storage.repositories.groups.remove(team.id)).to.equal(true);
+      await messages().enqueue([to(alice, deleted)]);
+      expect((await messages().pendingFor(bob.id)).map((q) => q.message)).to.deep.equal([invited, deleted]);
+      expect((await messages().pendingFor(alice.id)).map((q) => q.message)).to.deep.equal([deleted]);
+    });
+
+    it('queues a thousand deliveries in one call, ids ascending in the order given', async () => {
+      const deliveries = Array.from({ length: 1000 }, (_, i) => (i % 3 ? to(alice, privateFrom(bob, `m${i}`, i)) : to(bob, privateFrom(alice, `m${i}`, i))));
+      const queued = await messages().enqueue(deliveries);
+      expect(queued.map((q) => [q.recipientId, q.message.text])).to.deep.equal(deliveries.map((d) => [d.recipientId, d.message.text]));
+      const ids = queued.map((q) => q.id);
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).to.equal(true);
+      expect(await messages().pendingFor(alice.id)).to.deep.equal(queued.filter((q) => q.recipientId === alice.id));
+      expect(await messages().pendingFor(bob.id)).to.deep.equal(queued.filter((q) => q.recipientId === bob.id));
+      expect(await messages().countFor(bob.id)).to.equal(334);
+      const [next] = await messages().enqueue([to(bob, privateFrom(alice, 'next'))]);
+      expect(next!.id).to.be.greaterThan(ids.at(-1)!);
+    });
+
+    it('queues nothing for an empty call', async () => {
+      expect(await messages().enqueue([])).to.deep.equal([]);
+      expect(await messages().countFor(bob.id)).to.equal(0);
+    });
+
+    it('lists what waits oldest first, after a cursor and up to a limit', async () => {
+      const queued = await messages().enqueue(['a', 'b'].map((text) => to(bob, privateFrom(alice, text, 9))));
+      await messages().enqueue([to(alice, privateFrom(bob, 'not yours'))]);
+      queued.push(...(await messages().enqueue(['c', 'd'].map((text) => to(bob, privateFrom(alice, text, 1))))));
+      const texts = async (options?: { after?: number; limit?: number }) => (await messages().pendingFor(bob.id, options)).map((q) => q.message.text);
+      expect(await texts()).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(await texts({ after: queued[1]!.id })).to.deep.equal(['c', 'd']);
+      expect(await texts({ limit: 3 })).to.deep.equal(['a', 'b', 'c']);
+      expect(await texts({ after: queued[0]!.id, limit: 2 })).to.deep.equal(['b', 'c']);
+      expect(await texts({ after: queued[3]!.id })).to.deep.equal([]);
+      expect(await texts({ limit: 0 })).to.deep.equal([]);
+      expect(await messages().pendingFor(4242)).to.deep.equal([]);
+    });
+
+    it('acknowledges only the recipient\'s own ids, ignoring unknown ones and other people\'s', async () => {
+      const [m1, m2, m3] = await messages().enqueue([to(bob, privateFrom(alice, 'one')), to(bob, privateFrom(alice, 'two')), to(bob, privateFrom(alice, 'three'))]);
+      const [forAlice] = await messages().enqueue([to(alice, privateFrom(bob, 'mine'))]);
+      expect(await messages().acknowledge(bob.id, [m3!.id, forAlice!.id, 999_999, m1!.id, m3!.id])).to.have.members([m1!.id, m3!.id]).and.length(2);
+      expect(await messages().acknowledge(bob.id, [m1!.id])).to.deep.equal([]);
+      expect(await messages().acknowledge(bob.id, [])).to.deep.equal([]);
+      expect((await messages().pendingFor(bob.id)).map((q) => q.id)).to.deep.equal([m2!.id]);
+      expect(await messages().pendingFor(alice.id)).to.deep.equal([forAlice]);
+      expect(await messages().countFor(bob.id)).to.equal(1);
+      expect(await messages().countFor(alice.id)).to.equal(1);
+    });
+
+    it('acknowledges a long list of ids in one call', async () => {
+      const queued = await messages().enqueue(Array.from({ length: 1200 }, (_, i) => to(bob, privateFrom(alice, `m${i}`))));
+      const kept = queued[600]!;
+      const ids = queued.filter((q) => q !== kept).map((q) => q.id);
+      const removed = await messages().acknowledge(bob.id, [...ids, ...ids.map((id) => id + 100_000)]);
+      expect([...removed].sort((a, b) => a - b)).to.deep.equal(ids);
+      expect(await messages().pendingFor(bob.id)).to.deep.equal([kept]);
+    });
+
+    it('never hands out an id again, even once its message is acknowledged', async () => {
+      const [first, second] = await messages().enqueue([to(bob, privateFrom(alice, 'one')), to(bob, privateFrom(alice, 'two'))]);
+      await messages().acknowledge(bob.id, [first!.id, second!.id]);
+      expect(await messages().countFor(bob.id)).to.equal(0);
+      const [third] = await messages().enqueue([to(bob, privateFrom(alice, 'three'))]);
+      expect(third!.id).to.be.greaterThan(second!.id);
+    });
+
+    it('refuses a batch with a delivery to nobody, queueing none of it', async () => {
+      const error = await rejection(messages().enqueue([to(bob, privateFrom(alice, 'fine')), { recipientId: 4242, message: privateFrom(alice, 'lost') }]));
+      expect(error.message).to.contain('FOREIGN KEY');
+      expect(await messages().countFor(bob.id)).to.equal(0);
+    });
+
+    it('keeps its own copies: neither the caller\'s message nor what it hands out can change the queue', async () => {
+      const message = privateFrom(alice, 'original', 1);
+      const [queued] = await messages().enqueue([to(bob, message)]);
+      tamper(message).text = 'changed by the sender';
+      message.sentAt.setTime(0);
+      tamper(queued!.message).text = 'changed by the reader';
+      const [pending] = await messages().pendingFor(bob.id);
+      tamper(pending!.message.from!).username = 'mallory' as typeof alice.username;
+      tamper(pending!).recipientId = alice.id;
+      const [again] = await messages().pendingFor(bob.id);
+      expect(again!.message).to.deep.equal(privateFrom(alice, 'original', 1));
+      expect(again!.recipientId).to.equal(bob.id);
+    });
+  });
+}

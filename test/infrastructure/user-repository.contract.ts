@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import type { Storage } from '../../infrastructure/storage.js';
+import type { Username } from '../../domain/index.js';
+import { at, refusal, rejection, storageFixture, tamper } from './storage-fixture.js';
+
+export function describeUserRepository(name: string, open: () => Promise<Storage>): void {
+  describe(`UserRepository: ${name}`, () => {
+    const fixture = storageFixture(open);
+    const users = () => fixture.storage.repositories.users;
+
+    it('adds users with fresh, growing ids and finds them by id and by name', async () => {
+      const alice = await fixture.addUser('alice', 7);
+      const bob = await fixture.addUser('bob');
+      expect(bob.id).to.be.greaterThan(alice.id);
+      expect(alice).to.deep.equal({ id: alice.id, username: 'alice', passwordHash: 'hash-alice', isAdmin: false, ban: null, createdAt: at(7) });
+      expect(await users().byId(alice.id)).to.deep.equal(alice);
+      expect(await users().byUsername('bob' as Username)).to.deep.equal(bob);
+      expect(await users().byUsername('carol' as Username)).to.equal(undefined);
+      expect(await users().byId(bob.id + 1000)).to.equal(undefined);
+    });
+
+    it('refuses a taken username with USERNAME_TAKEN and stores nothing', async () => {
+      await fixture.addUser('alice');
+      expect(await refusal(fixture.addUser('alice', 5))).to.equal('USERNAME_TAKEN');
+      expect((await users().all()).map((u) => u.createdAt)).to.deep.equal([at(0)]);
+    });
+
+    it('finds a user by the hash of their current session token only', async () => {
+      const [alice, bob] = [await fixture.addUser('alice'), await fixture.addUser('bob')];
+      expect(await users().byTokenHash('h1')).to.equal(undefined);
+      await users().setTokenHash(alice.id, 'h1');
+      await users().setTokenHash(bob.id, 'h2');
+      expect(await users().byTokenHash('h1')).to.deep.equal(alice);
+      await users().setTokenHash(alice.id, 'h3');
+      expect(await users().byTokenHash('h1')).to.equal(undefined);
+      expect((await users().byTokenHash('h3'))?.id).to.equal(alice.id);
+      await users().setTokenHash(alice.id, null);
+      expect(await users().byTokenHash('h3')).to.equal(undefined);
+      expect((await users().byTokenHash('h2'))?.id).to.equal(bob.id);
+    });
+
+    it('lists every user ordered by username, whatever the order they joined in', async () => {
+      for (const username of ['carol', 'alice', 'dave', 'bob']) await fixture.addUser(username);
+      expect((await users().all()).map((u) => u.username)).to.deep.equal(['alice', 'bob', 'carol', 'dave']);
+    });
+
+    it('makes and unmakes admins', async () => {
+      const [alice, bob] = [await fixture.addUser('alice'), await fixture.addUser('bob')];
+      await users().setAdmin(alice.id, true);
+      expect((await users().all()).map((u) => [u.username, u.isAdmin])).to.deep.equal([['alice', true], ['bob', false]]);
+      await users().setAdmin(alice.id, false);
+      expect((await users().byId(alice.id))!.isAdmin).to.equal(false);
+      expect((await users().byId(bob.id))!.isAdmin).to.equal(false);
+    });
+
+    it('keeps a ban with who and when, or with nobody when set outside parley, and lifts it', async () => {
+      const [alice, carol] = [await fixture.addUser('alice'), await fixture.addUser('carol')];
+      await users().setBan(carol.id, { by: alice.id, at: at(5) });
+      expect((await users().byUsername('carol' as Username))!.ban).to.deep.equal({ by: alice.id, at: at(5) });
+      await users().setBan(carol.id, { by: null, at: at(6) });
+      expect((await users().byId(carol.id))!.ban).to.deep.equal({ by: null, at: at(6) });
+      await users().setBan(carol.id, null);
+      expect((await users().byId(carol.id))!.ban).to.equal(null);
+      expect((await users().byId(alice.id))!.ban).to.equal(null);
+    });
+
+    it('refuses a ban by a user who does not exist, with no domain code', async () => {
+      const alice = await fixture.addUser('alice');
+      const error = await rejection(users().setBan(alice.id, { by: alice.id + 1000, at: at(1) }));
+      expect(error.message).to.contain('FOREIGN KEY');
+      expect((await users().byId(alice.id))!.ban).to.equal(null);
+    });
+
+    it('hands out copies: changing one changes nothing stored, and later writes do not change it', async () => {
+      const alice = await fixture.addUser('alice');
+      tamper(alice).username = 'mallory' as Username;
+      alice.createdAt.setTime(0);
+      const found = (await users().byId(alice.id))!;
+      expect(found.username).to.equal('alice');
+      expect(found.createdAt).to.deep.equal(at(0));
+      tamper(found).isAdmin = true;
+      expect((await users().all())[0]!.isAdmin).to.equal(false);
+      await users().setBan(found.id, { by: null, at: at(1) });
+      expect(found.ban).to.equal(null);
+    });
+  });
+}
