@@ -27,7 +27,7 @@ interface Row {
 }
 
 async function startServer(db: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--db', db, '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean), CLI, 'serve', '--port', '0', '--db', db, '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
     createInterface({ input: child.stderr! }).on('line', (line) => {
