@@ -4,6 +4,7 @@ import { AccountService } from './application/account-service.js';
 import type { ChatApp } from './application/chat-app.js';
 import { DeliveryService } from './application/delivery-service.js';
 import { FriendService } from './application/friend-service.js';
+import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
 import type { Clock } from './application/ports/clock.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
@@ -22,6 +23,7 @@ const SERVICES = {
   AccountService: Symbol.for('parley.AccountService') as ServiceIdentifierFor<AccountService>,
   DeliveryService: Symbol.for('parley.DeliveryService') as ServiceIdentifierFor<DeliveryService>,
   FriendService: Symbol.for('parley.FriendService') as ServiceIdentifierFor<FriendService>,
+  GroupService: Symbol.for('parley.GroupService') as ServiceIdentifierFor<GroupService>,
   MessagingService: Symbol.for('parley.MessagingService') as ServiceIdentifierFor<MessagingService>,
 } as const;
 
@@ -77,6 +79,13 @@ const servicesModule = new ContainerModule(({ bind }) => {
       [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
     )
     .inSingletonScope();
+  bind(SERVICES.GroupService)
+    .toResolvedValue(
+      (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
+        new GroupService(repositories, unitOfWork, delivery, sessions, clock),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
+    )
+    .inSingletonScope();
   bind(SERVICES.MessagingService)
     .toResolvedValue(
       (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
@@ -98,6 +107,7 @@ export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatA
     accounts: get(container, SERVICES.AccountService),
     delivery: get(container, SERVICES.DeliveryService),
     friends: get(container, SERVICES.FriendService),
+    groups: get(container, SERVICES.GroupService),
     messaging: get(container, SERVICES.MessagingService),
     close: () => storage.close(),
   };

@@ -1,6 +1,7 @@
 import type { AccountService } from './account-service.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { FriendService } from './friend-service.js';
+import type { GroupService } from './group-service.js';
 import type { MessagingService } from './messaging-service.js';
 
 /** The use cases, as driving adapters (the TCP gateway, the CLI, an embedding service) call them. */
@@ -8,6 +9,7 @@ export interface ChatServices {
   readonly accounts: AccountService;
   readonly delivery: DeliveryService;
   readonly friends: FriendService;
+  readonly groups: GroupService;
   readonly messaging: MessagingService;
 }
 

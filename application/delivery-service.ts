@@ -56,7 +56,7 @@ export class DeliveryService {
   ) {
     this.writes = new WriteBatcher(async (deliveries) => {
       const queued = await this.repositories.messages.enqueue(deliveries);
-      for (const delivery of queued) this.sessions.deliver(delivery.recipientId, delivery);
+      this.push(queued);
       return queued;
     });
   }
@@ -67,6 +67,11 @@ export class DeliveryService {
    */
   deliver(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
     return this.writes.submit(deliveries);
+  }
+
+  /** Pushes deliveries already queued (in a unit of work of the caller's) to attached recipients. */
+  push(queued: readonly OfflineMessage[]): void {
+    for (const delivery of queued) this.sessions.deliver(delivery.recipientId, delivery);
   }
 
   /**

@@ -11,6 +11,8 @@ export interface Profile {
   isAdmin?: boolean;
   /** Ids of the latest deliveries shown, so one shown but not acknowledged is not shown again. */
   seen?: number[];
+  /** The last `groups` listing, so `sendgroup <n>` knows which group n was. */
+  groups?: { id: number; name: string; creator: string }[];
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;

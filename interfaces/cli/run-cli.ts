@@ -4,6 +4,7 @@ import { ChatConnectionError, ChatRequestError } from '../client/chat-client.js'
 import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { friendsCommand } from './commands/friends.js';
+import { groupCommands } from './commands/group-commands.js';
 import { listenCommand } from './commands/listen.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
@@ -46,9 +47,12 @@ function report(error: unknown, json: boolean): ExitCode {
 
 /** The commands a user runs against a server, one-shot or as shell lines. */
 function userCommands(shared?: SharedConnection): CommandModule<GlobalArgs, never>[] {
-  return [regCommand, loginCommand, logoutCommand, whoamiCommand, addCommand, friendsCommand, sendCommand].map(
-    (command) => command(shared) as unknown as CommandModule<GlobalArgs, never>,
-  );
+  return [
+    ...[regCommand, loginCommand, logoutCommand, whoamiCommand, addCommand, friendsCommand, sendCommand].map(
+      (command) => command(shared) as unknown as CommandModule<GlobalArgs, never>,
+    ),
+    ...groupCommands(shared),
+  ];
 }
 
 function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, never>[], shell: boolean): Argv<GlobalArgs> {
@@ -108,7 +112,7 @@ export function runCli(argv: string[], dependencies: CliDependencies): Promise<E
     command: 'shell',
     describe: 'Interactive: one connection, the commands above as lines (and .send), pushed messages as they arrive',
     handler: async (args) => {
-      const names = ['reg', 'login', 'logout', 'whoami', 'add', 'friends', 'send', '.send'];
+      const names = ['reg', 'login', 'logout', 'whoami', 'add', 'friends', 'send', '.send', 'newgroup', 'delgroup', 'addgroupuser', 'delgroupuser', 'groups', 'sendgroup'];
       await runShell(args, names, (line, shared) => run(line, userCommands(shared), true));
     },
   };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
 import { viewOfUser } from '../../application/views.js';
-import { USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
+import { GROUP_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
 
 /** What an operation may touch beyond its arguments. */
 export interface OperationContext {
@@ -41,6 +41,7 @@ function member<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => P
 // Lengths here only bound what is worth parsing; the domain gives the precise refusal.
 const username = z.string().max(USERNAME_MAX_LENGTH * 4);
 const password = z.string().max(4096);
+const groupName = z.string().max(GROUP_NAME_MAX_LENGTH * 8);
 const credentials = z.strictObject({ username, password });
 const none = z.strictObject({});
 /** Most ids one `ack` may carry. */
@@ -81,6 +82,31 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   })),
 
   friends: member(none, async ({ services, user }) => ({ friends: await services.friends.list(user) })),
+
+  newgroup: member(z.strictObject({ name: groupName }), async ({ services, user }, { name }) => ({
+    group: await services.groups.create(user, name),
+  })),
+
+  delgroup: member(z.strictObject({ name: groupName, creator: username.optional() }), async ({ services, user }, named) => ({
+    group: await services.groups.delete(user, named),
+  })),
+
+  addgroupuser: member(
+    z.strictObject({ name: groupName, creator: username.optional(), username }),
+    async ({ services, user }, { username: invited, ...named }) => ({ group: await services.groups.invite(user, named, invited) }),
+  ),
+
+  delgroupuser: member(
+    z.strictObject({ name: groupName, creator: username.optional(), username }),
+    async ({ services, user }, { username: kicked, ...named }) => ({ group: await services.groups.kick(user, named, kicked) }),
+  ),
+
+  groups: member(none, async ({ services, user }) => ({ groups: await services.groups.list(user) })),
+
+  sendgroup: member(z.strictObject({ group: z.int().min(1), text: z.string() }), async ({ services, user }, { group, text }) => {
+    const sent = await services.groups.send(user, group, text);
+    return { group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() };
+  }),
 
   send: member(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => {
     const sent = await services.messaging.sendPrivate(user, to, text);

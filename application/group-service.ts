@@ -1,0 +1,179 @@
+import {
+  assertCanCreateAnotherGroup,
+  assertCanDeleteGroup,
+  assertCanKick,
+  assertCanManageMembers,
+  assertGroupNotBanned,
+  DomainError,
+  parseGroupName,
+  parseMessageText,
+  parseUsername,
+  type ChatMessage,
+  type Group,
+  type GroupId,
+  type GroupRef,
+  type NoticeTopic,
+  type User,
+} from '../domain/index.js';
+import type { DeliveryService } from './delivery-service.js';
+import type { Clock } from './ports/clock.js';
+import type { SessionHub } from './ports/session-hub.js';
+import type { Repositories, UnitOfWork } from './ports/unit-of-work.js';
+
+/** A group as listings show it. */
+export interface GroupView {
+  readonly id: GroupId;
+  readonly name: string;
+  readonly creator: string;
+  readonly online: number;
+  readonly total: number;
+  readonly banned: boolean;
+}
+
+/** How a command names a group: its name, and its creator's name when the name alone is ambiguous. */
+export interface GroupName {
+  readonly name: string;
+  readonly creator?: string | undefined;
+}
+
+/** Groups: create, delete, invite, kick, list, and messages to every member. */
+export class GroupService {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly unitOfWork: UnitOfWork,
+    private readonly delivery: DeliveryService,
+    private readonly sessions: SessionHub,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a group owned by the user; at most MAX_GROUPS_PER_CREATOR each. */
+  async create(user: User, rawName: string): Promise<GroupView> {
+    const name = parseGroupName(rawName);
+    const group = await this.unitOfWork.run(async ({ groups }) => {
+      assertCanCreateAnotherGroup(await groups.countCreatedBy(user.id));
+      return groups.create({ name, creatorId: user.id, createdAt: this.clock.now() });
+    });
+    return this.view(group, user.username);
+  }
+
+  /** Deletes the group and its memberships in one transaction; every other member is told. */
+  async delete(user: User, named: GroupName): Promise<GroupView> {
+    const { group, ref } = await this.resolve(user, named);
+    assertCanDeleteGroup(user, group);
+    const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
+      const members = await groups.members(group.id);
+      await groups.remove(group.id);
+      const others = members.filter((m) => m.userId !== user.id).map((m) => m.userId);
+      return messages.enqueue(others.map((recipientId) => ({ recipientId, message: this.notice('group-deleted', user, ref, `${user.username} deleted the group "${ref.name}"`) })));
+    });
+    this.delivery.push(queued);
+    return { id: group.id, name: group.name, creator: ref.creator, online: 0, total: 0, banned: group.ban !== null };
+  }
+
+  /** Adds a user to a group (owner or admin); they are told, live or at their next attach. */
+  async invite(user: User, named: GroupName, rawUsername: string): Promise<GroupView> {
+    const { group, ref } = await this.resolve(user, named);
+    assertCanManageMembers(user, group);
+    const target = await this.user(rawUsername);
+    const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
+      await groups.addMember(group.id, target.id, 'member', this.clock.now());
+      return messages.enqueue([{ recipientId: target.id, message: this.notice('group-invited', user, ref, `${user.username} added you to the group "${ref.name}" (by ${ref.creator})`) }]);
+    });
+    this.delivery.push(queued);
+    return this.summaryOf(group);
+  }
+
+  /** Removes a member (owner or admin; never yourself, never the owner); they are told. */
+  async kick(user: User, named: GroupName, rawUsername: string): Promise<GroupView> {
+    const { group, ref } = await this.resolve(user, named);
+    assertCanManageMembers(user, group);
+    const target = await this.user(rawUsername);
+    const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
+      const membership = await groups.membership(group.id, target.id);
+      if (!membership) throw new DomainError('NOT_MEMBER', `${target.username} is not in the group "${ref.name}"`);
+      assertCanKick(user, membership);
+      await groups.removeMember(group.id, target.id);
+      return messages.enqueue([{ recipientId: target.id, message: this.notice('group-kicked', user, ref, `${user.username} removed you from the group "${ref.name}" (by ${ref.creator})`) }]);
+    });
+    this.delivery.push(queued);
+    return this.summaryOf(group);
+  }
+
+  /** The groups the user belongs to, by id, with how many members are online. */
+  async list(user: User): Promise<GroupView[]> {
+    return Promise.all((await this.repositories.groups.groupsOf(user.id)).map(({ group, creatorName }) => this.view(group, creatorName)));
+  }
+
+  /**
+   * Sends to every member but the sender: one write for the whole group, then pushed to
+   * those attached. Resolves once every copy is durable.
+   */
+  async send(user: User, groupId: GroupId, rawText: string): Promise<{ group: GroupView; recipients: number; sentAt: Date }> {
+    const text = parseMessageText(rawText);
+    const group = await this.repositories.groups.byId(groupId);
+    if (!group || !(await this.repositories.groups.membership(group.id, user.id))) {
+      throw new DomainError(group ? 'NOT_MEMBER' : 'UNKNOWN_GROUP', group ? `you are not in the group "${group.name}"` : 'that group does not exist (any more): run `groups` again');
+    }
+    assertGroupNotBanned(group);
+    const ref = await this.refOf(group);
+    const sentAt = this.clock.now();
+    const members = await this.repositories.groups.members(group.id);
+    const message: ChatMessage = { kind: 'group', from: { id: user.id, username: user.username }, fromAdmin: user.isAdmin, group: ref, text, sentAt };
+    const recipients = members.filter((m) => m.userId !== user.id).map((m) => ({ recipientId: m.userId, message }));
+    await this.delivery.deliver(recipients);
+    return { group: await this.view(group, ref.creator), recipients: recipients.length, sentAt };
+  }
+
+  /**
+   * The one group a command means. Users see the groups they belong to; admins see all.
+   * Several of that name: refused with the candidates, unless `creator` picks one.
+   */
+  private async resolve(user: User, named: GroupName): Promise<{ group: Group; ref: GroupRef }> {
+    const name = parseGroupName(named.name);
+    const creator = named.creator === undefined ? undefined : parseUsername(named.creator);
+    const candidates: { group: Group; ref: GroupRef }[] = [];
+    for (const group of await this.repositories.groups.byName(name)) {
+      const visible = user.isAdmin || (await this.repositories.groups.membership(group.id, user.id)) !== undefined;
+      const ref = await this.refOf(group);
+      if (visible && (creator === undefined || ref.creator === creator)) candidates.push({ group, ref });
+    }
+    if (candidates.length === 0) {
+      throw new DomainError('UNKNOWN_GROUP', `you have no group called "${name}"${creator ? ` created by ${creator}` : ''}`);
+    }
+    if (candidates.length > 1) {
+      const creators = candidates.map((c) => c.ref.creator);
+      throw new DomainError(
+        'AMBIGUOUS_GROUP',
+        `${candidates.length} groups are called "${name}" (created by ${creators.join(', ')}): say which with --creator <username>`,
+        { candidates: candidates.map((c) => ({ name: c.ref.name, creator: c.ref.creator })) },
+      );
+    }
+    return candidates[0]!;
+  }
+
+  private async user(rawUsername: string): Promise<User> {
+    const username = parseUsername(rawUsername);
+    const user = await this.repositories.users.byUsername(username);
+    if (!user) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    return user;
+  }
+
+  private async refOf(group: Group): Promise<GroupRef> {
+    const creator = await this.repositories.users.byId(group.creatorId);
+    return { id: group.id, name: group.name, creator: creator!.username };
+  }
+
+  private async summaryOf(group: Group): Promise<GroupView> {
+    return this.view(group, (await this.refOf(group)).creator);
+  }
+
+  private async view(group: Group, creator: string): Promise<GroupView> {
+    const members = await this.repositories.groups.members(group.id);
+    const online = members.filter((m) => this.sessions.isOnline(m.userId)).length;
+    return { id: group.id, name: group.name, creator, online, total: members.length, banned: group.ban !== null };
+  }
+
+  private notice(topic: NoticeTopic, actor: User, group: GroupRef, text: string): ChatMessage {
+    return { kind: 'notice', topic, from: { id: actor.id, username: actor.username }, group, text, sentAt: this.clock.now() };
+  }
+}
