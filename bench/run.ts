@@ -17,8 +17,13 @@ const RESULTS = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 50);
 const MESSAGES_PER_SENDER = Number(process.env.BENCH_MESSAGES ?? 200);
 const WINDOW = 16;
+/** Receivers gather acknowledgements this long, as `chatctl listen` does. */
+const ACK_DELAY_MS = 50;
 const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE ?? 1000);
 const LIGHT_MESSAGES = 500;
+const GROUP_MEMBERS = Number(process.env.BENCH_GROUP_MEMBERS ?? 100);
+const GROUP_SENDERS = 4;
+const GROUP_MESSAGES_PER_SENDER = 50;
 
 interface Row {
   measure: string;
@@ -83,10 +88,58 @@ function receiveAll(client: ChatClient, expected: number, onMessage: (event: Ext
     client.on('event', (event) => {
       if (event.type !== 'message' || event.message.kind !== 'private') return;
       onMessage(event);
-      if (batch.push(event.id) === 1) setImmediate(flush);
+      if (batch.push(event.id) === 1) setTimeout(flush, ACK_DELAY_MS);
       if (++received === expected) resolve();
     });
   });
+}
+
+/** One group of GROUP_MEMBERS attached members; a few of them send, everyone else receives. */
+async function groupFanOut(port: number): Promise<Row[]> {
+  const names = Array.from({ length: GROUP_MEMBERS }, (_, i) => `member${i}`);
+  const setup = await ChatClient.connect({ port });
+  for (const username of names) await setup.request('register', { username, password: `bench-${username}` });
+  await setup.close();
+  const members = await Promise.all(names.map((name) => login(port, name)));
+  try {
+    const owner = members[0]!;
+    const { group } = await owner.request<{ group: { id: number } }>('newgroup', { name: 'bench' });
+    for (const username of names.slice(1)) await owner.request('addgroupuser', { name: 'bench', username });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const latencies: number[] = [];
+    const perReceiver = (sender: number) => GROUP_SENDERS * GROUP_MESSAGES_PER_SENDER - (sender < GROUP_SENDERS ? GROUP_MESSAGES_PER_SENDER : 0);
+    const arrivals = members.map(
+      (client, i) =>
+        new Promise<void>((resolve) => {
+          let received = 0;
+          let batch: number[] = [];
+          if (perReceiver(i) === 0) return resolve();
+          client.on('event', (event) => {
+            if (event.type !== 'message' || event.message.kind !== 'group') return;
+            latencies.push(performance.now() - Number(event.message.text.split(' ')[0]));
+            if (batch.push(event.id) === 1) setTimeout(() => client.acknowledge(batch.splice(0)).catch(() => undefined), ACK_DELAY_MS);
+            if (++received === perReceiver(i)) resolve();
+          });
+        }),
+    );
+    const started = performance.now();
+    await Promise.all(
+      members.slice(0, GROUP_SENDERS).map(async (client) => {
+        for (let i = 0; i < GROUP_MESSAGES_PER_SENDER; i++) await client.request('sendgroup', { group: group.id, text: `${performance.now()} fan-out` });
+      }),
+    );
+    await Promise.all(arrivals);
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    const deliveries = latencies.length;
+    return [
+      { measure: 'group fan-out deliveries', value: `${Math.round(deliveries / seconds)} /s`, detail: `${GROUP_SENDERS} senders × ${GROUP_MESSAGES_PER_SENDER} messages, one at a time each, to a group of ${GROUP_MEMBERS} attached members (${deliveries} deliveries)` },
+      { measure: 'group fan-out latency p50', value: `${percentile(latencies, 50).toFixed(1)} ms`, detail: 'send request written → message pushed to a member' },
+      { measure: 'group fan-out latency p99', value: `${percentile(latencies, 99).toFixed(1)} ms`, detail: '' },
+    ];
+  } finally {
+    await Promise.all(members.map((client) => client.close()));
+  }
 }
 
 /** On a server of its own, so memory freed by earlier phases cannot hide the growth: one user, many attached connections. */
@@ -182,6 +235,8 @@ async function main(): Promise<void> {
     const drainSeconds = (performance.now() - drainStart) / 1000;
     rows.push({ measure: 'offline queue drain', value: `${Math.round(total / drainSeconds)} msg/s`, detail: `${PAIRS} recipients log in, receive their backlog and acknowledge it` });
 
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    rows.push(...(await groupFanOut(server.port)));
     rows.push(await idleConnectionMemory());
   } finally {
     await Promise.all(clients.map((client) => client.close()));
