@@ -138,6 +138,17 @@ describe('groups, end to end with real processes', function () {
     await Promise.all([alice.close(), outsider.close()]);
   });
 
+  it('runs every group command in the interactive shell', async () => {
+    const lines = ['newgroup team', 'addgroupuser team bob', 'groups', 'sendgroup 1 from the shell', 'delgroupuser team bob', 'delgroup team', 'quit'];
+    const shell = await chatctl(['shell'], world.as('alice'), `${lines.join('\n')}\n`);
+    expect(shell.code, shell.stderr).to.equal(0);
+    for (const expected of ['created team alice 1/1', 'bob is now in team alice 1/2', '[1] team alice 1/2', 'sent to team (1 member)', 'bob is no longer in team alice 1/1', 'deleted the group "team"']) {
+      expect(shell.stdout).to.contain(expected);
+    }
+    const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
+    expect(bodies(login.stdout)).to.include('[team@alice] alice: from the shell');
+  });
+
   it('refuses a message to a group you are not in', async () => {
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     const carol = await world.client('carol');
