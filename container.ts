@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
 import { AccountService } from './application/account-service.js';
+import { AdminService } from './application/admin-service.js';
+import type { AuditLog, StructuredLogger } from './application/ports/audit-log.js';
 import type { ChatApp } from './application/chat-app.js';
 import { DeliveryService } from './application/delivery-service.js';
 import { FriendService } from './application/friend-service.js';
@@ -14,6 +16,7 @@ import type { Repositories, UnitOfWork } from './application/ports/unit-of-work.
 import type { ServiceIdentifierFor } from './application/ports/service-identifier.js';
 import { TOKENS } from './application/ports/tokens.js';
 import { InProcessSessionHub } from './infrastructure/in-process-session-hub.js';
+import { LoggerAuditLog } from './infrastructure/logger-audit-log.js';
 import { RandomTokenGenerator } from './infrastructure/random-token-generator.js';
 import { ScryptPasswordHasher, type ScryptCost } from './infrastructure/scrypt-password-hasher.js';
 import { openStorage, type Storage } from './infrastructure/storage.js';
@@ -21,6 +24,7 @@ import { SystemClock } from './infrastructure/system-clock.js';
 
 const SERVICES = {
   AccountService: Symbol.for('parley.AccountService') as ServiceIdentifierFor<AccountService>,
+  AdminService: Symbol.for('parley.AdminService') as ServiceIdentifierFor<AdminService>,
   DeliveryService: Symbol.for('parley.DeliveryService') as ServiceIdentifierFor<DeliveryService>,
   FriendService: Symbol.for('parley.FriendService') as ServiceIdentifierFor<FriendService>,
   GroupService: Symbol.for('parley.GroupService') as ServiceIdentifierFor<GroupService>,
@@ -30,6 +34,8 @@ const SERVICES = {
 export interface ChatAppOptions {
   /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
   readonly storage?: string;
+  /** Where admin actions are logged; the server passes its own logger. Silent when left out. */
+  readonly logger?: StructuredLogger;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
 }
@@ -48,6 +54,7 @@ function runtimeModule(options: ChatAppOptions): ContainerModule {
     bind(TOKENS.TokenGenerator).toConstantValue(new RandomTokenGenerator());
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.SessionHub).toConstantValue(new InProcessSessionHub());
+    bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
   });
 }
 
@@ -86,6 +93,13 @@ const servicesModule = new ContainerModule(({ bind }) => {
       [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
     )
     .inSingletonScope();
+  bind(SERVICES.AdminService)
+    .toResolvedValue(
+      (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog) =>
+        new AdminService(repositories, groups, delivery, sessions, clock, audit),
+      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog],
+    )
+    .inSingletonScope();
   bind(SERVICES.MessagingService)
     .toResolvedValue(
       (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
@@ -105,6 +119,7 @@ export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatA
   container.load(storageModule(storage), runtimeModule(options), servicesModule);
   return {
     accounts: get(container, SERVICES.AccountService),
+    admin: get(container, SERVICES.AdminService),
     delivery: get(container, SERVICES.DeliveryService),
     friends: get(container, SERVICES.FriendService),
     groups: get(container, SERVICES.GroupService),

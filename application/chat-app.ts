@@ -1,4 +1,6 @@
 import type { AccountService } from './account-service.js';
+import type { AdminService } from './admin-service.js';
+import type { StructuredLogger } from './ports/audit-log.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { FriendService } from './friend-service.js';
 import type { GroupService } from './group-service.js';
@@ -7,6 +9,7 @@ import type { MessagingService } from './messaging-service.js';
 /** The use cases, as driving adapters (the TCP gateway, the CLI, an embedding service) call them. */
 export interface ChatServices {
   readonly accounts: AccountService;
+  readonly admin: AdminService;
   readonly delivery: DeliveryService;
   readonly friends: FriendService;
   readonly groups: GroupService;
@@ -19,4 +22,4 @@ export interface ChatApp extends ChatServices {
 }
 
 /** Opens an application on the given storage (`sqlite:<path>` or `memory`). */
-export type ChatAppFactory = (options: { storage: string }) => Promise<ChatApp>;
+export type ChatAppFactory = (options: { storage: string; logger?: StructuredLogger }) => Promise<ChatApp>;

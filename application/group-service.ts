@@ -104,6 +104,32 @@ export class GroupService {
     return Promise.all((await this.repositories.groups.groupsOf(user.id)).map(({ group, creatorName }) => this.view(group, creatorName)));
   }
 
+  /** Every group, by id: for admins. */
+  async all(): Promise<GroupView[]> {
+    return Promise.all((await this.repositories.groups.all()).map(({ group, creatorName }) => this.view(group, creatorName)));
+  }
+
+  /** The group a name and its creator's name denote, whoever asks. */
+  async exact(rawName: string, rawCreator: string): Promise<{ group: Group; ref: GroupRef }> {
+    const name = parseGroupName(rawName);
+    const creator = parseUsername(rawCreator);
+    for (const group of await this.repositories.groups.byName(name)) {
+      const ref = await this.refOf(group);
+      if (ref.creator === creator) return { group, ref };
+    }
+    throw new DomainError('UNKNOWN_GROUP', `there is no group "${name}" created by ${creator}`);
+  }
+
+  /** Sends to every member but the sender: see `send`. Admins may send to any group, member or not. */
+  async sendAsAdmin(admin: User, group: Group, ref: GroupRef, text: string): Promise<number> {
+    assertGroupNotBanned(group);
+    const message: ChatMessage = { kind: 'group', from: { id: admin.id, username: admin.username }, fromAdmin: true, group: ref, text: parseMessageText(text), sentAt: this.clock.now() };
+    const members = await this.repositories.groups.members(group.id);
+    const recipients = members.filter((m) => m.userId !== admin.id).map((m) => ({ recipientId: m.userId, message }));
+    await this.delivery.deliver(recipients);
+    return recipients.length;
+  }
+
   /**
    * Sends to every member but the sender: one write for the whole group, then pushed to
    * those attached. Resolves once every copy is durable.

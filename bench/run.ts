@@ -112,7 +112,7 @@ async function groupFanOut(port: number): Promise<Row[]> {
       (client, i) =>
         new Promise<void>((resolve) => {
           let received = 0;
-          let batch: number[] = [];
+          const batch: number[] = [];
           if (perReceiver(i) === 0) return resolve();
           client.on('event', (event) => {
             if (event.type !== 'message' || event.message.kind !== 'group') return;

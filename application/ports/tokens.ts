@@ -1,4 +1,5 @@
 import type { ServiceIdentifierFor } from './service-identifier.js';
+import type { AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { SessionHub } from './session-hub.js';
@@ -13,4 +14,5 @@ export const TOKENS = {
   TokenGenerator: Symbol.for('parley.TokenGenerator') as ServiceIdentifierFor<TokenGenerator>,
   Clock: Symbol.for('parley.Clock') as ServiceIdentifierFor<Clock>,
   SessionHub: Symbol.for('parley.SessionHub') as ServiceIdentifierFor<SessionHub>,
+  AuditLog: Symbol.for('parley.AuditLog') as ServiceIdentifierFor<AuditLog>,
 } as const;

@@ -1,8 +1,10 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
+import { Parser } from 'yargs/helpers';
 import { DomainError } from '../../domain/index.js';
 import { ChatConnectionError, ChatRequestError } from '../client/chat-client.js';
 import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { addCommand } from './commands/add.js';
+import { ADMIN_COMMAND_NAMES, adminCommands } from './commands/admin-commands.js';
 import { friendsCommand } from './commands/friends.js';
 import { groupCommands } from './commands/group-commands.js';
 import { listenCommand } from './commands/listen.js';
@@ -14,6 +16,7 @@ import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { ProfileStore } from './profile-store.js';
 import { runShell } from './shell.js';
 
 /** Refusals that mean "log in (again)", whichever command met them. */
@@ -45,13 +48,22 @@ function report(error: unknown, json: boolean): ExitCode {
   return exitCode;
 }
 
+/** Whether the profile's last login said the user is an admin: the client offers admin commands only then. */
+async function isAdmin(profile: string): Promise<boolean> {
+  return new ProfileStore(ProfileStore.defaultHome(), profile)
+    .read()
+    .then((p) => p.isAdmin === true)
+    .catch(() => false);
+}
+
 /** The commands a user runs against a server, one-shot or as shell lines. */
-function userCommands(shared?: SharedConnection): CommandModule<GlobalArgs, never>[] {
+function userCommands(shared: SharedConnection | undefined, admin: boolean): CommandModule<GlobalArgs, never>[] {
   return [
     ...[regCommand, loginCommand, logoutCommand, whoamiCommand, addCommand, friendsCommand, sendCommand].map(
       (command) => command(shared) as unknown as CommandModule<GlobalArgs, never>,
     ),
     ...groupCommands(shared),
+    ...adminCommands(shared, admin),
   ];
 }
 
@@ -74,52 +86,52 @@ function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, nev
     })
     .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });
   for (const command of commands) built = built.command(command);
-  return built
+  built = built
     .demandCommand(1, 'name a command; `--help` lists them')
     .strict()
-    .recommendCommands()
     .epilogue(shell ? 'Also: help, quit. Tab completes commands and friends; pushed messages appear as they arrive.' : EPILOGUE)
     .help()
     .alias('help', 'h')
-    .version(!shell)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false);
+  return shell ? built.version(false) : built.version();
 }
 
 /** Parses and runs one command line; resolves with its exit status. */
 async function run(argv: string[] | string, commands: CommandModule<GlobalArgs, never>[], shell: boolean): Promise<ExitCode> {
   const json = (typeof argv === 'string' ? argv.split(/\s+/) : argv).includes('--json');
-  let usageError: string | undefined;
   const cli = parser(argv, commands, shell).fail((message, error) => {
-    if (error) throw error;
-    usageError = message;
+    // Throwing stops yargs: it would otherwise go on to run the handler without its arguments.
+    throw error ?? new CliError(EXIT.USAGE, message, 'USAGE');
   });
   try {
     await cli.parseAsync();
   } catch (error) {
+    if (error instanceof CliError && error.code === 'USAGE' && !json && !shell) process.stderr.write(`${await cli.getHelp()}\n\n`);
     return report(error, json);
-  }
-  if (usageError !== undefined) {
-    if (!json && !shell) process.stderr.write(`${await cli.getHelp()}\n\n`);
-    return report(new CliError(EXIT.USAGE, usageError, 'USAGE'), json);
   }
   return EXIT.OK;
 }
 
 /** Runs one chatctl command line; resolves with the exit status. */
-export function runCli(argv: string[], dependencies: CliDependencies): Promise<ExitCode> {
+export async function runCli(argv: string[], dependencies: CliDependencies): Promise<ExitCode> {
+  const profile = String(Parser(argv, { string: ['profile'] }).profile ?? (process.env.CHATCTL_PROFILE || 'default'));
   const shellCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     command: 'shell',
     describe: 'Interactive: one connection, the commands above as lines (and .send), pushed messages as they arrive',
     handler: async (args) => {
       const names = ['reg', 'login', 'logout', 'whoami', 'add', 'friends', 'send', '.send', 'newgroup', 'delgroup', 'addgroupuser', 'delgroupuser', 'groups', 'sendgroup'];
-      await runShell(args, names, (line, shared) => run(line, userCommands(shared), true));
+      await runShell(
+        args,
+        async () => (await isAdmin(args.profile)) ? [...names, ...ADMIN_COMMAND_NAMES] : names,
+        async (line, shared) => run(line, userCommands(shared, await isAdmin(args.profile)), true),
+      );
     },
   };
   const commands = [
     serveCommand(dependencies),
     promoteCommand(dependencies),
-    ...userCommands(),
+    ...userCommands(undefined, await isAdmin(profile)),
     listenCommand,
     shellCommand,
   ] as CommandModule<GlobalArgs, never>[];

@@ -33,7 +33,7 @@ function forHistory(line: string): string {
  * `chatctl shell`: one connection, the chatctl commands as lines (with `.send`), history and
  * tab completion, and pushed messages printed above the line being typed.
  */
-export async function runShell(args: GlobalArgs, commandNames: string[], runLine: LineRunner): Promise<ExitCode> {
+export async function runShell(args: GlobalArgs, commandNames: () => Promise<string[]>, runLine: LineRunner): Promise<ExitCode> {
   const context = new CliContext(args);
   const profile = await context.profiles.read();
   const server = context.serverFor(profile);
@@ -43,6 +43,7 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
   const terminal = Boolean(process.stdin.isTTY);
   const output = new MutableOutput();
   let friendNames: string[] = [];
+  let offered = await commandNames();
   // Opened before the line editor, which starts reading (and may meet piped lines) at once.
   const inbox = await Inbox.open(context, client, (line) => show(line));
 
@@ -55,7 +56,7 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
     removeHistoryDuplicates: true,
     completer: (line: string) => {
       const words = line.split(/\s+/);
-      const candidates = words.length <= 1 ? [...commandNames, 'help', 'quit'] : friendNames;
+      const candidates = words.length <= 1 ? [...offered, 'help', 'quit'] : friendNames;
       const last = words.at(-1) ?? '';
       const hits = candidates.filter((c) => c.startsWith(last));
       return [hits, last];
@@ -157,6 +158,7 @@ export async function runShell(args: GlobalArgs, commandNames: string[], runLine
         busy = false;
         await refreshFriends();
         await setPrompt();
+        offered = await commandNames();
       }
       if (!closed) rl.prompt();
     });

@@ -108,6 +108,34 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return { group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() };
   }),
 
+  allusers: member(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
+    users: await services.admin.users(user, online),
+  })),
+
+  allgroup: member(none, async ({ services, user }) => ({ groups: await services.admin.allGroups(user) })),
+
+  adminsend: member(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => ({
+    message: await services.admin.sendToUser(user, to, text),
+  })),
+
+  adminsendgroup: member(z.strictObject({ name: groupName, creator: username, text: z.string() }), async ({ services, user }, args) => ({
+    message: await services.admin.sendToGroup(user, args.name, args.creator, args.text),
+  })),
+
+  blockuser: member(z.strictObject({ username, force: z.boolean().default(false) }), async ({ services, user }, args) => ({
+    user: await services.admin.banUser(user, args.username, args.force),
+  })),
+
+  unblockuser: member(z.strictObject({ username }), async ({ services, user }, args) => ({ user: await services.admin.unbanUser(user, args.username) })),
+
+  blockgroup: member(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
+    group: await services.admin.banGroup(user, args.name, args.creator),
+  })),
+
+  unblockgroup: member(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
+    group: await services.admin.unbanGroup(user, args.name, args.creator),
+  })),
+
   send: member(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => {
     const sent = await services.messaging.sendPrivate(user, to, text);
     return { message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } };

@@ -22,7 +22,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
-      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}` });
+      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,

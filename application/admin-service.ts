@@ -1,0 +1,124 @@
+import { DomainError, parseMessageText, parseUsername, type User } from '../domain/index.js';
+import type { DeliveryService } from './delivery-service.js';
+import type { GroupService, GroupView } from './group-service.js';
+import type { AuditLog } from './ports/audit-log.js';
+import type { Clock } from './ports/clock.js';
+import type { SessionHub } from './ports/session-hub.js';
+import type { Repositories } from './ports/unit-of-work.js';
+
+export interface UserListing {
+  readonly username: string;
+  readonly isAdmin: boolean;
+  readonly banned: boolean;
+  readonly online: boolean;
+}
+
+function assertAdmin(user: User): void {
+  if (!user.isAdmin) throw new DomainError('NOT_ADMIN', 'only an admin can do that');
+}
+
+/** What admins do: see everything, send system messages anywhere, ban and unban. Each call checks the caller is an admin. */
+export class AdminService {
+  constructor(
+    private readonly repositories: Repositories,
+    private readonly groups: GroupService,
+    private readonly delivery: DeliveryService,
+    private readonly sessions: SessionHub,
+    private readonly clock: Clock,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Every user by name; `onlineOnly` keeps the attached ones. */
+  async users(admin: User, onlineOnly = false): Promise<UserListing[]> {
+    assertAdmin(admin);
+    const listing = (await this.repositories.users.all()).map((user) => ({
+      username: user.username,
+      isAdmin: user.isAdmin,
+      banned: user.ban !== null,
+      online: this.sessions.isOnline(user.id),
+    }));
+    return onlineOnly ? listing.filter((user) => user.online) : listing;
+  }
+
+  async allGroups(admin: User): Promise<GroupView[]> {
+    assertAdmin(admin);
+    return this.groups.all();
+  }
+
+  /** A system message to any user, friend or not, delivered like any other. */
+  async sendToUser(admin: User, rawUsername: string, rawText: string): Promise<{ id: number; to: string }> {
+    assertAdmin(admin);
+    const text = parseMessageText(rawText);
+    const target = await this.user(rawUsername);
+    const [queued] = await this.delivery.deliver([
+      { recipientId: target.id, message: { kind: 'private', from: { id: admin.id, username: admin.username }, fromAdmin: true, text, sentAt: this.clock.now() } },
+    ]);
+    this.record(admin, 'adminsend', target.username);
+    return { id: queued!.id, to: target.username };
+  }
+
+  /** A system message to every member of any group. */
+  async sendToGroup(admin: User, name: string, creator: string, text: string): Promise<{ group: string; recipients: number }> {
+    assertAdmin(admin);
+    const { group, ref } = await this.groups.exact(name, creator);
+    const recipients = await this.groups.sendAsAdmin(admin, group, ref, text);
+    this.record(admin, 'adminsendgroup', `${ref.name}@${ref.creator}`, { recipients });
+    return { group: ref.name, recipients };
+  }
+
+  /**
+   * Bans a user: their live connections are kicked at once, their token stops working, and
+   * their queued messages are kept. Banning yourself or another admin needs `force`.
+   */
+  async banUser(admin: User, rawUsername: string, force = false): Promise<UserListing> {
+    assertAdmin(admin);
+    const target = await this.user(rawUsername);
+    if ((target.id === admin.id || target.isAdmin) && !force) {
+      throw new DomainError('CANNOT_BAN_ADMIN', `${target.username} is ${target.id === admin.id ? 'you' : 'an admin'}: say --force to ban them anyway`);
+    }
+    if (target.ban) throw new DomainError('ALREADY_BANNED', `${target.username} is already banned`);
+    await this.repositories.users.setBan(target.id, { by: admin.id, at: this.clock.now() });
+    this.sessions.kick(target.id, 'USER_BANNED', 'an admin banned you');
+    this.record(admin, 'blockuser', target.username, { force });
+    return { username: target.username, isAdmin: target.isAdmin, banned: true, online: false };
+  }
+
+  async unbanUser(admin: User, rawUsername: string): Promise<UserListing> {
+    assertAdmin(admin);
+    const target = await this.user(rawUsername);
+    if (!target.ban) throw new DomainError('NOT_BANNED', `${target.username} is not banned`);
+    await this.repositories.users.setBan(target.id, null);
+    this.record(admin, 'unblockuser', target.username);
+    return { username: target.username, isAdmin: target.isAdmin, banned: false, online: this.sessions.isOnline(target.id) };
+  }
+
+  /** Bans a group: nobody can send to it until it is unbanned; its members and history stay. */
+  async banGroup(admin: User, name: string, creator: string): Promise<string> {
+    assertAdmin(admin);
+    const { group, ref } = await this.groups.exact(name, creator);
+    if (group.ban) throw new DomainError('ALREADY_BANNED', `the group "${ref.name}" is already banned`);
+    await this.repositories.groups.setBan(group.id, { by: admin.id, at: this.clock.now() });
+    this.record(admin, 'blockgroup', `${ref.name}@${ref.creator}`);
+    return ref.name;
+  }
+
+  async unbanGroup(admin: User, name: string, creator: string): Promise<string> {
+    assertAdmin(admin);
+    const { group, ref } = await this.groups.exact(name, creator);
+    if (!group.ban) throw new DomainError('NOT_BANNED', `the group "${ref.name}" is not banned`);
+    await this.repositories.groups.setBan(group.id, null);
+    this.record(admin, 'unblockgroup', `${ref.name}@${ref.creator}`);
+    return ref.name;
+  }
+
+  private async user(rawUsername: string): Promise<User> {
+    const username = parseUsername(rawUsername);
+    const user = await this.repositories.users.byUsername(username);
+    if (!user) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    return user;
+  }
+
+  private record(admin: User, action: string, target: string, details?: Record<string, unknown>): void {
+    this.audit.record({ admin: admin.username, action, target, ...(details ? { details } : {}) });
+  }
+}

@@ -1,0 +1,80 @@
+import Table from 'cli-table3';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { UserListing } from '../../../application/admin-service.js';
+import type { GroupView } from '../../../application/group-service.js';
+import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
+import { formatGroup } from '../group-format.js';
+
+const userBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
+const blockUserBuilder = (yargs: Argv<GlobalArgs>) =>
+  userBuilder(yargs).option('force', { type: 'boolean', default: false, describe: 'Ban even yourself or another admin' });
+const groupBuilder = (yargs: Argv<GlobalArgs>) =>
+  yargs.positional('groupname', { type: 'string', demandOption: true }).positional('creator_username', { type: 'string', demandOption: true });
+const textBuilder = <T>(yargs: Argv<T>) =>
+  yargs.positional('message', { type: 'string', array: true, demandOption: true }).parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false });
+const adminsendBuilder = (yargs: Argv<GlobalArgs>) => textBuilder(userBuilder(yargs));
+const adminsendgroupBuilder = (yargs: Argv<GlobalArgs>) => textBuilder(groupBuilder(yargs));
+const allusersBuilder = (yargs: Argv<GlobalArgs>) => yargs.option('online', { type: 'boolean', default: false, describe: 'Only users attached now' });
+
+type Handler<B extends (yargs: Argv<GlobalArgs>) => Argv<unknown>> = (context: CliContext, args: ArgumentsCamelCase<ArgsOf<B>>) => Promise<void>;
+
+/** The admin commands; the server refuses them to anyone else, whatever the client shows. */
+export function adminCommands(shared: SharedConnection | undefined, visible: boolean): CommandModule<GlobalArgs, never>[] {
+  function command<B extends (yargs: Argv<GlobalArgs>) => Argv<unknown>>(usage: string, describe: string, builder: B, run: Handler<B>) {
+    return {
+      command: usage,
+      describe: visible ? `[admin] ${describe}` : false,
+      builder,
+      handler: async (args: ArgumentsCamelCase<ArgsOf<B>>) => {
+        await run(new CliContext(args as unknown as GlobalArgs, shared), args);
+      },
+    } as unknown as CommandModule<GlobalArgs, never>;
+  }
+  const request = <T extends object>(context: CliContext, op: string, args: Record<string, unknown>) =>
+    context.with(context.session(), ({ client }) => client.request<T>(op, args));
+
+  return [
+    command('allusers', 'Every user: admin, banned/active, online/offline', allusersBuilder, async (context, args) => {
+      const { users } = await request<{ users: UserListing[] }>(context, 'allusers', { online: args.online });
+      const table = new Table({ head: ['user', 'role', 'status', 'presence'], style: { head: [], border: [] } });
+      for (const user of users) table.push([user.username, user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline']);
+      context.print(users.length === 0 ? 'nobody' : table.toString(), { users });
+    }),
+    command('allgroup', 'Every group as groupname creator online/total, banned or active', (y) => y, async (context) => {
+      const { groups } = await request<{ groups: GroupView[] }>(context, 'allgroup', {});
+      const lines = groups.map((group) => `${formatGroup({ ...group, banned: false })} ${group.banned ? 'banned' : 'active'}`);
+      context.print(lines.length === 0 ? 'no groups' : lines.join('\n'), { groups });
+    }),
+    command('adminsend <username> <message..>', 'A system message to any user', adminsendBuilder, async (context, args) => {
+      const { message } = await request<{ message: { to: string } }>(context, 'adminsend', { to: args.username, text: args.message.map(String).join(' ') });
+      context.print(`system message sent to ${message.to}`, { message });
+    }),
+    command('adminsendgroup <groupname> <creator_username> <message..>', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
+      const { message } = await request<{ message: { group: string; recipients: number } }>(context, 'adminsendgroup', {
+        name: args.groupname,
+        creator: args.creator_username,
+        text: args.message.map(String).join(' '),
+      });
+      context.print(`system message sent to ${message.group} (${message.recipients} members)`, { message });
+    }),
+    command('blockuser <username>', 'Ban a user: kicked at once, refused at login', blockUserBuilder, async (context, args) => {
+      const { user } = await request<{ user: UserListing }>(context, 'blockuser', { username: args.username, force: args.force });
+      context.print(`${user.username} is banned`, { user });
+    }),
+    command('unblockuser <username>', 'Lift a user\'s ban', userBuilder, async (context, args) => {
+      const { user } = await request<{ user: UserListing }>(context, 'unblockuser', { username: args.username });
+      context.print(`${user.username} is no longer banned`, { user });
+    }),
+    command('blockgroup <groupname> <creator_username>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
+      const { group } = await request<{ group: string }>(context, 'blockgroup', { name: args.groupname, creator: args.creator_username });
+      context.print(`the group "${group}" is banned`, { group });
+    }),
+    command('unblockgroup <groupname> <creator_username>', 'Lift a group\'s ban', groupBuilder, async (context, args) => {
+      const { group } = await request<{ group: string }>(context, 'unblockgroup', { name: args.groupname, creator: args.creator_username });
+      context.print(`the group "${group}" is no longer banned`, { group });
+    }),
+  ];
+}
+
+/** The admin command names, for the shell's completion. */
+export const ADMIN_COMMAND_NAMES = ['allusers', 'allgroup', 'adminsend', 'adminsendgroup', 'blockuser', 'unblockuser', 'blockgroup', 'unblockgroup'];
