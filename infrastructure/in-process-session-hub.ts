@@ -41,8 +41,4 @@ export class InProcessSessionHub implements SessionHub {
     }
     return kicked;
   }
-
-  onlineUsers(): UserId[] {
-    return [...this.sinks.keys()];
-  }
 }

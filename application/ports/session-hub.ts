@@ -23,6 +23,4 @@ export interface SessionHub {
   deliver(userId: UserId, delivery: OfflineMessage): number;
   /** Kicks every sink of the user except `keep`, detaching them; returns how many it kicked. */
   kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): number;
-  /** Every attached user. */
-  onlineUsers(): UserId[];
 }
