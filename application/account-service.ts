@@ -5,6 +5,7 @@ import {
   parseUsername,
   type User,
 } from '../domain/index.js';
+import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { PasswordHasher } from './ports/password-hasher.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -46,9 +47,7 @@ export class AccountService {
    * and kicks every connection still attached under the old session.
    */
   async login(rawUsername: string, password: string, ip: string): Promise<LoginResult> {
-    const username = parseUsername(rawUsername);
-    const user = await this.repositories.users.byUsername(username);
-    if (!user) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    const user = await findUser(this.repositories.users, rawUsername);
     if (!(await this.hasher.verify(password, user.passwordHash))) {
       throw new DomainError('WRONG_PASSWORD', 'wrong password');
     }
@@ -83,9 +82,7 @@ export class AccountService {
 
   /** Operator bootstrap, straight on the storage: makes a user an admin, or stops them being one. */
   async promote(rawUsername: string, isAdmin: boolean): Promise<UserView> {
-    const username = parseUsername(rawUsername);
-    const user = await this.repositories.users.byUsername(username);
-    if (!user) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    const user = await findUser(this.repositories.users, rawUsername);
     await this.repositories.users.setAdmin(user.id, isAdmin);
     return viewOfUser({ ...user, isAdmin });
   }

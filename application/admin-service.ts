@@ -1,5 +1,6 @@
-import { DomainError, parseMessageText, parseUsername, type User } from '../domain/index.js';
+import { DomainError, parseMessageText, type User } from '../domain/index.js';
 import type { DeliveryService } from './delivery-service.js';
+import { findUser } from './find-user.js';
 import type { GroupService, GroupView } from './group-service.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { Clock } from './ports/clock.js';
@@ -49,7 +50,7 @@ export class AdminService {
   async sendToUser(admin: User, rawUsername: string, rawText: string): Promise<{ id: number; to: string }> {
     assertAdmin(admin);
     const text = parseMessageText(rawText);
-    const target = await this.user(rawUsername);
+    const target = await findUser(this.repositories.users, rawUsername);
     const [queued] = await this.delivery.deliver([
       { recipientId: target.id, message: { kind: 'private', from: { id: admin.id, username: admin.username }, fromAdmin: true, text, sentAt: this.clock.now() } },
     ]);
@@ -72,7 +73,7 @@ export class AdminService {
    */
   async banUser(admin: User, rawUsername: string, force = false): Promise<UserListing> {
     assertAdmin(admin);
-    const target = await this.user(rawUsername);
+    const target = await findUser(this.repositories.users, rawUsername);
     if ((target.id === admin.id || target.isAdmin) && !force) {
       throw new DomainError('CANNOT_BAN_ADMIN', `${target.username} is ${target.id === admin.id ? 'you' : 'an admin'}: say --force to ban them anyway`);
     }
@@ -85,7 +86,7 @@ export class AdminService {
 
   async unbanUser(admin: User, rawUsername: string): Promise<UserListing> {
     assertAdmin(admin);
-    const target = await this.user(rawUsername);
+    const target = await findUser(this.repositories.users, rawUsername);
     if (!target.ban) throw new DomainError('NOT_BANNED', `${target.username} is not banned`);
     await this.repositories.users.setBan(target.id, null);
     this.record(admin, 'unblockuser', target.username);
@@ -111,12 +112,6 @@ export class AdminService {
     return ref.name;
   }
 
-  private async user(rawUsername: string): Promise<User> {
-    const username = parseUsername(rawUsername);
-    const user = await this.repositories.users.byUsername(username);
-    if (!user) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
-    return user;
-  }
 
   private record(admin: User, action: string, target: string, details?: Record<string, unknown>): void {
     this.audit.record({ admin: admin.username, action, target, ...(details ? { details } : {}) });

@@ -1,4 +1,5 @@
-import { assertCanBefriend, DomainError, parseUsername, type User } from '../domain/index.js';
+import { assertCanBefriend, DomainError, type User } from '../domain/index.js';
+import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { Repositories } from './ports/unit-of-work.js';
@@ -19,9 +20,7 @@ export class FriendService {
   ) {}
 
   async add(user: User, rawUsername: string): Promise<FriendView> {
-    const username = parseUsername(rawUsername);
-    const other = await this.repositories.users.byUsername(username);
-    if (!other) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    const other = await findUser(this.repositories.users, rawUsername);
     assertCanBefriend(user, other);
     if (await this.repositories.friendships.areFriends(user.id, other.id)) {
       throw new DomainError('ALREADY_FRIENDS', `${other.username} is already your friend`);

@@ -16,6 +16,7 @@ import {
   type User,
 } from '../domain/index.js';
 import type { DeliveryService } from './delivery-service.js';
+import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { Repositories, UnitOfWork } from './ports/unit-of-work.js';
@@ -74,7 +75,7 @@ export class GroupService {
   async invite(user: User, named: GroupName, rawUsername: string): Promise<GroupView> {
     const { group, ref } = await this.resolve(user, named);
     assertCanManageMembers(user, group);
-    const target = await this.user(rawUsername);
+    const target = await findUser(this.repositories.users, rawUsername);
     const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
       await groups.addMember(group.id, target.id, 'member', this.clock.now());
       return messages.enqueue([{ recipientId: target.id, message: this.notice('group-invited', user, ref, `${user.username} added you to the group "${ref.name}" (by ${ref.creator})`) }]);
@@ -87,7 +88,7 @@ export class GroupService {
   async kick(user: User, named: GroupName, rawUsername: string): Promise<GroupView> {
     const { group, ref } = await this.resolve(user, named);
     assertCanManageMembers(user, group);
-    const target = await this.user(rawUsername);
+    const target = await findUser(this.repositories.users, rawUsername);
     const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
       const membership = await groups.membership(group.id, target.id);
       if (!membership) throw new DomainError('NOT_MEMBER', `${target.username} is not in the group "${ref.name}"`);
@@ -177,12 +178,6 @@ export class GroupService {
     return candidates[0]!;
   }
 
-  private async user(rawUsername: string): Promise<User> {
-    const username = parseUsername(rawUsername);
-    const user = await this.repositories.users.byUsername(username);
-    if (!user) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
-    return user;
-  }
 
   private async refOf(group: Group): Promise<GroupRef> {
     const creator = await this.repositories.users.byId(group.creatorId);

@@ -1,4 +1,5 @@
 import { DomainError, parseMessageText, parseUsername, type MessageId, type User } from '../domain/index.js';
+import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { Repositories } from './ports/unit-of-work.js';
 import type { DeliveryService } from './delivery-service.js';
@@ -23,8 +24,7 @@ export class MessagingService {
     const text = parseMessageText(rawText);
     const username = parseUsername(rawUsername);
     if (username === sender.username) throw new DomainError('CANNOT_MESSAGE_SELF', 'you cannot send a message to yourself');
-    const recipient = await this.repositories.users.byUsername(username);
-    if (!recipient) throw new DomainError('UNKNOWN_USER', `there is no user called ${username}`);
+    const recipient = await findUser(this.repositories.users, username);
     if (!(await this.repositories.friendships.areFriends(sender.id, recipient.id))) {
       throw new DomainError('NOT_FRIENDS', `${recipient.username} is not your friend: add them first`);
     }

@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import { AccountService } from '../../application/account-service.js';
-import { DomainError } from '../../domain/index.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
+import { refusalCode } from '../support/refusals.js';
 import { cheapHasher, FixedClock, RecordingSink } from '../support/fakes.js';
 
-async function refusalCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return expect.fail('expected a refusal');
-}
 
 describe('AccountService', () => {
   let storage: Storage;

@@ -3,21 +3,14 @@ import { AccountService } from '../../application/account-service.js';
 import { DeliveryService, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
 import { FriendService } from '../../application/friend-service.js';
 import { MessagingService } from '../../application/messaging-service.js';
-import { DomainError, MESSAGE_MAX_LENGTH, type User } from '../../domain/index.js';
+import type { DomainError} from '../../domain/index.js';
+import { MESSAGE_MAX_LENGTH, type User } from '../../domain/index.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
+import { refusalCode } from '../support/refusals.js';
 import { cheapHasher, FixedClock, RecordingSink } from '../support/fakes.js';
 
-async function refusalCode(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return expect.fail('expected a refusal');
-}
 
 describe('friends, messages and delivery', () => {
   let storage: Storage;

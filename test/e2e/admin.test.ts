@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { chatctl, run } from '../support/processes.js';
+import { bodies } from '../support/refusals.js';
 import { expectOk, World } from '../support/world.js';
 
-const bodies = (text: string) => text.split('\n').filter((l) => /^\[\d{4}-/.test(l)).map((l) => l.replace(/^\[[^\]]+\] /, ''));
 
 describe('administration, end to end with real processes', function () {
   this.timeout(120_000);

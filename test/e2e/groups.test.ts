@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { MAX_GROUPS_PER_CREATOR } from '../../domain/index.js';
 import { chatctl, run } from '../support/processes.js';
+import { bodies } from '../support/refusals.js';
 import { eventually, expectOk, World } from '../support/world.js';
 
-const bodies = (text: string) => text.split('\n').filter((l) => /^\[\d{4}-/.test(l)).map((l) => l.replace(/^\[[^\]]+\] /, ''));
 
 describe('groups, end to end with real processes', function () {
   this.timeout(120_000);
@@ -126,7 +126,7 @@ describe('groups, end to end with real processes', function () {
     await Promise.all(Array.from({ length: COUNT }, (_, i) => alice.request('sendgroup', { group: groups[0]!.id, text: `m${i}` })));
     const expected = Array.from({ length: COUNT }, (_, i) => `[team@alice] alice: m${i}`);
     await listener.stdout.waitFor(new RegExp(`alice: m${COUNT - 1}$`));
-    expect(bodies(listener.stdout.seen.join('\n'))).to.deep.equal(expected);
+    expect(bodies(listener.stdout.seen)).to.deep.equal(expected);
     const carol = await world.chatctl('carol', 'login', 'carol', 'pw-carol-123');
     expect(bodies(carol.stdout).filter((b) => !b.startsWith('*'))).to.deep.equal(expected);
     await eventually(async () => (await world.queuedFor('bob')).length === 0);

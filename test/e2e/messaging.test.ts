@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import { MESSAGE_MAX_LENGTH } from '../../domain/index.js';
 import type { ChatRequestError } from '../../interfaces/client/chat-client.js';
 import { chatctl, run } from '../support/processes.js';
+import { bodies } from '../support/refusals.js';
 import { eventually, expectOk, World } from '../support/world.js';
 
-/** The text of printed message lines, without their time stamps. */
-const bodies = (lines: string[]) => lines.filter((l) => /^\[\d{4}-/.test(l)).map((l) => l.replace(/^\[[^\]]+\] /, ''));
 
 describe('friends and private messages, end to end with real processes', function () {
   this.timeout(90_000);
@@ -54,7 +53,7 @@ describe('friends and private messages, end to end with real processes', functio
     const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
     expect(login.code, login.stderr).to.equal(0);
     expect(login.stdout.split('\n')[0]).to.equal('welcome, bob; 4 messages waited for you');
-    expect(bodies(login.stdout.split('\n'))).to.deep.equal(['* alice added you as a friend', 'alice: first', 'alice: second', 'alice: third']);
+    expect(bodies(login.stdout)).to.deep.equal(['* alice added you as a friend', 'alice: first', 'alice: second', 'alice: third']);
     expect(await world.queuedFor('bob')).to.deep.equal([]);
     const next = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
     expect(next.stdout).to.equal('welcome, bob');
@@ -69,7 +68,7 @@ describe('friends and private messages, end to end with real processes', functio
     bob.close();
     expect(await world.queuedFor('bob')).to.have.length(2);
     const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
-    expect(bodies(login.stdout.split('\n'))).to.deep.equal(['* alice added you as a friend', 'alice: are you there?']);
+    expect(bodies(login.stdout)).to.deep.equal(['* alice added you as a friend', 'alice: are you there?']);
     expect(await world.queuedFor('bob')).to.deep.equal([]);
   });
 
@@ -78,7 +77,7 @@ describe('friends and private messages, end to end with real processes', functio
     await expectOk(world.chatctl('alice', 'send', 'bob', 'survive this'));
     await world.restart('SIGKILL');
     const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
-    expect(bodies(login.stdout.split('\n'))).to.include('alice: survive this');
+    expect(bodies(login.stdout)).to.include('alice: survive this');
   });
 
   it('refuses a non-friend, yourself, empty and overlong text, naming the limit, and queues nothing', async () => {
@@ -141,6 +140,6 @@ describe('friends and private messages, end to end with real processes', functio
     expect(shell.stdout.match(/sent to alice/g)).to.have.length(2);
     expect(shell.stderr).to.contain('chatctl: there is no user called nobody');
     const login = await world.chatctl('alice', 'login', 'alice', 'pw-alice-123');
-    expect(bodies(login.stdout.split('\n'))).to.deep.equal(['bob: hi from the shell', 'bob: and again']);
+    expect(bodies(login.stdout)).to.deep.equal(['bob: hi from the shell', 'bob: and again']);
   });
 });
