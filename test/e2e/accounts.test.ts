@@ -100,6 +100,7 @@ describe('accounts, end to end with real processes', function () {
     const promote = await chatctl(['promote', 'alice', '--db', server.db], env);
     expect(promote.code, promote.stderr).to.equal(0);
     expect(promote.stdout).to.contain('alice is now an admin');
+    expect(JSON.parse(promote.stderr)).to.include({ audit: true, admin: 'operator', action: 'promote', target: 'alice' });
     const login = await chatctl(['login', 'alice', 'correct horse'], as('admin'));
     expect(login.stdout).to.equal('welcome, alice (admin)');
     expect((await chatctl(['promote', 'alice', '--revoke', '--db', server.db], env)).stdout).to.contain('no longer an admin');

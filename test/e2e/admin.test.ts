@@ -73,15 +73,9 @@ describe('administration, end to end with real processes', function () {
 
   it('bans a user: kicked live, refused at login, queued messages kept; unban lets them back', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
-    await expectOk(world.chatctl('alice', 'send', 'bob', 'kept for later'));
-    await expectOk(world.chatctl('bob', 'login', 'bob', 'pw-bob-123'));
-    await expectOk(world.chatctl('alice', 'send', 'bob', 'while banned'));
-    const listener = run(['listen'], world.as('alice'));
-    await listener.stderr.waitFor(/listening as alice/);
+    await expectOk(world.chatctl('bob', 'send', 'alice', 'queued before the ban'));
     expect((await world.chatctl('root', 'blockuser', 'alice')).stdout).to.equal('alice is banned');
-    expect(await listener.exited()).to.equal(4);
-    expect(listener.stderr.seen.join('\n')).to.contain('disconnected: an admin banned you');
-    expect((await world.chatctl('alice', 'whoami')).stderr).to.equal('chatctl: alice is banned');
+    expect(await world.queuedFor('alice')).to.deep.equal(['queued before the ban']);
     expect((await world.chatctl('alice', 'login', 'alice', 'pw-alice-123')).stderr).to.equal('chatctl: alice is banned');
     expect((await world.chatctl('root', 'blockuser', 'alice')).stderr).to.equal('chatctl: alice is already banned');
     const bans = await world.query((db) => db('users').where({ username: 'alice' }).select('banned_by', 'banned_at'));
@@ -89,7 +83,15 @@ describe('administration, end to end with real processes', function () {
     expect(Number(bans[0].banned_at)).to.be.closeTo(Date.now(), 60_000);
     expect((await world.chatctl('root', 'unblockuser', 'alice')).stdout).to.equal('alice is no longer banned');
     expect((await world.chatctl('root', 'unblockuser', 'alice')).stderr).to.equal('chatctl: alice is not banned');
-    expect((await world.chatctl('alice', 'login', 'alice', 'pw-alice-123')).code).to.equal(0);
+
+    const back = await world.chatctl('alice', 'login', 'alice', 'pw-alice-123');
+    expect(bodies(back.stdout)).to.include('bob: queued before the ban');
+    const listener = run(['listen'], world.as('alice'));
+    await listener.stderr.waitFor(/listening as alice/);
+    expect((await world.chatctl('root', 'blockuser', 'alice')).code).to.equal(0);
+    expect(await listener.exited()).to.equal(4);
+    expect(listener.stderr.seen.join('\n')).to.contain('disconnected: an admin banned you');
+    expect((await world.chatctl('alice', 'whoami')).stderr).to.equal('chatctl: alice is banned');
   });
 
   it('asks for --force to ban yourself or another admin', async () => {

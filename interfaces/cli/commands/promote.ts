@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type CliDependencies, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { DEFAULT_DB } from './serve.js';
@@ -18,6 +19,11 @@ export function promoteCommand({ createApp }: CliDependencies): CommandModule<Gl
       const app = await createApp({ storage: `sqlite:${args.db}` });
       try {
         const user = await app.accounts.promote(args.username, !args.revoke);
+        // Like the server's audit lines, on standard error, so the operator's action leaves a trace.
+        pino({ name: 'parley' }, pino.destination(2)).info(
+          { audit: true, admin: 'operator', action: args.revoke ? 'revoke' : 'promote', target: user.username },
+          `operator: ${args.revoke ? 'revoke' : 'promote'} ${user.username}`,
+        );
         new CliContext(args).print(
           user.isAdmin ? `${user.username} is now an admin (they see it at their next login)` : `${user.username} is no longer an admin`,
           { user },
