@@ -75,8 +75,8 @@ const servicesModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(SERVICES.DeliveryService)
     .toResolvedValue(
-      (repositories: Repositories, unitOfWork: UnitOfWork, sessions: SessionHub) => new DeliveryService(repositories, unitOfWork, sessions),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.SessionHub],
+      (repositories: Repositories, sessions: SessionHub) => new DeliveryService(repositories, sessions),
+      [TOKENS.Repositories, TOKENS.SessionHub],
     )
     .inSingletonScope();
   bind(SERVICES.FriendService)

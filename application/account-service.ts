@@ -58,7 +58,7 @@ export class AccountService {
       await users.setTokenHash(user.id, this.tokens.hash(token));
       await logins.record({ userId: user.id, ip, at });
     });
-    this.sessions.kick(user.id, 'SESSION_REPLACED', 'you logged in somewhere else');
+    await this.sessions.kick(user.id, 'SESSION_REPLACED', 'you logged in somewhere else');
     return { user: viewOfUser(user), token, welcome: `welcome, ${user.username}` };
   }
 
@@ -66,7 +66,7 @@ export class AccountService {
   async logout(token: string | undefined): Promise<void> {
     const user = await this.authenticate(token);
     await this.repositories.users.setTokenHash(user.id, null);
-    this.sessions.kick(user.id, 'LOGGED_OUT', 'you logged out');
+    await this.sessions.kick(user.id, 'LOGGED_OUT', 'you logged out');
   }
 
   /** The user behind a live session token; refuses missing, stale and banned sessions. */

@@ -32,11 +32,13 @@ export class AdminService {
   /** Every user by name; `onlineOnly` keeps the attached ones. */
   async users(admin: User, onlineOnly = false): Promise<UserListing[]> {
     assertAdmin(admin);
-    const listing = (await this.repositories.users.all()).map((user) => ({
+    const users = await this.repositories.users.all();
+    const online = await this.sessions.onlineAmong(users.map((user) => user.id));
+    const listing = users.map((user) => ({
       username: user.username,
       isAdmin: user.isAdmin,
       banned: user.ban !== null,
-      online: this.sessions.isOnline(user.id),
+      online: online.has(user.id),
     }));
     return onlineOnly ? listing.filter((user) => user.online) : listing;
   }
@@ -79,7 +81,7 @@ export class AdminService {
     }
     if (target.ban) throw new DomainError('ALREADY_BANNED', `${target.username} is already banned`);
     await this.repositories.users.setBan(target.id, { by: admin.id, at: this.clock.now() });
-    this.sessions.kick(target.id, 'USER_BANNED', 'an admin banned you');
+    await this.sessions.kick(target.id, 'USER_BANNED', 'an admin banned you');
     this.record(admin, 'blockuser', target.username, { force });
     return { username: target.username, isAdmin: target.isAdmin, banned: true, online: false };
   }
@@ -90,7 +92,7 @@ export class AdminService {
     if (!target.ban) throw new DomainError('NOT_BANNED', `${target.username} is not banned`);
     await this.repositories.users.setBan(target.id, null);
     this.record(admin, 'unblockuser', target.username);
-    return { username: target.username, isAdmin: target.isAdmin, banned: false, online: this.sessions.isOnline(target.id) };
+    return { username: target.username, isAdmin: target.isAdmin, banned: false, online: (await this.sessions.onlineAmong([target.id])).has(target.id) };
   }
 
   /** Bans a group: nobody can send to it until it is unbanned; its members and history stay. */

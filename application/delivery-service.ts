@@ -1,27 +1,44 @@
-import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../domain/index.js';
-import type { Delivery } from './ports/message-queue.js';
+import type { MessageId, OfflineMessage, UserId } from '../domain/index.js';
 import type { KickReason, SessionHub, SessionSink } from './ports/session-hub.js';
-import type { Repositories, UnitOfWork } from './ports/unit-of-work.js';
-import { WriteBatcher } from './write-batcher.js';
+import type { Delivery } from './ports/message-queue.js';
+import type { Repositories } from './ports/unit-of-work.js';
 
 /** How many queued deliveries an attach reads and pushes at a time. */
 export const REPLAY_PAGE_SIZE = 200;
 
+/**
+ * Most live pushes held back while a backlog is replayed. A connection that takes longer to
+ * read its backlog than its friends take to send this many is cut off (`TOO_SLOW`); nothing
+ * is lost, since every held push is also in the queue and the next attach replays it.
+ */
+export const MAX_HELD_PUSHES = 4 * REPLAY_PAGE_SIZE;
+
 /** Ends an attachment. */
-export type Detach = () => void;
+export type Detach = () => Promise<void>;
+
+/** What `acknowledge` did with each id: removed now, or not waiting for this user (already removed, or never theirs). */
+export interface Acknowledgement {
+  readonly acknowledged: MessageId[];
+  readonly unknown: MessageId[];
+}
 
 /**
- * Holds live pushes while the backlog is replayed, so the client sees one sequence,
- * oldest first, and then passes them on.
+ * Holds live pushes while the backlog is replayed, so the client sees one sequence, oldest
+ * first, and then passes them on. A held push that a replayed page also carried is dropped;
+ * one the pages did not carry (a lower id that committed after a page was read) is passed on.
  */
 class ReplayingSink implements SessionSink {
-  private held: OfflineMessage[] | null = [];
+  private held: Map<MessageId, OfflineMessage> | null = new Map();
 
   constructor(private readonly inner: SessionSink) {}
 
   push(delivery: OfflineMessage): void {
-    if (this.held) this.held.push(delivery);
-    else this.inner.push(delivery);
+    if (!this.held) return this.inner.push(delivery);
+    this.held.set(delivery.id, delivery);
+    if (this.held.size > MAX_HELD_PUSHES) {
+      this.held = null;
+      this.inner.kick('TOO_SLOW', 'your backlog is not read fast enough; attach again to receive the rest');
+    }
   }
 
   kick(reason: KickReason, message: string): void {
@@ -33,11 +50,17 @@ class ReplayingSink implements SessionSink {
     return this.inner.ready();
   }
 
-  /** Ends the replay: passes on what arrived meanwhile that the replay did not already carry. */
-  release(replayedUpTo: MessageId): void {
-    const held = this.held ?? [];
+  /** Pushes a replayed delivery, and forgets a held push of the same id. */
+  replay(delivery: OfflineMessage): void {
+    this.held?.delete(delivery.id);
+    this.inner.push(delivery);
+  }
+
+  /** Ends the replay: passes on, oldest first, what arrived meanwhile that the replay did not carry. */
+  release(): void {
+    const held = [...(this.held?.values() ?? [])].sort((a, b) => a.id - b.id);
     this.held = null;
-    for (const delivery of held) if (delivery.id > replayedUpTo) this.inner.push(delivery);
+    for (const delivery of held) this.inner.push(delivery);
   }
 }
 
@@ -47,31 +70,21 @@ class ReplayingSink implements SessionSink {
  * their client acknowledges it.
  */
 export class DeliveryService {
-  private readonly writes: WriteBatcher<Delivery, OfflineMessage>;
-
   constructor(
     private readonly repositories: Repositories,
-    private readonly unitOfWork: UnitOfWork,
     private readonly sessions: SessionHub,
-  ) {
-    this.writes = new WriteBatcher(async (deliveries) => {
-      const queued = await this.repositories.messages.enqueue(deliveries);
-      this.push(queued);
-      return queued;
-    });
-  }
+  ) {}
 
-  /**
-   * Queues the deliveries durably, then pushes each to its recipient if attached.
-   * Deliveries submitted while a write is under way share the next write.
-   */
-  deliver(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
-    return this.writes.submit(deliveries);
+  /** Queues the deliveries durably, then pushes each to its recipient if attached. Resolves once all are durable. */
+  async deliver(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
+    const queued = await this.repositories.messages.enqueue(deliveries);
+    await this.push(queued);
+    return queued;
   }
 
   /** Pushes deliveries already queued (in a unit of work of the caller's) to attached recipients. */
-  push(queued: readonly OfflineMessage[]): void {
-    for (const delivery of queued) this.sessions.deliver(delivery.recipientId, delivery);
+  push(queued: readonly OfflineMessage[]): Promise<void> {
+    return this.sessions.deliver(queued);
   }
 
   /**
@@ -81,41 +94,36 @@ export class DeliveryService {
    */
   async attach(userId: UserId, sink: SessionSink): Promise<{ detach: Detach; replayed: number }> {
     const replaying = new ReplayingSink(sink);
-    this.sessions.attach(userId, replaying);
+    await this.sessions.attach(userId, replaying);
     const detach = () => this.sessions.detach(userId, replaying);
     let last: MessageId = 0;
     let replayed = 0;
     try {
       for (;;) {
         const page = await this.repositories.messages.pendingFor(userId, { after: last, limit: REPLAY_PAGE_SIZE });
-        for (const delivery of page) sink.push(delivery);
+        for (const delivery of page) replaying.replay(delivery);
         replayed += page.length;
         last = page.at(-1)?.id ?? last;
         if (page.length < REPLAY_PAGE_SIZE) break;
         await sink.ready();
       }
     } catch (error) {
-      detach();
+      await detach();
       throw error;
     }
-    replaying.release(last);
+    replaying.release();
     return { detach, replayed };
   }
 
   /**
-   * Forgets deliveries the user's client has received. All or nothing: if any id is not
-   * waiting for this user, nothing is removed and the refusal names the ids.
+   * Forgets deliveries the user's client has received. Idempotent: ids already removed, or
+   * never this user's, come back as `unknown` and change nothing, so a client whose answer
+   * was lost can send the same `ack` again.
    */
-  async acknowledge(userId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
+  async acknowledge(userId: UserId, ids: readonly MessageId[]): Promise<Acknowledgement> {
     const wanted = [...new Set(ids)];
-    return this.unitOfWork.run(async ({ messages }) => {
-      const removed = await messages.acknowledge(userId, wanted);
-      if (removed.length < wanted.length) {
-        const known = new Set(removed);
-        const unknown = wanted.filter((id) => !known.has(id));
-        throw new DomainError('UNKNOWN_MESSAGE', `no message waits for you with id ${unknown.join(', ')}`, { ids: unknown });
-      }
-      return removed;
-    });
+    const acknowledged = await this.repositories.messages.acknowledge(userId, wanted);
+    const removed = new Set(acknowledged);
+    return { acknowledged, unknown: wanted.filter((id) => !removed.has(id)) };
   }
 }

@@ -40,12 +40,13 @@ export class FriendService {
         },
       },
     ]);
-    return { username: other.username, online: this.sessions.isOnline(other.id) };
+    return { username: other.username, online: (await this.sessions.onlineAmong([other.id])).has(other.id) };
   }
 
   /** The user's friends by name, each with whether they are attached now. */
   async list(user: User): Promise<FriendView[]> {
     const friends = await this.repositories.friendships.friendsOf(user.id);
-    return friends.map((friend) => ({ username: friend.username, online: this.sessions.isOnline(friend.id) }));
+    const online = await this.sessions.onlineAmong(friends.map((friend) => friend.id));
+    return friends.map((friend) => ({ username: friend.username, online: online.has(friend.id) }));
   }
 }

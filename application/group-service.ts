@@ -67,7 +67,7 @@ export class GroupService {
       const others = members.filter((m) => m.userId !== user.id).map((m) => m.userId);
       return messages.enqueue(others.map((recipientId) => ({ recipientId, message: this.notice('group-deleted', user, ref, `${user.username} deleted the group "${ref.name}"`) })));
     });
-    this.delivery.push(queued);
+    await this.delivery.push(queued);
     return { id: group.id, name: group.name, creator: ref.creator, online: 0, total: 0, banned: group.ban !== null };
   }
 
@@ -80,7 +80,7 @@ export class GroupService {
       await groups.addMember(group.id, target.id, 'member', this.clock.now());
       return messages.enqueue([{ recipientId: target.id, message: this.notice('group-invited', user, ref, `${user.username} added you to the group "${ref.name}" (by ${ref.creator})`) }]);
     });
-    this.delivery.push(queued);
+    await this.delivery.push(queued);
     return this.summaryOf(group);
   }
 
@@ -96,7 +96,7 @@ export class GroupService {
       await groups.removeMember(group.id, target.id);
       return messages.enqueue([{ recipientId: target.id, message: this.notice('group-kicked', user, ref, `${user.username} removed you from the group "${ref.name}" (by ${ref.creator})`) }]);
     });
-    this.delivery.push(queued);
+    await this.delivery.push(queued);
     return this.summaryOf(group);
   }
 
@@ -190,7 +190,7 @@ export class GroupService {
 
   private async view(group: Group, creator: string): Promise<GroupView> {
     const members = await this.repositories.groups.members(group.id);
-    const online = members.filter((m) => this.sessions.isOnline(m.userId)).length;
+    const online = (await this.sessions.onlineAmong(members.map((m) => m.userId))).size;
     return { id: group.id, name: group.name, creator, online, total: members.length, banned: group.ban !== null };
   }
 

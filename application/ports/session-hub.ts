@@ -1,7 +1,7 @@
 import type { OfflineMessage, UserId } from '../../domain/index.js';
 
 /** Why the server ends a connection's session. */
-export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'SERVER_SHUTDOWN';
+export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'SERVER_SHUTDOWN' | 'TOO_SLOW';
 
 /** An attached connection, as the application sees it: somewhere to push to. */
 export interface SessionSink {
@@ -13,14 +13,27 @@ export interface SessionSink {
   ready(): Promise<void>;
 }
 
-/** Who is attached where. In one process it is a map; across processes it will route through pub/sub. */
+/**
+ * Who is attached where, and the way to reach them. In one process it is a map; across
+ * processes it routes through pub/sub. Every method is asynchronous so that a networked hub
+ * can implement it; none of them may lose what the message queue holds, since the queue is
+ * the truth and a push that goes astray is repeated at the next attach.
+ */
 export interface SessionHub {
-  attach(userId: UserId, sink: SessionSink): void;
-  /** Forgets the sink; the user goes offline when their last sink is detached. */
-  detach(userId: UserId, sink: SessionSink): void;
-  isOnline(userId: UserId): boolean;
-  /** Pushes to every sink of the user; returns how many sinks it reached. */
-  deliver(userId: UserId, delivery: OfflineMessage): number;
-  /** Kicks every sink of the user except `keep`, detaching them; returns how many it kicked. */
-  kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): number;
+  /** Registers the sink: from when this resolves, deliveries to the user reach it and the user counts as online. */
+  attach(userId: UserId, sink: SessionSink): Promise<void>;
+  /** Forgets the sink; the user goes offline when their last sink is detached. Detaching an unknown sink does nothing. */
+  detach(userId: UserId, sink: SessionSink): Promise<void>;
+  /** Those of `userIds` that have at least one sink attached, in one query however many are asked about. */
+  onlineAmong(userIds: readonly UserId[]): Promise<Set<UserId>>;
+  /** Pushes each delivery to every sink of its recipient, in the order given; a recipient with no sink is skipped. */
+  deliver(deliveries: readonly OfflineMessage[]): Promise<void>;
+  /**
+   * Ends the user's session everywhere: every sink but `keep` is detached and then kicked
+   * with the reason, and every `onSessionEnded` listener hears of it, whether or not a sink
+   * was attached. Resolves once the sinks here are kicked.
+   */
+  kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): Promise<void>;
+  /** Calls `listener` whenever a user's session ends (logout, newer login, ban), so caches of that session can be dropped. */
+  onSessionEnded(listener: (userId: UserId) => void): void;
 }

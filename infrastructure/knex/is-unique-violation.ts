@@ -10,5 +10,5 @@ export function isUniqueViolation(error: unknown, table: string, columns: readon
     return pgTable === table && typeof detail === 'string' && detail.startsWith(`Key (${columns.join(', ')})=`);
   }
   const failed = `UNIQUE constraint failed: ${columns.map((column) => `${table}.${column}`).join(', ')}`;
-  return code === 'SQLITE_CONSTRAINT' && typeof message === 'string' && message.endsWith(failed);
+  return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT') && typeof message === 'string' && message.endsWith(failed);
 }

@@ -8,12 +8,13 @@ const PRAGMAS = [
   'PRAGMA journal_mode = WAL',
   'PRAGMA foreign_keys = ON',
   'PRAGMA busy_timeout = 5000',
-  // Set after WAL: a commit then survives the process being killed; only a power cut can lose the last ones.
-  'PRAGMA synchronous = NORMAL',
+  // FULL: a commit is on disk before it returns, so a power cut loses nothing that was answered `ok`; group commit makes it cheap.
+  'PRAGMA synchronous = FULL',
 ];
 
+/** The part of a better-sqlite3 `Database` that the pool's set-up uses. */
 interface SqliteConnection {
-  exec(sql: string, done: (error: Error | null) => void): void;
+  exec(sql: string): void;
 }
 
 /**
@@ -24,14 +25,19 @@ interface SqliteConnection {
 export async function openSqliteDatabase(filename: string): Promise<Knex> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const db = knex({
-    client: 'sqlite3',
+    client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,
     pool: {
       min: 1,
       max: 1,
       afterCreate: (connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) => {
-        connection.exec(`${PRAGMAS.join(';\n')};`, (error) => done(error, connection));
+        try {
+          connection.exec(`${PRAGMAS.join(';\n')};`);
+          done(null, connection);
+        } catch (error) {
+          done(error as Error, connection);
+        }
       },
     },
   });

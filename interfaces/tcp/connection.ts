@@ -160,13 +160,13 @@ export class Connection implements SessionSink {
     this.detach();
     this.attachedTo = userId;
     const { detach, replayed } = await this.services.delivery.attach(userId, this);
-    if (this.socket.destroyed || this.attachedTo !== userId) detach();
+    if (this.socket.destroyed || this.attachedTo !== userId) await detach();
     else this.detachFromHub = detach;
     return replayed;
   }
 
   private detach(): void {
-    this.detachFromHub?.();
+    void this.detachFromHub?.();
     this.detachFromHub = null;
     this.attachedTo = null;
   }

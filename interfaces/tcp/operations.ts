@@ -74,7 +74,7 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   }),
 
   ack: member(z.strictObject({ ids: z.array(z.int().min(1)).min(1).max(MAX_ACK_IDS) }), async ({ services, user }, { ids }) => ({
-    acknowledged: await services.delivery.acknowledge(user.id, ids),
+    ...(await services.delivery.acknowledge(user.id, ids)),
   })),
 
   add: member(z.strictObject({ username }), async ({ services, user }, args) => ({

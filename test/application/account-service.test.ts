@@ -60,10 +60,10 @@ describe('AccountService', () => {
     await accounts.register('alice', 'correct horse');
     const first = await accounts.login('alice', 'correct horse', '127.0.0.1');
     const attached = new RecordingSink();
-    sessions.attach(first.user.id, attached);
+    await sessions.attach(first.user.id, attached);
     const second = await accounts.login('alice', 'correct horse', '127.0.0.1');
     expect(attached.kicks.map((k) => k.reason)).to.deep.equal(['SESSION_REPLACED']);
-    expect(sessions.isOnline(first.user.id)).to.equal(false);
+    expect(await sessions.onlineAmong([first.user.id])).to.deep.equal(new Set());
     expect(await refusalCode(accounts.authenticate(first.token))).to.equal('SESSION_EXPIRED');
     expect((await accounts.authenticate(second.token)).username).to.equal('alice');
   });
@@ -72,7 +72,7 @@ describe('AccountService', () => {
     await accounts.register('alice', 'correct horse');
     const { token, user } = await accounts.login('alice', 'correct horse', '127.0.0.1');
     const attached = new RecordingSink();
-    sessions.attach(user.id, attached);
+    await sessions.attach(user.id, attached);
     await accounts.logout(token);
     expect(attached.kicks.map((k) => k.reason)).to.deep.equal(['LOGGED_OUT']);
     expect(await refusalCode(accounts.authenticate(token))).to.equal('SESSION_EXPIRED');

@@ -3,8 +3,7 @@ import { AccountService } from '../../application/account-service.js';
 import { DeliveryService, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
 import { FriendService } from '../../application/friend-service.js';
 import { MessagingService } from '../../application/messaging-service.js';
-import type { DomainError} from '../../domain/index.js';
-import { MESSAGE_MAX_LENGTH, type User } from '../../domain/index.js';
+import { MESSAGE_MAX_LENGTH, type DomainError, type User } from '../../domain/index.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
@@ -28,7 +27,7 @@ describe('friends, messages and delivery', () => {
     sessions = new InProcessSessionHub();
     const clock = new FixedClock();
     const accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), new RandomTokenGenerator(), clock, sessions);
-    delivery = new DeliveryService(storage.repositories, storage.unitOfWork, sessions);
+    delivery = new DeliveryService(storage.repositories, sessions);
     friends = new FriendService(storage.repositories, delivery, sessions, clock);
     messaging = new MessagingService(storage.repositories, delivery, clock);
     const user = async (name: string) => (await storage.repositories.users.byId((await accounts.register(name, 'correct horse')).id))!;
@@ -130,17 +129,24 @@ describe('friends, messages and delivery', () => {
   });
 
   describe('acknowledgement', () => {
-    it('is all or nothing: an id that is not yours or does not exist refuses the lot', async () => {
+    it('removes your own ids and names the others as unknown, touching nobody else\'s', async () => {
       await friends.add(alice, 'bob');
       await friends.add(carol, 'alice');
       const [forBob] = (await storage.repositories.messages.pendingFor(bob.id)).map((d) => d.id);
       const [forAlice] = (await storage.repositories.messages.pendingFor(alice.id)).map((d) => d.id);
-      const error = await delivery.acknowledge(bob.id, [forBob!, forAlice!, 424242]).catch((e: DomainError) => e);
-      expect(error).to.include({ code: 'UNKNOWN_MESSAGE' });
-      expect((error as DomainError).details).to.deep.equal({ ids: [forAlice, 424242] });
-      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(1);
-      expect(await delivery.acknowledge(bob.id, [forBob!, forBob!])).to.deep.equal([forBob]);
-      expect(await refusalCode(delivery.acknowledge(bob.id, [forBob!]))).to.equal('UNKNOWN_MESSAGE');
+      expect(await delivery.acknowledge(bob.id, [forBob!, forAlice!, 424242, forBob!])).to.deep.equal({
+        acknowledged: [forBob],
+        unknown: [forAlice, 424242],
+      });
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(0);
+      expect(await storage.repositories.messages.countFor(alice.id)).to.equal(1);
+    });
+
+    it('is safe to repeat: a retried ack changes nothing and says the ids are gone', async () => {
+      await friends.add(alice, 'bob');
+      const [forBob] = (await storage.repositories.messages.pendingFor(bob.id)).map((d) => d.id);
+      expect(await delivery.acknowledge(bob.id, [forBob!])).to.deep.equal({ acknowledged: [forBob], unknown: [] });
+      expect(await delivery.acknowledge(bob.id, [forBob!])).to.deep.equal({ acknowledged: [], unknown: [forBob] });
     });
   });
 });

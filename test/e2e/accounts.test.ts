@@ -86,7 +86,7 @@ describe('accounts, end to end with real processes', function () {
   it('refuses a banned user at login, and their live token too', async () => {
     expect((await chatctl(['reg', 'mallory', '--password-stdin'], env, 'evil laugh\n')).code).to.equal(0);
     expect((await chatctl(['login', 'mallory', 'evil laugh'], as('m'))).code).to.equal(0);
-    const db = knex({ client: 'sqlite3', connection: { filename: server.db }, useNullAsDefault: true });
+    const db = knex({ client: 'better-sqlite3', connection: { filename: server.db }, useNullAsDefault: true });
     await db('users').where({ username: 'mallory' }).update({ banned_at: Date.now() });
     await db.destroy();
     const login = await chatctl(['login', 'mallory', 'evil laugh'], as('m2'));

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { MESSAGE_MAX_LENGTH } from '../../domain/index.js';
-import type { ChatRequestError } from '../../interfaces/client/chat-client.js';
 import { chatctl, run } from '../support/processes.js';
 import { bodies } from '../support/refusals.js';
 import { eventually, expectOk, World } from '../support/world.js';
@@ -95,12 +94,11 @@ describe('friends and private messages, end to end with real processes', functio
     expect(missing.code).to.equal(2);
   });
 
-  it('refuses acknowledging ids that do not exist or belong to someone else, removing nothing', async () => {
+  it('answers an ack of ids that do not exist or belong to someone else with them as unknown, removing nothing', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
     const [aliceId] = await world.query((db) => db('offline_messages').pluck('id'));
     const carol = await world.client('carol');
-    const error = await carol.acknowledge([aliceId, 99_999]).catch((e: ChatRequestError) => e);
-    expect(error).to.include({ status: 'fail', code: 'UNKNOWN_MESSAGE' });
+    expect(await carol.request('ack', { ids: [aliceId, 99_999] })).to.deep.equal({ acknowledged: [], unknown: [aliceId, 99_999] });
     expect(await world.queuedFor('bob')).to.have.length(1);
     await carol.close();
   });

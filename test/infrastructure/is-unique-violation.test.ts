@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { isUniqueViolation } from '../../infrastructure/knex/is-unique-violation.js';
 
 describe('isUniqueViolation', () => {
-  const sqlite = (message: string) => Object.assign(new Error(`insert into … - SQLITE_CONSTRAINT: ${message}`), { code: 'SQLITE_CONSTRAINT' });
+  const sqlite = (message: string) => Object.assign(new Error(`insert into … - SQLITE_CONSTRAINT: ${message}`), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
   const postgres = (table: string, detail: string) => Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', table, detail });
 
   it('recognises SQLite unique and primary-key violations on exactly the columns named', () => {

@@ -63,12 +63,12 @@ describe('the SQLite database', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('is created with its folders, in WAL mode, with foreign keys on, a busy timeout and NORMAL sync', async () => {
+  it('is created with its folders, in WAL mode, with foreign keys on, a busy timeout and FULL sync (durable across a power cut)', async () => {
     const db = await openAt(file);
     expect(await pragma(db, 'journal_mode')).to.equal('wal');
     expect(await pragma(db, 'foreign_keys')).to.equal(1);
     expect(await pragma(db, 'busy_timeout')).to.equal(5000);
-    expect(await pragma(db, 'synchronous')).to.equal(1);
+    expect(await pragma(db, 'synchronous')).to.equal(2);
   });
 
   it('has the six tables of the seed schema with their columns, keys and indexes', async () => {

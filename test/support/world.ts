@@ -43,7 +43,7 @@ export class World {
 
   /** Reads the server's database directly, as an operator would. */
   async query<T>(work: (db: knex.Knex) => Promise<T>): Promise<T> {
-    const db = knex({ client: 'sqlite3', connection: { filename: this.server.db }, useNullAsDefault: true });
+    const db = knex({ client: 'better-sqlite3', connection: { filename: this.server.db }, useNullAsDefault: true });
     try {
       return await work(db);
     } finally {

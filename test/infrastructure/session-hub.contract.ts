@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import type { SessionHub } from '../../application/ports/session-hub.js';
+import type { OfflineMessage, UserId, Username } from '../../domain/index.js';
+import { RecordingSink } from '../support/fakes.js';
+
+const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
+  id,
+  recipientId,
+  message: { kind: 'private', from: { id: 99, username: 'bob' as Username }, fromAdmin: false, text: `m${id}`, sentAt: new Date(0) },
+});
+
+/** What every session hub does, in one process or across many; `make` gives a fresh hub, `close` lets it go. */
+export function describeSessionHub(name: string, make: () => Promise<SessionHub>, close: (hub: SessionHub) => Promise<void> = async () => {}): void {
+  describe(`session hub contract: ${name}`, () => {
+    let hub: SessionHub;
+    beforeEach(async () => {
+      hub = await make();
+    });
+    afterEach(() => close(hub));
+
+    it('counts a user online while at least one connection is attached', async () => {
+      const [a, b] = [new RecordingSink(), new RecordingSink()];
+      await hub.attach(7, a);
+      await hub.attach(7, b);
+      await hub.detach(7, a);
+      expect(await hub.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+      await hub.detach(7, b);
+      expect(await hub.onlineAmong([7, 8])).to.deep.equal(new Set());
+    });
+
+    it('answers presence for many users in one call, and for none', async () => {
+      for (const id of [1, 3, 5]) await hub.attach(id, new RecordingSink());
+      expect(await hub.onlineAmong([1, 2, 3, 4, 5, 6])).to.deep.equal(new Set([1, 3, 5]));
+      expect(await hub.onlineAmong([])).to.deep.equal(new Set());
+    });
+
+    it('ignores detaching a connection that was never attached', async () => {
+      await hub.attach(7, new RecordingSink());
+      await hub.detach(7, new RecordingSink());
+      await hub.detach(8, new RecordingSink());
+      expect(await hub.onlineAmong([7])).to.deep.equal(new Set([7]));
+    });
+
+    it('pushes to every connection of each recipient, in the order given, and to nobody else', async () => {
+      const [a, b, other] = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+      await hub.attach(7, a);
+      await hub.attach(7, b);
+      await hub.attach(8, other);
+      await hub.deliver([delivery(1, 7), delivery(2, 9), delivery(3, 7), delivery(4, 8)]);
+      expect(a.pushed.map((d) => d.id)).to.deep.equal([1, 3]);
+      expect(b.pushed.map((d) => d.id)).to.deep.equal([1, 3]);
+      expect(other.pushed.map((d) => d.id)).to.deep.equal([4]);
+    });
+
+    it('kicks every connection but the one kept, with the reason, and forgets them', async () => {
+      const [a, b, keep] = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+      for (const sink of [a, b, keep]) await hub.attach(7, sink);
+      await hub.kick(7, 'SESSION_REPLACED', 'elsewhere', keep);
+      expect(a.kicks).to.deep.equal([{ reason: 'SESSION_REPLACED', message: 'elsewhere' }]);
+      expect(b.kicks).to.deep.equal([{ reason: 'SESSION_REPLACED', message: 'elsewhere' }]);
+      expect(keep.kicks).to.deep.equal([]);
+      await hub.deliver([delivery(1, 7)]);
+      expect([a, b, keep].map((sink) => sink.pushed.length)).to.deep.equal([0, 0, 1]);
+    });
+
+    it('takes the user offline when every connection is kicked', async () => {
+      await hub.attach(7, new RecordingSink());
+      await hub.kick(7, 'USER_BANNED', 'banned');
+      expect(await hub.onlineAmong([7])).to.deep.equal(new Set());
+    });
+
+    it('tells session-end listeners of every kick, attached or not', async () => {
+      const ended: UserId[] = [];
+      hub.onSessionEnded((userId) => ended.push(userId));
+      await hub.attach(7, new RecordingSink());
+      await hub.kick(7, 'LOGGED_OUT', 'bye');
+      await hub.kick(8, 'USER_BANNED', 'banned');
+      expect(ended).to.deep.equal([7, 8]);
+    });
+  });
+}
