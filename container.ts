@@ -48,12 +48,15 @@ function storageModule(storage: Storage): ContainerModule {
   });
 }
 
-function runtimeModule(options: ChatAppOptions): ContainerModule {
+function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModule {
+  const hub = new InProcessSessionHub();
+  // A session that ends anywhere (another process too, with a networked hub) is forgotten by this one's cache.
+  hub.onSessionEnded((userId) => storage.caches?.forgetUser(userId));
   return new ContainerModule(({ bind }) => {
     bind(TOKENS.PasswordHasher).toConstantValue(new ScryptPasswordHasher(options.scryptCost));
     bind(TOKENS.TokenGenerator).toConstantValue(new RandomTokenGenerator());
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
-    bind(TOKENS.SessionHub).toConstantValue(new InProcessSessionHub());
+    bind(TOKENS.SessionHub).toConstantValue(hub);
     bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
   });
 }
@@ -116,7 +119,7 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
   const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite');
   const container = new Container();
-  container.load(storageModule(storage), runtimeModule(options), servicesModule);
+  container.load(storageModule(storage), runtimeModule(options, storage), servicesModule);
   return {
     accounts: get(container, SERVICES.AccountService),
     admin: get(container, SERVICES.AdminService),

@@ -1,10 +1,10 @@
 import {
-  assertCanCreateAnotherGroup,
   assertCanDeleteGroup,
   assertCanKick,
   assertCanManageMembers,
   assertGroupNotBanned,
   DomainError,
+  MAX_GROUPS_PER_CREATOR,
   parseGroupName,
   parseMessageText,
   parseUsername,
@@ -50,10 +50,7 @@ export class GroupService {
   /** Creates a group owned by the user; at most MAX_GROUPS_PER_CREATOR each. */
   async create(user: User, rawName: string): Promise<GroupView> {
     const name = parseGroupName(rawName);
-    const group = await this.unitOfWork.run(async ({ groups }) => {
-      assertCanCreateAnotherGroup(await groups.countCreatedBy(user.id));
-      return groups.create({ name, creatorId: user.id, createdAt: this.clock.now() });
-    });
+    const group = await this.repositories.groups.create({ name, creatorId: user.id, createdAt: this.clock.now(), maxPerCreator: MAX_GROUPS_PER_CREATOR });
     return this.view(group, user.username);
   }
 

@@ -40,12 +40,9 @@ export function parseGroupName(raw: string): string {
   return name;
 }
 
-export function assertCanCreateAnotherGroup(groupsAlreadyCreated: number): void {
-  if (groupsAlreadyCreated >= MAX_GROUPS_PER_CREATOR) {
-    throw new DomainError(
-      'GROUP_LIMIT_REACHED',
-      `you already have ${MAX_GROUPS_PER_CREATOR} groups, the most one user may create`,
-    );
+export function assertCanCreateAnotherGroup(groupsAlreadyCreated: number, limit = MAX_GROUPS_PER_CREATOR): void {
+  if (groupsAlreadyCreated >= limit) {
+    throw new DomainError('GROUP_LIMIT_REACHED', `you already have ${limit} groups, the most one user may create`, { limit });
   }
 }
 

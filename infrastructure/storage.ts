@@ -1,4 +1,6 @@
 import type { Repositories, UnitOfWork } from '../application/ports/unit-of-work.js';
+import { CachingUnitOfWork, cachingRepositories, DEFAULT_CACHE_CAPACITY, RepositoryCaches } from './caching/caching-repositories.js';
+import { GroupCommitMessageQueue } from './knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from './knex/knex-database.js';
 import { KnexUnitOfWork, knexRepositories } from './knex/knex-unit-of-work.js';
 import { InMemoryUnitOfWork, memoryRepositories } from './memory/in-memory-unit-of-work.js';
@@ -11,6 +13,8 @@ export type StorageUrl = `sqlite:${string}` | 'memory';
 export interface Storage {
   readonly repositories: Repositories;
   readonly unitOfWork: UnitOfWork;
+  /** The lookup caches in front of the repositories, when they are on. */
+  readonly caches?: RepositoryCaches;
   close(): Promise<void>;
 }
 
@@ -25,9 +29,29 @@ export function parseStorageUrl(raw: string): { kind: 'sqlite'; filename: string
   throw new Error(`unknown storage "${raw}": use sqlite:<path> or memory (postgres:// is planned but not supported yet)`);
 }
 
+export interface StorageOptions {
+  /**
+   * Entries per hot-path lookup cache (users by id, name and token; friendships; groups and
+   * their members); 0 turns the caches off and every lookup reads the database.
+   */
+  readonly cacheCapacity?: number;
+}
+
 /** Opens the storage the URL names; a SQLite database is created and migrated as needed. */
-export async function openStorage(url: string): Promise<Storage> {
-  const location = parseStorageUrl(url);
+export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
+  const storage = await openBackend(parseStorageUrl(url));
+  const capacity = options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY;
+  if (capacity === 0) return storage;
+  const caches = new RepositoryCaches(capacity);
+  return {
+    repositories: cachingRepositories(storage.repositories, caches),
+    unitOfWork: new CachingUnitOfWork(storage.unitOfWork, caches),
+    caches,
+    close: () => storage.close(),
+  };
+}
+
+async function openBackend(location: ReturnType<typeof parseStorageUrl>): Promise<Storage> {
   if (location.kind === 'memory') {
     const store = new MemoryStore();
     // Waiting for the store's queue lets a unit under way finish first, as Knex's destroy does.
@@ -38,5 +62,9 @@ export async function openStorage(url: string): Promise<Storage> {
     };
   }
   const db = await openSqliteDatabase(location.filename);
-  return { repositories: knexRepositories(db), unitOfWork: new KnexUnitOfWork(db), close: () => db.destroy() };
+  return {
+    repositories: { ...knexRepositories(db), messages: new GroupCommitMessageQueue(db) },
+    unitOfWork: new KnexUnitOfWork(db),
+    close: () => db.destroy(),
+  };
 }

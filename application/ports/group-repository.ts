@@ -4,6 +4,8 @@ export interface NewGroup {
   readonly name: string;
   readonly creatorId: UserId;
   readonly createdAt: Date;
+  /** When given, the most groups the creator may have: checked in the same isolation as the insert. */
+  readonly maxPerCreator?: number;
 }
 
 /** A group with what listings show beside it. */
@@ -16,7 +18,9 @@ export interface GroupSummary {
 export interface GroupRepository {
   /**
    * Stores a group and its creator's owner membership together; throws DomainError
-   * GROUP_EXISTS if the creator already has a group of that name.
+   * GROUP_EXISTS if the creator already has a group of that name, and GROUP_LIMIT_REACHED
+   * if they already have `maxPerCreator`. Isolation: concurrent creates by one creator, from
+   * any number of connections or server processes, never end with more than `maxPerCreator`.
    */
   create(group: NewGroup): Promise<Group>;
   byId(id: GroupId): Promise<Group | undefined>;

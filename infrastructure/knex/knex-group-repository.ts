@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
-import { DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
+import { assertCanCreateAnotherGroup, DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 
 interface GroupRow {
@@ -65,6 +65,14 @@ export class KnexGroupRepository implements GroupRepository {
   async create(group: NewGroup): Promise<Group> {
     const row = toRow(group);
     const insert = async (trx: Knex.Transaction) => {
+      if (group.maxPerCreator !== undefined) {
+        // The creator's row is the lock that serialises their creates where the database does not (PostgreSQL's read committed).
+        const creator = trx('users').where({ id: group.creatorId }).select('id');
+        if (trx.client.config.client === 'pg') await creator.forUpdate();
+        else await creator;
+        const [counted] = (await trx('groups').where({ creator_id: group.creatorId }).count({ count: '*' })) as { count: number | string }[];
+        assertCanCreateAnotherGroup(Number(counted!.count), group.maxPerCreator);
+      }
       const [inserted] = (await trx('groups').insert(row).returning('id')) as { id: number }[];
       const id = Number(inserted!.id);
       await trx('group_members').insert(memberToRow({ groupId: id, userId: group.creatorId, role: 'owner', joinedAt: group.createdAt }));

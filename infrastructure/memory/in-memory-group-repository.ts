@@ -1,5 +1,5 @@
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
-import { DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
+import { assertCanCreateAnotherGroup, DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
 import { assertReferences, type MemoryAccess, type MemoryStore, type MemoryTables } from './memory-store.js';
 
 const ROLE_ORDER: Readonly<Record<GroupRole, number>> = { owner: 0, member: 1 };
@@ -10,6 +10,9 @@ export class InMemoryGroupRepository implements GroupRepository {
   create(group: NewGroup): Promise<Group> {
     return this.access((tables) => {
       assertReferences(tables, { users: [group.creatorId] });
+      if (group.maxPerCreator !== undefined) {
+        assertCanCreateAnotherGroup(tables.groups.filter((g) => g.creatorId === group.creatorId).length, group.maxPerCreator);
+      }
       if (tables.groups.some((g) => g.name === group.name && g.creatorId === group.creatorId)) {
         throw new DomainError('GROUP_EXISTS', `you already have a group called "${group.name}"`);
       }

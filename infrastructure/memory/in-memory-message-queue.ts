@@ -1,4 +1,4 @@
-import type { Delivery, MessageQueue } from '../../application/ports/message-queue.js';
+import { goneError, type Delivery, type MessageQueue } from '../../application/ports/message-queue.js';
 import type { ChatMessage, GroupId, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
 import { assertReferences, type MemoryAccess, type MemoryStore } from './memory-store.js';
 
@@ -13,10 +13,14 @@ export class InMemoryMessageQueue implements MessageQueue {
 
   enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
     return this.access((tables) => {
-      assertReferences(tables, {
-        users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),
-        groups: deliveries.map(({ message }) => referencedGroupId(message)),
-      });
+      try {
+        assertReferences(tables, {
+          users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),
+          groups: deliveries.map(({ message }) => referencedGroupId(message)),
+        });
+      } catch {
+        throw goneError(deliveries);
+      }
       const queued = deliveries.map(({ recipientId, message }) => ({
         id: ++tables.sequences.messages,
         recipientId,

@@ -30,6 +30,17 @@ export function describeGroupRepository(name: string, open: () => Promise<Storag
       expect((await groups().groupsOf(alice.id)).map((s) => s.group.id)).to.deep.equal([team.id]);
     });
 
+    it('never lets concurrent creates by one creator pass the limit, and counts only that creator\'s groups', async () => {
+      await groups().create({ name: 'theirs', creatorId: bob.id, createdAt: at(0), maxPerCreator: 3 });
+      const attempts = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => groups().create({ name: `g${i}`, creatorId: alice.id, createdAt: at(i), maxPerCreator: 3 })),
+      );
+      expect(attempts.filter((a) => a.status === 'fulfilled')).to.have.length(3);
+      for (const failed of attempts.filter((a) => a.status === 'rejected')) expect(failed.reason).to.include({ code: 'GROUP_LIMIT_REACHED' });
+      expect(await groups().countCreatedBy(alice.id)).to.equal(3);
+      expect(await refusal(groups().create({ name: 'g0', creatorId: alice.id, createdAt: at(9), maxPerCreator: 3 }))).to.equal('GROUP_LIMIT_REACHED');
+    });
+
     it('lets two creators each have a group of one name, and tells names apart by case', async () => {
       const mine = await groups().create({ name: 'team', creatorId: alice.id, createdAt: at(1) });
       const upper = await groups().create({ name: 'Team', creatorId: alice.id, createdAt: at(2) });

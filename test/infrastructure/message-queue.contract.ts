@@ -121,8 +121,38 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
 
     it('refuses a batch with a delivery to nobody, queueing none of it', async () => {
       const error = await rejection(messages().enqueue([to(bob, privateFrom(alice, 'fine')), { recipientId: 4242, message: privateFrom(alice, 'lost') }]));
-      expect(error.message).to.contain('FOREIGN KEY');
+      expect(error).to.include({ code: 'UNKNOWN_USER' });
       expect(await messages().countFor(bob.id)).to.equal(0);
+    });
+
+    it('fails only the submitter whose delivery names a deleted group; others written at the same moment are kept', async () => {
+      const team = await fixture.storage.repositories.groups.create({ name: 'team', creatorId: alice.id, createdAt: at(0) });
+      const ref: GroupRef = { id: team.id, name: 'team', creator: alice.username };
+      await fixture.storage.repositories.groups.remove(team.id);
+      const groupMessage = { kind: 'group' as const, from: { id: alice.id, username: alice.username }, fromAdmin: false, group: ref, text: 'late', sentAt: at(1) };
+      const [before, late, after] = await Promise.allSettled([
+        messages().enqueue([to(bob, privateFrom(alice, 'before'))]),
+        messages().enqueue([{ recipientId: bob.id, message: groupMessage }]),
+        messages().enqueue([to(bob, privateFrom(alice, 'after'))]),
+      ]);
+      expect(before.status).to.equal('fulfilled');
+      expect(after.status).to.equal('fulfilled');
+      expect(late.status === 'rejected' && late.reason).to.include({ code: 'UNKNOWN_GROUP' });
+      expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
+    });
+
+    it('acknowledges for several recipients at once without touching anyone else\'s', async () => {
+      const [b1, b2] = await messages().enqueue([to(bob, privateFrom(alice, 'b1')), to(bob, privateFrom(alice, 'b2'))]);
+      const [a1] = await messages().enqueue([to(alice, privateFrom(bob, 'a1'))]);
+      const [forBob, forAlice, bobAgain] = await Promise.all([
+        messages().acknowledge(bob.id, [b2!.id, a1!.id]),
+        messages().acknowledge(alice.id, [a1!.id, b1!.id]),
+        messages().acknowledge(bob.id, [b2!.id]),
+      ]);
+      expect(forBob).to.deep.equal([b2!.id]);
+      expect(forAlice).to.deep.equal([a1!.id]);
+      expect(bobAgain).to.deep.equal([]);
+      expect((await messages().pendingFor(bob.id)).map((d) => d.id)).to.deep.equal([b1!.id]);
     });
 
     it('keeps its own copies: neither the caller\'s message nor what it hands out can change the queue', async () => {

@@ -6,11 +6,12 @@ import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
 import type { Username } from '../../domain/index.js';
 import { describeStorageContract } from './storage.contract.js';
 
-describeStorageContract('in memory', () => openStorage('memory'));
+// The adapters themselves, caches off: the caches have their own tests (caching-repositories.test.ts).
+describeStorageContract('in memory', () => openStorage('memory', { cacheCapacity: 0 }));
 
 describeStorageContract('Knex on a SQLite file', async () => {
   const directory = mkdtempSync(join(tmpdir(), 'parley-storage-'));
-  const storage = await openStorage(`sqlite:${join(directory, 'contract.sqlite')}`);
+  const storage = await openStorage(`sqlite:${join(directory, 'contract.sqlite')}`, { cacheCapacity: 0 });
   return {
     ...storage,
     close: async () => {
