@@ -2,6 +2,7 @@ import type { Repositories, UnitOfWork } from '../application/ports/unit-of-work
 import { CachingUnitOfWork, cachingRepositories, DEFAULT_CACHE_CAPACITY, RepositoryCaches } from './caching/caching-repositories.js';
 import { GroupCommitMessageQueue } from './knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from './knex/knex-database.js';
+import { sqliteQueueBatchWriter } from './knex/sqlite-queue-batch-writer.js';
 import { KnexUnitOfWork, knexRepositories } from './knex/knex-unit-of-work.js';
 import { InMemoryUnitOfWork, memoryRepositories } from './memory/in-memory-unit-of-work.js';
 import { MemoryStore } from './memory/memory-store.js';
@@ -63,7 +64,7 @@ async function openBackend(location: ReturnType<typeof parseStorageUrl>): Promis
   }
   const db = await openSqliteDatabase(location.filename);
   return {
-    repositories: { ...knexRepositories(db), messages: new GroupCommitMessageQueue(db) },
+    repositories: { ...knexRepositories(db), messages: new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db)) },
     unitOfWork: new KnexUnitOfWork(db),
     close: () => db.destroy(),
   };

@@ -1,7 +1,32 @@
 import type { Knex } from 'knex';
-import type { Delivery, MessageQueue } from '../../application/ports/message-queue.js';
+import { goneError, type Delivery, type MessageQueue } from '../../application/ports/message-queue.js';
 import type { MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import { isForeignKeyViolation } from './is-unique-violation.js';
 import { KnexMessageQueue } from './knex-message-queue.js';
+
+/** What one commit writes: deliveries from many senders and acknowledgements from many recipients. */
+export interface QueueBatch {
+  readonly deliveries: readonly Delivery[];
+  readonly acknowledgements: readonly { readonly recipientId: UserId; readonly ids: readonly MessageId[] }[];
+}
+
+/** What one commit did: the deliveries with their ids, in order, and per acknowledgement the ids it removed, ascending. */
+export interface QueueBatchResult {
+  readonly queued: OfflineMessage[];
+  readonly removed: MessageId[][];
+}
+
+/** Writes a batch in one transaction: all of it, or (throwing) none of it. */
+export type QueueBatchWriter = (batch: QueueBatch) => Promise<QueueBatchResult>;
+
+/** The portable writer: one Knex transaction, multi-row statements. */
+export function knexQueueBatchWriter(db: Knex): QueueBatchWriter {
+  return (batch) =>
+    db.transaction(async (trx) => {
+      const queue = new KnexMessageQueue(trx);
+      return { queued: await queue.enqueue(batch.deliveries), removed: await queue.acknowledgeEach(batch.acknowledgements) };
+    });
+}
 
 interface Submitted<R> {
   resolve(result: R): void;
@@ -25,7 +50,10 @@ export class GroupCommitMessageQueue implements MessageQueue {
   private waiting: Write[] = [];
   private draining = false;
 
-  constructor(private readonly db: Knex) {
+  constructor(
+    db: Knex,
+    private readonly write: QueueBatchWriter = knexQueueBatchWriter(db),
+  ) {
     this.direct = new KnexMessageQueue(db);
   }
 
@@ -61,25 +89,23 @@ export class GroupCommitMessageQueue implements MessageQueue {
       try {
         await this.commit(batch);
       } catch {
-        for (const write of batch) await this.commit([write]).catch((error: unknown) => write.reject(error));
+        for (const write of batch) await this.commit([write]).catch((error: unknown) => write.reject(refusalOf(write, error)));
       }
     }
     this.draining = false;
   }
 
-  /** Runs the writes in one transaction and, once it has committed, answers each. */
+  /** Writes the batch in one transaction and, once it has committed, answers each submitter. */
   private async commit(batch: readonly Write[]): Promise<void> {
     const enqueues = batch.filter((write) => write.kind === 'enqueue');
     const acknowledgements = batch.filter((write) => write.kind === 'acknowledge');
-    const { queued, removed } = await this.db.transaction(async (trx) => {
-      const queue = new KnexMessageQueue(trx);
-      return {
-        queued: await queue.enqueue(enqueues.flatMap((write) => write.deliveries)),
-        removed: await queue.acknowledgeEach(acknowledgements),
-      };
-    });
+    const { queued, removed } = await this.write({ deliveries: enqueues.flatMap((write) => write.deliveries), acknowledgements });
     let offset = 0;
     for (const write of enqueues) write.resolve(queued.slice(offset, (offset += write.deliveries.length)));
     acknowledgements.forEach((write, i) => write.resolve(removed[i]!));
   }
+}
+
+function refusalOf(write: Write, error: unknown): unknown {
+  return write.kind === 'enqueue' && isForeignKeyViolation(error) ? goneError(write.deliveries) : error;
 }

@@ -42,7 +42,7 @@ function referencedGroupId(message: ChatMessage): number | null {
   return message.group?.id ?? null;
 }
 
-function toRow({ recipientId, message }: Delivery): Omit<MessageRow, 'id'> {
+export function toRow({ recipientId, message }: Delivery): Omit<MessageRow, 'id'> {
   const payload: Payload =
     message.kind === 'notice'
       ? { from: correspondent(message.from), group: groupRef(message.group), topic: message.topic }
