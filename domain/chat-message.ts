@@ -49,7 +49,8 @@ export type ChatMessage =
  */
 export function parseMessageText(raw: string): string {
   if (raw.trim().length === 0) throw new DomainError('EMPTY_MESSAGE', 'a message cannot be empty');
-  const length = characterCount(raw);
+  // Code points never outnumber UTF-16 units, so most texts need no counting.
+  const length = raw.length <= MESSAGE_MAX_LENGTH ? raw.length : characterCount(raw);
   if (length > MESSAGE_MAX_LENGTH) {
     throw new DomainError(
       'MESSAGE_TOO_LONG',

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { AccountService } from '../../application/account-service.js';
-import { DeliveryService, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
+import { DeliveryService, MAX_HELD_PUSHES, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
 import { FriendService } from '../../application/friend-service.js';
 import { MessagingService } from '../../application/messaging-service.js';
-import { MESSAGE_MAX_LENGTH, type DomainError, type User } from '../../domain/index.js';
+import { MESSAGE_MAX_LENGTH, type DomainError, type OfflineMessage, type User } from '../../domain/index.js';
+import type { MessageQueue } from '../../application/ports/message-queue.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
@@ -21,6 +22,17 @@ describe('friends, messages and delivery', () => {
   let bob: User;
   let carol: User;
   const texts = (sink: RecordingSink) => sink.pushed.map((d) => d.message.text);
+  /** A delivery service whose backlog reads go through `around`, to stage what happens while a replay reads. */
+  const deliveryReading = (around: (read: () => Promise<OfflineMessage[]>) => Promise<OfflineMessage[]>) => {
+    const messages = storage.repositories.messages;
+    const queue: MessageQueue = {
+      enqueue: (deliveries) => messages.enqueue(deliveries),
+      acknowledge: (userId, ids) => messages.acknowledge(userId, ids),
+      countFor: (userId) => messages.countFor(userId),
+      pendingFor: (userId, options) => around(() => messages.pendingFor(userId, options)),
+    };
+    return new DeliveryService({ ...storage.repositories, messages: queue }, sessions);
+  };
 
   beforeEach(async () => {
     storage = await openStorage('memory');
@@ -104,6 +116,42 @@ describe('friends, messages and delivery', () => {
       expect(new Set(ids).size).to.equal(ids.length);
       expect(texts(sink).at(-1)).to.equal('live');
       expect(sink.pushed).to.have.length(backlog + 2);
+    });
+
+    it('still pass on a live push whose lower id committed after the replay had read past it', async () => {
+      for (let i = 0; i < 3; i++) await messaging.sendPrivate(alice, 'bob', `m${i}`);
+      const [first] = await storage.repositories.messages.pendingFor(bob.id);
+      // What a slow transaction's push looks like: an id below the page just read, not in that page.
+      const late = { ...first!, id: first!.id - 1, message: { ...first!.message, text: 'late' } };
+      let injected = false;
+      const racing = deliveryReading(async (read) => {
+        const page = await read();
+        if (!injected) {
+          injected = true;
+          await sessions.deliver([late]);
+        }
+        return page;
+      });
+      const sink = new RecordingSink();
+      await racing.attach(bob.id, sink);
+      expect(texts(sink)).to.deep.equal(['alice added you as a friend', 'm0', 'm1', 'm2', 'late']);
+    });
+
+    it('cut off a connection whose replay holds back more live pushes than the limit, losing nothing queued', async () => {
+      await messaging.sendPrivate(alice, 'bob', 'waiting');
+      let letGo!: () => void;
+      const sink = new RecordingSink();
+      const slow = deliveryReading(async (read) => {
+        if (!letGo) await new Promise<void>((resolve) => (letGo = resolve));
+        return read();
+      });
+      const attaching = slow.attach(bob.id, sink);
+      while (!letGo) await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i <= MAX_HELD_PUSHES; i++) await messaging.sendPrivate(alice, 'bob', `live ${i}`);
+      expect(sink.kicks.map((k) => k.reason)).to.deep.equal(['TOO_SLOW']);
+      letGo();
+      await attaching;
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(MAX_HELD_PUSHES + 3);
     });
 
     it('are refused to a non-friend, yourself and nobody, and when empty or too long, naming the limit', async () => {
