@@ -14,6 +14,11 @@ export interface Repositories {
 }
 
 export interface UnitOfWork {
-  /** Runs `work` in one transaction: everything it wrote is kept if it resolves, nothing if it throws. */
+  /**
+   * Runs `work` in one transaction: everything it wrote is kept if it resolves, nothing if it
+   * throws. Isolation: at least read committed, never less; a rule that needs more (at most
+   * N groups per creator) is enforced by the repository method that owns it, not by relying
+   * on a backend that happens to run one transaction at a time.
+   */
   run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
 }

@@ -141,6 +141,14 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
     });
 
+    it('numbers concurrent writes in the order they were submitted, and answers each with its own', async () => {
+      const written = await Promise.all(Array.from({ length: 50 }, (_, i) => messages().enqueue([to(i % 2 ? bob : alice, privateFrom(alice, `n${i}`))])));
+      const ids = written.map(([queued]) => queued!.id);
+      expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+      expect(written.map(([queued]) => queued!.message.text)).to.deep.equal(Array.from({ length: 50 }, (_, i) => `n${i}`));
+      expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(Array.from({ length: 25 }, (_, i) => `n${2 * i + 1}`));
+    });
+
     it('acknowledges for several recipients at once without touching anyone else\'s', async () => {
       const [b1, b2] = await messages().enqueue([to(bob, privateFrom(alice, 'b1')), to(bob, privateFrom(alice, 'b2'))]);
       const [a1] = await messages().enqueue([to(alice, privateFrom(bob, 'a1'))]);
