@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CliError, EXIT } from './exit-codes.js';
@@ -16,6 +16,8 @@ export interface Profile {
 }
 
 const PROFILE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** Numbers this process's temporary files, so two writes at once never share one. */
+let writes = 0;
 
 /** Profiles live in `$CHATCTL_HOME/<name>.json` (default `~/.chatctl`), readable by their owner only. */
 export class ProfileStore {
@@ -44,12 +46,17 @@ export class ProfileStore {
     }
   }
 
-  /** Replaces the profile in one step (write then rename), with mode 0600. */
+  /** Replaces the profile in one step (write then rename), with mode 0600; of two writes at once, the later rename wins. */
   async write(profile: Profile): Promise<void> {
     await mkdir(this.home, { recursive: true, mode: 0o700 });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(profile, null, 2)}\n`, { mode: 0o600 });
-    await rename(temporary, this.path);
+    const temporary = `${this.path}.${process.pid}.${++writes}.tmp`;
+    try {
+      await writeFile(temporary, `${JSON.stringify(profile, null, 2)}\n`, { mode: 0o600 });
+      await rename(temporary, this.path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
   }
 
   async update(change: (profile: Profile) => Profile): Promise<Profile> {

@@ -105,7 +105,6 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
       }),
   };
 
-  let flushing: NodeJS.Timeout | undefined;
   let ended: CliError | undefined;
   client.on('event', (event) => {
     if (event.type === 'kicked') {
@@ -115,10 +114,6 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
       return;
     }
     inbox.receive(event.id, event.message);
-    flushing ??= setTimeout(() => {
-      flushing = undefined;
-      inbox.flush().catch(() => undefined);
-    }, 50);
   });
   client.on('close', () => {
     ended ??= new CliError(EXIT.UNREACHABLE, 'the connection to the server was lost', 'CONNECTION_LOST');
@@ -167,7 +162,7 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
   closed = true;
   await queue;
   const why = ended;
-  clearTimeout(flushing);
+  inbox.stop();
   await inbox.flush().catch(() => undefined);
   await client.close();
   if (why) throw why;

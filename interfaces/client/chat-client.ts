@@ -13,6 +13,8 @@ import {
 
 export const DEFAULT_PORT = 7878;
 const SEEN_IDS_KEPT = 10_000;
+/** The protocol's limit on ids per `ack` request (docs/protocol.md, Limits). */
+const ACK_IDS_PER_REQUEST = 1000;
 
 /** The server refused or failed a request: `status` is `fail` for a rule's refusal, `error` for a bad or failed request. */
 export class ChatRequestError extends Error {
@@ -38,6 +40,15 @@ export class ChatConnectionError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * What the server did with acknowledged ids: `acknowledged` were removed now, `unknown` were not
+ * waiting for this user (removed by an earlier ack, such as one retried, or never theirs).
+ */
+export interface Acknowledgement {
+  readonly acknowledged: number[];
+  readonly unknown: number[];
 }
 
 /** What the server pushes: messages and notices to acknowledge, or the end of the session. */
@@ -127,9 +138,35 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     });
   }
 
-  /** Tells the server these deliveries arrived, so it stops keeping them. */
-  async acknowledge(ids: readonly number[]): Promise<void> {
-    if (ids.length > 0) await this.request('ack', { ids: [...ids] });
+  /**
+   * Tells the server these deliveries arrived, so it stops keeping them; safe to repeat, since
+   * an id already removed comes back as unknown. Splits the ids into requests the protocol allows.
+   */
+  async acknowledge(ids: readonly number[]): Promise<Acknowledgement> {
+    const batches: number[][] = [];
+    for (let start = 0; start < ids.length; start += ACK_IDS_PER_REQUEST) batches.push(ids.slice(start, start + ACK_IDS_PER_REQUEST));
+    const answers = await Promise.all(batches.map((batch) => this.acknowledgeBatch(batch)));
+    return { acknowledged: answers.flatMap((a) => a.acknowledged), unknown: answers.flatMap((a) => a.unknown) };
+  }
+
+  private async acknowledgeBatch(ids: number[]): Promise<Acknowledgement> {
+    let answer: { acknowledged?: number[]; unknown?: number[] };
+    try {
+      answer = await this.request('ack', { ids });
+    } catch (error) {
+      // A server from before idempotent acks refuses the whole batch, removing nothing, if one id is unknown.
+      const refused = error instanceof ChatRequestError && error.code === 'UNKNOWN_MESSAGE' ? error.data?.ids : undefined;
+      if (!Array.isArray(refused)) throw error;
+      const unknown = new Set(refused);
+      const rest = ids.filter((id) => !unknown.has(id));
+      if (rest.length === ids.length) throw error;
+      const retried = rest.length > 0 ? await this.acknowledgeBatch(rest) : { acknowledged: [], unknown: [] };
+      return { acknowledged: retried.acknowledged, unknown: [...ids.filter((id) => unknown.has(id)), ...retried.unknown] };
+    }
+    const acknowledged = answer.acknowledged ?? [];
+    // An older server answers only `acknowledged`: whatever it did not name was not waiting.
+    const removed = new Set(acknowledged);
+    return { acknowledged, unknown: answer.unknown ?? ids.filter((id) => !removed.has(id)) };
   }
 
   /** Pushed events until the connection closes, buffered from this call on: call it before `attach` or `login`. */

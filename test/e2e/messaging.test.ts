@@ -103,6 +103,17 @@ describe('friends and private messages, end to end with real processes', functio
     await carol.close();
   });
 
+  it('prints and acknowledges at login a backlog longer than one ack may carry', async () => {
+    await expectOk(world.chatctl('alice', 'add', 'bob'));
+    const alice = await world.client('alice');
+    await Promise.all(Array.from({ length: 1100 }, (_, i) => alice.request('send', { to: 'bob', text: `m${i}` })));
+    await alice.close();
+    const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
+    expect(login.code, login.stderr).to.equal(0);
+    expect(bodies(login.stdout)).to.have.length(1101);
+    expect(await world.queuedFor('bob')).to.deep.equal([]);
+  });
+
   it('loses nothing when two senders write to one listener at once, each in its own order', async () => {
     await expectOk(world.chatctl('bob', 'add', 'alice'));
     await expectOk(world.chatctl('bob', 'add', 'carol'));

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import knex from 'knex';
+import { createChatApp } from '../../container.js';
 import { ChatClient, type ServerEvent } from '../../interfaces/client/chat-client.js';
 import { chatctl, ServerProcess, temporaryDirectory } from './processes.js';
 
@@ -10,9 +11,12 @@ export class World {
     public server: ServerProcess,
   ) {}
 
-  static async start(): Promise<World> {
+  /** Starts the server once `prepare`, if given, has filled its database. */
+  static async start(prepare?: (db: string) => Promise<void>): Promise<World> {
     const tmp = temporaryDirectory();
-    return new World(tmp, await ServerProcess.start(join(tmp.path, 'chat.sqlite')));
+    const db = join(tmp.path, 'chat.sqlite');
+    await prepare?.(db);
+    return new World(tmp, await ServerProcess.start(db));
   }
 
   /** The environment of a chatctl acting as `profile`. */
@@ -65,6 +69,19 @@ export class World {
   async stop(): Promise<void> {
     await this.server.stop();
     this.tmp.remove();
+  }
+}
+
+/**
+ * Registers users (password "pw-<name>-123") on a database through the embedding API, with a
+ * cheap password hash that logins then verify at the same cost: for tests with many users.
+ */
+export async function registerCheaply(db: string, names: readonly string[]): Promise<void> {
+  const app = await createChatApp({ storage: `sqlite:${db}`, scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
+  try {
+    for (const name of names) await app.accounts.register(name, `pw-${name}-123`);
+  } finally {
+    await app.close();
   }
 }
 

@@ -3,9 +3,6 @@ import { CliError, EXIT } from '../exit-codes.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 import { Inbox } from '../inbox.js';
 
-/** How long listen gathers deliveries before acknowledging them in one request. */
-const ACK_DELAY_MS = 50;
-
 /** Says why the server ended a session, with the exit status that goes with it. */
 export function kickedError(reason: string, message: string): CliError {
   const exitCode = reason === 'SERVER_SHUTDOWN' ? EXIT.UNREACHABLE : EXIT.NOT_LOGGED_IN;
@@ -20,12 +17,15 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     const context = new CliContext(args);
     const { client } = await context.session();
     const inbox = await Inbox.open(context, client);
-    let flushing: NodeJS.Timeout | undefined;
     let stopped = false;
     const stop = () => {
       stopped = true;
-      clearTimeout(flushing);
-      void inbox.flush().finally(() => client.close());
+      inbox.stop();
+      // What this last flush cannot acknowledge comes back at the next attach, and `seen` keeps it from showing twice.
+      void inbox
+        .flush()
+        .catch(() => undefined)
+        .finally(() => client.close());
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -34,16 +34,13 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     if (!args.json) process.stderr.write(`listening as ${user.username}; Ctrl-C to stop\n`);
     for await (const event of events) {
       if (event.type === 'kicked') {
-        clearTimeout(flushing);
+        inbox.stop();
         await client.close();
         throw kickedError(event.reason, event.message);
       }
       inbox.receive(event.id, event.message);
-      flushing ??= setTimeout(() => {
-        flushing = undefined;
-        inbox.flush().catch(() => undefined);
-      }, ACK_DELAY_MS);
     }
+    inbox.stop();
     if (!stopped) throw new CliError(EXIT.UNREACHABLE, 'the connection to the server was lost', 'CONNECTION_LOST');
   },
 };
