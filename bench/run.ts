@@ -117,7 +117,7 @@ async function groupFanOut(port: number): Promise<Row[]> {
           client.on('event', (event) => {
             if (event.type !== 'message' || event.message.kind !== 'group') return;
             latencies.push(performance.now() - Number(event.message.text.split(' ')[0]));
-            if (batch.push(event.id) === 1) setTimeout(() => client.acknowledge(batch.splice(0)).catch(() => undefined), ACK_DELAY_MS);
+            if (batch.push(event.id) === 1) setTimeout(() => void client.acknowledge(batch.splice(0)).catch(() => undefined), ACK_DELAY_MS);
             if (++received === perReceiver(i)) resolve();
           });
         }),

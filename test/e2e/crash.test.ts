@@ -55,7 +55,7 @@ class Receiver {
     if (event.type !== 'message') return;
     const from = event.message.kind === 'private' ? event.message.from : '';
     this.deliveries.push({ id: event.id, from, text: event.message.text });
-    if (this.batch.length === 0) setTimeout(() => this.acknowledge().catch(() => undefined), ACK_DELAY_MS);
+    if (this.batch.length === 0) setTimeout(() => void this.acknowledge().catch(() => undefined), ACK_DELAY_MS);
     this.batch.push(event.id);
   }
 }

@@ -64,7 +64,7 @@ describe('friends and private messages, end to end with real processes', functio
     const seen: string[] = [];
     const bob = await world.client('bob', (event) => event.type === 'message' && seen.push(event.message.text));
     await eventually(async () => seen.length === 2);
-    bob.close();
+    await bob.close();
     expect(await world.queuedFor('bob')).to.have.length(2);
     const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
     expect(bodies(login.stdout)).to.deep.equal(['* alice added you as a friend', 'alice: are you there?']);
