@@ -21,11 +21,17 @@ function passwordOf(username: string): string {
  */
 export class Accounts {
   private readonly tokens = new Map<string, string>();
+  /** Wall time spent registering and logging in, for the report. */
+  setupSeconds = 0;
 
   constructor(
     private readonly server: ServerProcess,
     private readonly log: (message: string) => void = () => {},
   ) {}
+
+  get users(): number {
+    return this.tokens.size;
+  }
 
   /** Registers and logs in every user not done yet, several at a time, the server using every CPU meanwhile. */
   async ensure(usernames: readonly string[]): Promise<void> {
@@ -36,7 +42,9 @@ export class Accounts {
       missing.filter((_name, i) => i % SETUP_CONNECTIONS === lane),
     );
     await this.server.withAllCpus(() => Promise.all(lanes.map((names) => this.registerAll(names))));
-    this.log(`registered and logged in ${missing.length} users in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const seconds = (performance.now() - started) / 1000;
+    this.setupSeconds += seconds;
+    this.log(`registered and logged in ${missing.length} users in ${seconds.toFixed(1)} s`);
   }
 
   /** A new connection attached as the user; `onDelivery` is in place before the backlog arrives. */

@@ -1,8 +1,10 @@
+import type { ServerKind } from './server-process.js';
 import { WORKLOADS, type Scale, type WorkloadName } from './workloads.js';
 
 export interface Options {
   readonly quick: boolean;
   readonly only: ReadonlySet<WorkloadName>;
+  readonly servers: readonly ServerKind[];
   /** Extra node flags for the parley server process, such as `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
   readonly serverFlags: readonly string[];
   /** Per workload and server: past this, no new message is sent. */
@@ -17,7 +19,7 @@ export const FULL: Scale = {
   members: 100,
   groupSenders: 4,
   perGroupSender: 5_000,
-  offlinePerPair: 100,
+  offlinePerPair: 50,
   idleConnections: 2_000,
   idleSeconds: 10,
   window: 16,
@@ -35,7 +37,9 @@ export const QUICK: Scale = {
 
 const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--server-flags "<node flags>"] [--cap <seconds>]`;
+const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>]`;
 
 export class UsageError extends Error {}
 
@@ -43,6 +47,7 @@ export class UsageError extends Error {}
 export function parseOptions(argv: readonly string[]): Options {
   let quick = false;
   let only: Set<WorkloadName> = new Set(WORKLOADS);
+  let servers: ServerKind[] = [...SERVERS];
   let serverFlags: string[] = [];
   let cap: number | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -50,6 +55,7 @@ export function parseOptions(argv: readonly string[]): Options {
     const value = () => inline ?? argv[++i] ?? fail(`${name} needs a value`);
     if (name === '--quick') quick = true;
     else if (name === '--only') only = parseWorkloads(value());
+    else if (name === '--servers') servers = parseServers(value());
     else if (name === '--server-flags') serverFlags = value().split(/\s+/).filter(Boolean);
     else if (name === '--cap') cap = positive(value());
     else fail(`unknown argument ${argv[i]}`);
@@ -57,6 +63,7 @@ export function parseOptions(argv: readonly string[]): Options {
   return {
     quick,
     only,
+    servers,
     serverFlags,
     capSeconds: cap ?? (quick ? DEFAULT_CAP_SECONDS.quick : DEFAULT_CAP_SECONDS.full),
     scale: quick ? QUICK : FULL,
@@ -66,6 +73,12 @@ export function parseOptions(argv: readonly string[]): Options {
 function splitArgument(argument: string): [string, string | undefined] {
   const equals = argument.indexOf('=');
   return argument.startsWith('--') && equals > 0 ? [argument.slice(0, equals), argument.slice(equals + 1)] : [argument, undefined];
+}
+
+function parseServers(list: string): ServerKind[] {
+  const chosen = list.split(',').map((s) => s.trim());
+  for (const kind of chosen) if (!SERVERS.includes(kind as ServerKind)) fail(`unknown server "${kind}"; choose from ${SERVERS.join(', ')}`);
+  return SERVERS.filter((kind) => chosen.includes(kind));
 }
 
 function parseWorkloads(list: string): Set<WorkloadName> {

@@ -148,6 +148,10 @@ export class Peer {
   }
 
   private settle(response: ServerPayload): void {
+    if (response.id === null && response.status !== 'ok') {
+      this.fail(new Error(`the server refused a frame: ${response.code}: ${response.message}`));
+      return;
+    }
     const pending = typeof response.id === 'number' ? this.pending.get(response.id) : undefined;
     if (!pending) return;
     this.pending.delete(response.id as number);
@@ -156,6 +160,7 @@ export class Peer {
   }
 
   private dispatch(event: ServerPayload): void {
+    if (event.event === 'kicked') this.fail(new Error(`kicked: ${String(event.data?.reason)}`));
     if (event.event !== 'message' || typeof event.id !== 'number') return;
     const text = event.data?.text;
     this.onDelivery({ id: event.id, text: typeof text === 'string' ? text : '' });

@@ -1,7 +1,7 @@
 import type { MemoryRow, TrafficRow } from './workloads.js';
 
-/** A load generator busier than this share of its CPU may be what limits throughput. */
-const LOADGEN_SATURATED = 0.9;
+/** A process busier than this share of its CPU is likely what limits throughput. */
+const SATURATED = 0.9;
 
 export interface Report {
   readonly at: string;
@@ -53,7 +53,7 @@ export function renderMarkdown(report: Report): string {
 }
 
 function trafficTable(rows: readonly TrafficRow[]): string {
-  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', 'parley/floor throughput', 'parley/floor CPU', 'load-gen CPU', 'note'];
+  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', 'parley/floor throughput', 'parley/floor CPU', 'server CPU', 'load-gen CPU', 'note'];
   const body = rows.map((row) => {
     const floor = row.server === 'parley' ? rows.find((r) => r.server === 'floor' && r.workload === row.workload) : undefined;
     return [
@@ -68,6 +68,7 @@ function trafficTable(rows: readonly TrafficRow[]): string {
       String(row.duplicates),
       floor ? ratio(row.throughput / floor.throughput) : '',
       floor ? ratio(row.serverCpuMicrosPerDelivery / floor.serverCpuMicrosPerDelivery) : '',
+      `${Math.round(row.serverCpuShare * 100)} %`,
       `${Math.round(row.loadgenCpuShare * 100)} %`,
       noteOf(row),
     ];
@@ -100,8 +101,8 @@ function legend(rows: readonly TrafficRow[]): string[] {
     '- delivered: distinct (sender, seq) pushes received / messages answered `ok` × receivers each; throughput from the first send to the last push',
     '- latency: send request written → push read by the receiver (same process, performance.now()); receivers ack like `chatctl listen` (50 ms gathering, one ack flush at a time)',
     '- server CPU: utime+stime of the server process (all threads) from the first send until every ack was answered, per delivery',
-    `- load-gen CPU: this process's CPU time over the same wall time; near 100 % means the load generator, not the server, set the pace`,
-    '- offline write/drain run on parley only: the floor stores nothing',
+    '- server CPU, load-gen CPU: each process\'s CPU time over the same wall time (each has one CPU); near 100 % says who set the pace, both well below it means waiting (window, fsync) or CPUs shared with other work',
+    ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
   ];
 }
 
@@ -109,7 +110,8 @@ function noteOf(row: TrafficRow): string {
   const notes = [
     row.cappedAt !== undefined && `(capped at ${row.cappedAt} s)`,
     row.refused > 0 && `${row.refused} refused: ${row.firstRefusal}`,
-    row.loadgenCpuShare > LOADGEN_SATURATED && 'load generator saturated',
+    row.loadgenCpuShare > SATURATED && 'load generator saturated',
+    row.serverCpuShare > SATURATED && 'server CPU-bound',
     row.strays > 0 && `${row.strays} other pushes`,
     row.acks.unknown > 0 && `${row.acks.unknown} acks unknown`,
     row.acks.refused > 0 && `${row.acks.refused} acks refused`,

@@ -30,6 +30,8 @@ const RESULTS = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 /** Set in the re-executed, pinned load generator. */
 const PINNED_ENV = 'PARLEY_BENCH_LOADGEN_PINNED';
 const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
+/** However the servers behave, the run ends by then. */
+const HARD_LIMIT_SECONDS = { quick: 600, full: 1500 };
 
 interface TrafficWorkload {
   readonly name: WorkloadName;
@@ -83,34 +85,32 @@ function rerunPinned(): Promise<number> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
 }
 
-async function withServer<T>(kind: ServerKind, options: Options, pin: boolean, out: Collected, work: (server: ServerProcess) => Promise<T>): Promise<T> {
+/** Starts a server of its own for `work`, stops it after, and notes how it behaved. */
+async function withServer(kind: ServerKind, options: Options, pin: boolean, out: Collected, work: (context: WorkloadContext) => Promise<void>): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const server = await ServerProcess.start({ kind, directory, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [] });
   running.add(server);
   progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
+  const accounts = new Accounts(server, (message) => progress(`${kind} ${message}`));
   try {
-    return await work(server);
+    await work({ server, accounts, scale: options.scale, capMs: options.capSeconds * 1000 });
   } finally {
     const died = server.exited;
     const status = await server.stop();
     running.delete(server);
     rmSync(directory, { recursive: true, force: true });
     const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
-    out.serverNotes.push(`${kind} pid ${server.pid}: ${died ? `DIED during the run (${died})` : `stopped by SIGTERM: ${status}`}; ${logged ? `logged ${logged}` : 'logged nothing above info'}`);
+    const setup = `setup: ${accounts.users} users registered and logged in, ${accounts.setupSeconds.toFixed(1)} s`;
+    const end = died ? `DIED during the run (${died})` : `stopped by SIGTERM: ${status}`;
+    out.serverNotes.push(`${kind} pid ${server.pid}: ${setup}; ${end}; ${logged ? `logged ${logged}` : 'logged nothing above info'}`);
     if (died) out.failures.push(`${kind} pid ${server.pid} died during the run (${died})`);
   }
-}
-
-function contextFor(server: ServerProcess, options: Options): WorkloadContext {
-  const log = (message: string) => progress(`${server.kind} ${message}`);
-  return { server, accounts: new Accounts(server, log), scale: options.scale, capMs: options.capSeconds * 1000 };
 }
 
 async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
   const selected = TRAFFIC_WORKLOADS.filter((w) => options.only.has(w.name) && (kind === 'parley' || !w.parleyOnly));
   if (selected.length === 0) return;
-  await withServer(kind, options, pin, out, async (server) => {
-    const context = contextFor(server, options);
+  await withServer(kind, options, pin, out, async (context) => {
     for (const workload of selected) {
       const started = performance.now();
       progress(`${kind} ${workload.name}…`);
@@ -128,10 +128,10 @@ async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out:
 
 async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
   if (!options.only.has('S4')) return;
-  await withServer(kind, options, pin, out, async (server) => {
+  await withServer(kind, options, pin, out, async (context) => {
     progress(`${kind} S4 on a fresh server…`);
     try {
-      out.memory.push(await idleMemory(contextFor(server, options)));
+      out.memory.push(await idleMemory(context));
     } catch (error) {
       out.failures.push(`${kind} S4 broke: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -155,7 +155,7 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
   const startedAt = performance.now();
   const loadAtStart = loadavg();
   const out: Collected = { traffic: [], memory: [], serverNotes: [], failures: [] };
-  for (const kind of SERVERS) {
+  for (const kind of options.servers) {
     await runTraffic(kind, options, pinning.pin, out);
     await runMemory(kind, options, pinning.pin, out);
   }
@@ -188,11 +188,13 @@ async function main(): Promise<number> {
   const pinning = pinningPlan();
   if (pinning.pin && process.env[PINNED_ENV] !== '1') return rerunPinned();
   if (!pinning.pin) progress(pinning.description);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void Promise.all([...running].map((server) => server.stop())).finally(() => process.exit(130));
-    });
-  }
+  const giveUp = (why: string, status: number) => {
+    progress(why);
+    void Promise.all([...running].map((server) => server.stop())).finally(() => process.exit(status));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => giveUp(`${signal}: stopping the servers`, 130));
+  const limit = HARD_LIMIT_SECONDS[options.quick ? 'quick' : 'full'];
+  setTimeout(() => giveUp(`gave up after ${limit} s: a server stopped answering?`, 1), limit * 1000).unref();
   return bench(options, pinning);
 }
 

@@ -49,6 +49,8 @@ export interface TrafficRow {
   readonly p50: number;
   readonly p99: number;
   readonly serverCpuMicrosPerDelivery: number;
+  /** Server CPU time over wall time: near 1 means the server's one CPU was the limit. */
+  readonly serverCpuShare: number;
   /** Load-generator CPU time over wall time: near 1 means it, not the server, set the pace. */
   readonly loadgenCpuShare: number;
   /** The cap in seconds, when it stopped the senders early. */
@@ -289,6 +291,7 @@ function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], 
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     serverCpuMicrosPerDelivery: cost.serverCpuMicros / ledger.distinct,
+    serverCpuShare: cost.serverCpuMicros / cost.wallMicros,
     loadgenCpuShare: cost.loadgenCpuMicros / cost.wallMicros,
     cappedAt: outcome?.capped ? context.capMs / 1000 : undefined,
     acks: tally.acks,
@@ -314,6 +317,7 @@ function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome,
     p50: Number.NaN,
     p99: Number.NaN,
     serverCpuMicrosPerDelivery: cost.serverCpuMicros / outcome.sent,
+    serverCpuShare: cost.serverCpuMicros / cost.wallMicros,
     loadgenCpuShare: cost.loadgenCpuMicros / cost.wallMicros,
     cappedAt: outcome.capped ? context.capMs / 1000 : undefined,
     acks: { requests: 0, acknowledged: 0, unknown: 0, refused: 0 },
