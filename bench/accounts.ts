@@ -44,7 +44,7 @@ export class Accounts {
     await this.server.withAllCpus(() => Promise.all(lanes.map((names) => this.registerAll(names))));
     const seconds = (performance.now() - started) / 1000;
     this.setupSeconds += seconds;
-    this.log(`registered and logged in ${missing.length} users in ${seconds.toFixed(1)} s`);
+    this.log(`registered and logged in ${missing.length} user${missing.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`);
   }
 
   /** A new connection attached as the user; `onDelivery` is in place before the backlog arrives. */

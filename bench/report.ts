@@ -41,11 +41,8 @@ export function renderMarkdown(report: Report): string {
     `- load average (1, 5, 15 min): start ${formatLoad(report.loadAverage.start)}, end ${formatLoad(report.loadAverage.end)}`,
     `- ${report.pinning}`,
     `- cap: ${report.capSeconds} s of sending per workload and server, then in-flight messages are awaited`,
-    '',
-    trafficTable(report.traffic),
-    '',
-    ...legend(report.traffic),
   ];
+  if (report.traffic.length > 0) lines.push('', trafficTable(report.traffic), '', ...legend(report.traffic));
   if (report.memory.length > 0) lines.push('', memoryTable(report.memory));
   if (report.serverNotes.length > 0) lines.push('', '## servers', '', ...report.serverNotes.map((n) => `- ${n}`));
   lines.push('', report.failures.length === 0 ? 'no loss, no duplicates, no refused sends.' : `## FAILED\n\n${report.failures.map((f) => `- ${f}`).join('\n')}`);
@@ -100,7 +97,7 @@ function legend(rows: readonly TrafficRow[]): string[] {
     ...[...shapes].map(([workload, shape]) => `- ${workload}: ${shape}`),
     '- delivered: distinct (sender, seq) pushes received / messages answered `ok` × receivers each; throughput from the first send to the last push',
     '- latency: send request written → push read by the receiver (same process, performance.now()); receivers ack like `chatctl listen` (50 ms gathering, one ack flush at a time)',
-    '- server CPU: utime+stime of the server process (all threads) from the first send until every ack was answered, per delivery',
+    '- server CPU µs/delivery: utime+stime of the server process (all threads) from the first send until every ack was answered, per delivery; of all the figures the one least moved by other work on the machine',
     '- server CPU, load-gen CPU: each process\'s CPU time over the same wall time (each has one CPU); near 100 % says who set the pace, both well below it means waiting (window, fsync) or CPUs shared with other work',
     ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
   ];

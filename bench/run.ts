@@ -100,7 +100,7 @@ async function withServer(kind: ServerKind, options: Options, pin: boolean, out:
     running.delete(server);
     rmSync(directory, { recursive: true, force: true });
     const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
-    const setup = `setup: ${accounts.users} users registered and logged in, ${accounts.setupSeconds.toFixed(1)} s`;
+    const setup = `setup: registered and logged in ${accounts.users} user${accounts.users === 1 ? '' : 's'} in ${accounts.setupSeconds.toFixed(1)} s`;
     const end = died ? `DIED during the run (${died})` : `stopped by SIGTERM: ${status}`;
     out.serverNotes.push(`${kind} pid ${server.pid}: ${setup}; ${end}; ${logged ? `logged ${logged}` : 'logged nothing above info'}`);
     if (died) out.failures.push(`${kind} pid ${server.pid} died during the run (${died})`);
