@@ -112,16 +112,11 @@ async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out:
   if (selected.length === 0) return;
   await withServer(kind, options, pin, out, async (context) => {
     for (const workload of selected) {
-      const started = performance.now();
-      progress(`${kind} ${workload.name}…`);
-      try {
+      await attempt(`${kind} ${workload.name}`, out, async () => {
         const rows = await workload.run(context);
         out.traffic.push(...rows);
-        progress(`${kind} ${workload.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${rows.map((r) => `${r.workload} ${Math.round(r.throughput)}/s`).join(', ')}`);
-      } catch (error) {
-        out.failures.push(`${kind} ${workload.name} broke: ${error instanceof Error ? error.message : String(error)}`);
-        progress(`${kind} ${workload.name} BROKE: ${String(error)}`);
-      }
+        return rows.map((r) => `${r.workload} ${Math.round(r.throughput)}/s`).join(', ');
+      });
     }
   });
 }
@@ -129,13 +124,26 @@ async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out:
 async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
   if (!options.only.has('S4')) return;
   await withServer(kind, options, pin, out, async (context) => {
-    progress(`${kind} S4 on a fresh server…`);
-    try {
-      out.memory.push(await idleMemory(context));
-    } catch (error) {
-      out.failures.push(`${kind} S4 broke: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    await attempt(`${kind} S4 on a fresh server`, out, async () => {
+      const row = await idleMemory(context);
+      out.memory.push(row);
+      return `${(row.perConnectionBytes / 1024).toFixed(1)} KiB per connection`;
+    });
   });
+}
+
+/** Runs one workload; one that breaks is a failure of the run, and the others still run. */
+async function attempt(label: string, out: Collected, work: () => Promise<string>): Promise<void> {
+  const started = performance.now();
+  progress(`${label}…`);
+  try {
+    const summary = await work();
+    progress(`${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${summary}`);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    out.failures.push(`${label} broke: ${why}`);
+    progress(`${label} BROKE: ${why}`);
+  }
 }
 
 function sortRows(rows: TrafficRow[]): TrafficRow[] {
@@ -188,11 +196,14 @@ async function main(): Promise<number> {
   const pinning = pinningPlan();
   if (pinning.pin && process.env[PINNED_ENV] !== '1') return rerunPinned();
   if (!pinning.pin) progress(pinning.description);
+  let givingUp = false;
   const giveUp = (why: string, status: number) => {
+    if (givingUp) return;
+    givingUp = true;
     progress(why);
     void Promise.all([...running].map((server) => server.stop())).finally(() => process.exit(status));
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => giveUp(`${signal}: stopping the servers`, 130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => giveUp(`${signal}: stopping the servers`, 130));
   const limit = HARD_LIMIT_SECONDS[options.quick ? 'quick' : 'full'];
   setTimeout(() => giveUp(`gave up after ${limit} s: a server stopped answering?`, 1), limit * 1000).unref();
   return bench(options, pinning);
