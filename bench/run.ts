@@ -1,262 +1,212 @@
 /**
- * `npm run bench`: starts a real server on a temp database and a loopback port, drives it
- * with many SDK clients, prints a table and writes it to bench/results/. Every loop is
- * bounded; nothing leaves 127.0.0.1.
+ * `npm run bench`: drives the real parley server and the floor relay (same framing, no
+ * auth, no storage) with one load generator, and prints how far apart they are. Servers
+ * run on CPU 0, this process on CPU 1 when there are two and `taskset` exists. The table
+ * goes to stdout and bench/results/latest.{md,json}; the exit status is 1 when anything
+ * was lost, duplicated or refused. Every loop is bounded; nothing leaves 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ChatClient, type ServerEvent } from '../interfaces/client/chat-client.js';
+import { Accounts } from './accounts.js';
+import { parseOptions, UsageError, type Options } from './options.js';
+import { failuresOf, renderMarkdown, type Report } from './report.js';
+import { ServerProcess, type ServerKind } from './server-process.js';
+import {
+  groupFanOut,
+  idleMemory,
+  light,
+  offlineQueue,
+  privatePairs,
+  type MemoryRow,
+  type TrafficRow,
+  type WorkloadContext,
+  type WorkloadName,
+} from './workloads.js';
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+/** Set in the re-executed, pinned load generator. */
+const PINNED_ENV = 'PARLEY_BENCH_LOADGEN_PINNED';
+const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
+/** However the servers behave, the run ends by then. */
+const HARD_LIMIT_SECONDS = { quick: 600, full: 1500 };
 
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 50);
-const MESSAGES_PER_SENDER = Number(process.env.BENCH_MESSAGES ?? 200);
-const WINDOW = 16;
-/** Receivers gather acknowledgements this long, as `chatctl listen` does. */
-const ACK_DELAY_MS = 50;
-const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE ?? 1000);
-const LIGHT_MESSAGES = 500;
-const GROUP_MEMBERS = Number(process.env.BENCH_GROUP_MEMBERS ?? 100);
-const GROUP_SENDERS = 4;
-const GROUP_MESSAGES_PER_SENDER = 50;
-
-interface Row {
-  measure: string;
-  value: string;
-  detail: string;
+interface TrafficWorkload {
+  readonly name: WorkloadName;
+  run(context: WorkloadContext): Promise<TrafficRow[]>;
+  readonly parleyOnly?: boolean;
 }
 
-async function startServer(db: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean), CLI, 'serve', '--port', '0', '--db', db, '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start')), 15_000);
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      if (line.includes('"msg":"listening"')) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-      }
+/** In the order they run, all on one server process per kind. */
+const TRAFFIC_WORKLOADS: readonly TrafficWorkload[] = [
+  { name: 'light', run: light },
+  { name: 'S1', run: privatePairs },
+  { name: 'S2', run: groupFanOut },
+  { name: 'offline', run: offlineQueue, parleyOnly: true },
+];
+
+interface Collected {
+  readonly traffic: TrafficRow[];
+  readonly memory: MemoryRow[];
+  readonly serverNotes: string[];
+  readonly failures: string[];
+}
+
+const running = new Set<ServerProcess>();
+
+function progress(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pinningPlan(): { pin: boolean; description: string } {
+  if (cpus().length < 2) return { pin: false, description: `unpinned: only ${cpus().length} CPU` };
+  if (!hasTaskset()) return { pin: false, description: 'unpinned: taskset (util-linux) not found' };
+  return { pin: true, description: 'pinned: servers on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -c 1)' };
+}
+
+/** Runs this very script again under `taskset -c 1`; resolves with its exit status. */
+function rerunPinned(): Promise<number> {
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [PINNED_ENV]: '1' },
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+}
+
+/** Starts a server of its own for `work`, stops it after, and notes how it behaved. */
+async function withServer(kind: ServerKind, options: Options, pin: boolean, out: Collected, work: (context: WorkloadContext) => Promise<void>): Promise<void> {
+  const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const server = await ServerProcess.start({ kind, directory, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [] });
+  running.add(server);
+  progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
+  const accounts = new Accounts(server, (message) => progress(`${kind} ${message}`));
+  try {
+    await work({ server, accounts, scale: options.scale, capMs: options.capSeconds * 1000 });
+  } finally {
+    const died = server.exited;
+    const status = await server.stop();
+    running.delete(server);
+    rmSync(directory, { recursive: true, force: true });
+    const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
+    const setup = `setup: registered and logged in ${accounts.users} user${accounts.users === 1 ? '' : 's'} in ${accounts.setupSeconds.toFixed(1)} s`;
+    const end = died ? `DIED during the run (${died})` : `stopped by SIGTERM: ${status}`;
+    out.serverNotes.push(`${kind} pid ${server.pid}: ${setup}; ${end}; ${logged ? `logged ${logged}` : 'logged nothing above info'}`);
+    if (died) out.failures.push(`${kind} pid ${server.pid} died during the run (${died})`);
+  }
+}
+
+async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
+  const selected = TRAFFIC_WORKLOADS.filter((w) => options.only.has(w.name) && (kind === 'parley' || !w.parleyOnly));
+  if (selected.length === 0) return;
+  await withServer(kind, options, pin, out, async (context) => {
+    for (const workload of selected) {
+      await attempt(`${kind} ${workload.name}`, out, async () => {
+        const rows = await workload.run(context);
+        out.traffic.push(...rows);
+        return rows.map((r) => `${r.workload} ${Math.round(r.throughput)}/s`).join(', ');
+      });
+    }
+  });
+}
+
+async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
+  if (!options.only.has('S4')) return;
+  await withServer(kind, options, pin, out, async (context) => {
+    await attempt(`${kind} S4 on a fresh server`, out, async () => {
+      const row = await idleMemory(context);
+      out.memory.push(row);
+      return `${(row.perConnectionBytes / 1024).toFixed(1)} KiB per connection`;
     });
   });
-  return {
-    port,
-    pid: child.pid!,
-    stop: () => new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))),
-  };
 }
 
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
-  return Number(line.replace(/\D+/g, '')) * 1024;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function login(port: number, username: string): Promise<ChatClient> {
-  const client = await ChatClient.connect({ port });
-  const { token } = await client.request<{ token: string }>('login', { username, password: `bench-${username}` });
-  client.token = token;
-  return client;
-}
-
-/** Sends `count` messages with at most WINDOW awaiting their `ok` at once. */
-async function sendMany(client: ChatClient, to: string, count: number, text: (i: number) => string): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: WINDOW }, async () => {
-      while (next < count) await client.request('send', { to, text: text(next++) });
-    }),
-  );
-}
-
-/** Acknowledges deliveries as they come, in batches, and resolves once `expected` have arrived. */
-function receiveAll(client: ChatClient, expected: number, onMessage: (event: Extract<ServerEvent, { type: 'message' }>) => void = () => {}): Promise<void> {
-  return new Promise((resolve) => {
-    let received = 0;
-    let batch: number[] = [];
-    const flush = () => {
-      const ids = batch;
-      batch = [];
-      client.acknowledge(ids).catch(() => undefined);
-    };
-    client.on('event', (event) => {
-      if (event.type !== 'message' || event.message.kind !== 'private') return;
-      onMessage(event);
-      if (batch.push(event.id) === 1) setTimeout(flush, ACK_DELAY_MS);
-      if (++received === expected) resolve();
-    });
-  });
-}
-
-/** One group of GROUP_MEMBERS attached members; a few of them send, everyone else receives. */
-async function groupFanOut(port: number): Promise<Row[]> {
-  const names = Array.from({ length: GROUP_MEMBERS }, (_, i) => `member${i}`);
-  const setup = await ChatClient.connect({ port });
-  for (const username of names) await setup.request('register', { username, password: `bench-${username}` });
-  await setup.close();
-  const members = await Promise.all(names.map((name) => login(port, name)));
+/** Runs one workload; one that breaks is a failure of the run, and the others still run. */
+async function attempt(label: string, out: Collected, work: () => Promise<string>): Promise<void> {
+  const started = performance.now();
+  progress(`${label}…`);
   try {
-    const owner = members[0]!;
-    const { group } = await owner.request<{ group: { id: number } }>('newgroup', { name: 'bench' });
-    for (const username of names.slice(1)) await owner.request('addgroupuser', { name: 'bench', username });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const latencies: number[] = [];
-    const perReceiver = (sender: number) => GROUP_SENDERS * GROUP_MESSAGES_PER_SENDER - (sender < GROUP_SENDERS ? GROUP_MESSAGES_PER_SENDER : 0);
-    const arrivals = members.map(
-      (client, i) =>
-        new Promise<void>((resolve) => {
-          let received = 0;
-          const batch: number[] = [];
-          if (perReceiver(i) === 0) return resolve();
-          client.on('event', (event) => {
-            if (event.type !== 'message' || event.message.kind !== 'group') return;
-            latencies.push(performance.now() - Number(event.message.text.split(' ')[0]));
-            if (batch.push(event.id) === 1) setTimeout(() => void client.acknowledge(batch.splice(0)).catch(() => undefined), ACK_DELAY_MS);
-            if (++received === perReceiver(i)) resolve();
-          });
-        }),
-    );
-    const started = performance.now();
-    await Promise.all(
-      members.slice(0, GROUP_SENDERS).map(async (client) => {
-        for (let i = 0; i < GROUP_MESSAGES_PER_SENDER; i++) await client.request('sendgroup', { group: group.id, text: `${performance.now()} fan-out` });
-      }),
-    );
-    await Promise.all(arrivals);
-    const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    const deliveries = latencies.length;
-    return [
-      { measure: 'group fan-out deliveries', value: `${Math.round(deliveries / seconds)} /s`, detail: `${GROUP_SENDERS} senders × ${GROUP_MESSAGES_PER_SENDER} messages, one at a time each, to a group of ${GROUP_MEMBERS} attached members (${deliveries} deliveries)` },
-      { measure: 'group fan-out latency p50', value: `${percentile(latencies, 50).toFixed(1)} ms`, detail: 'send request written → message pushed to a member' },
-      { measure: 'group fan-out latency p99', value: `${percentile(latencies, 99).toFixed(1)} ms`, detail: '' },
-    ];
-  } finally {
-    await Promise.all(members.map((client) => client.close()));
+    const summary = await work();
+    progress(`${label} done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${summary}`);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    out.failures.push(`${label} broke: ${why}`);
+    progress(`${label} BROKE: ${why}`);
   }
 }
 
-/** On a server of its own, so memory freed by earlier phases cannot hide the growth: one user, many attached connections. */
-async function idleConnectionMemory(): Promise<Row> {
-  const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const server = await startServer(join(directory, 'memory.sqlite'));
-  const clients: ChatClient[] = [];
-  try {
-    const setup = await ChatClient.connect({ port: server.port });
-    await setup.request('register', { username: 'idle', password: 'bench-idle' });
-    await setup.close();
-    const { token } = await login(server.port, 'idle');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const before = rssBytes(server.pid);
-    for (let i = 0; i < IDLE_CONNECTIONS; i += 100) {
-      const batch = await Promise.all(Array.from({ length: Math.min(100, IDLE_CONNECTIONS - i) }, () => ChatClient.connect({ port: server.port, token })));
-      await Promise.all(batch.map((client) => client.request('attach')));
-      clients.push(...batch);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const perConnection = (rssBytes(server.pid) - before) / IDLE_CONNECTIONS;
-    return { measure: 'memory per idle attached connection', value: `${(perConnection / 1024).toFixed(1)} KiB`, detail: `server RSS growth over ${IDLE_CONNECTIONS} attached connections, fresh server` };
-  } finally {
-    await Promise.all(clients.map((client) => client.close()));
-    await server.stop();
-    rmSync(directory, { recursive: true, force: true });
-  }
+function sortRows(rows: TrafficRow[]): TrafficRow[] {
+  const order = ['light', 'S1', 'S2', 'offline write', 'offline drain'];
+  return rows.sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload) || SERVERS.indexOf(a.server) - SERVERS.indexOf(b.server));
 }
 
-async function main(): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const server = await startServer(join(directory, 'bench.sqlite'));
-  const rows: Row[] = [];
-  const clients: ChatClient[] = [];
-  try {
-    const names = Array.from({ length: PAIRS }, (_, i) => [`sender${i}`, `recipient${i}`] as const);
-    const setup = await ChatClient.connect({ port: server.port });
-    for (const [sender, recipient] of names) {
-      for (const username of [sender, recipient]) await setup.request('register', { username, password: `bench-${username}` });
-    }
-    await setup.close();
-    const senders = await Promise.all(names.map(([sender]) => login(server.port, sender)));
-    clients.push(...senders);
-    await Promise.all(senders.map((client, i) => client.request('add', { username: names[i]![1] })));
-
-    const recipients = await Promise.all(names.map(([, recipient]) => login(server.port, recipient)));
-    clients.push(...recipients);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-
-    // 1. Latency with no load: one sender, one message at a time.
-    const quiet: number[] = [];
-    const quietArrivals = receiveAll(recipients[0]!, LIGHT_MESSAGES, (event) => quiet.push(performance.now() - Number(event.message.text.split(' ')[0])));
-    for (let i = 0; i < LIGHT_MESSAGES; i++) await senders[0]!.request('send', { to: names[0]![1], text: `${performance.now()} quiet` });
-    await quietArrivals;
-    quiet.sort((a, b) => a - b);
-    rows.push({ measure: 'latency at light load p50', value: `${percentile(quiet, 50).toFixed(2)} ms`, detail: `${LIGHT_MESSAGES} messages, one at a time, one sender → one attached recipient` });
-    rows.push({ measure: 'latency at light load p99', value: `${percentile(quiet, 99).toFixed(2)} ms`, detail: '' });
-    recipients[0]!.removeAllListeners('event');
-
-    // 2. Live delivery to attached recipients under full load.
-    const latencies: number[] = [];
-    const total = PAIRS * MESSAGES_PER_SENDER;
-    const started = performance.now();
-    const arrivals = recipients.map((client) =>
-      receiveAll(client, MESSAGES_PER_SENDER, (event) => latencies.push(performance.now() - Number(event.message.text.split(' ')[0]))),
-    );
-    await Promise.all(senders.map((client, i) => sendMany(client, names[i]![1], MESSAGES_PER_SENDER, () => `${performance.now()} live`)));
-    await Promise.all(arrivals);
-    const liveSeconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    rows.push({ measure: 'private messages delivered live', value: `${Math.round(total / liveSeconds)} msg/s`, detail: `${total} messages, ${PAIRS} senders → ${PAIRS} attached recipients, ${WINDOW} in flight per sender` });
-    rows.push({ measure: 'latency under full load p50', value: `${percentile(latencies, 50).toFixed(1)} ms`, detail: 'send request written → message pushed to the recipient, under the load above' });
-    rows.push({ measure: 'latency under full load p99', value: `${percentile(latencies, 99).toFixed(1)} ms`, detail: '' });
-
-    // 3. The offline queue: write while recipients are away, then drain when they attach.
-    await Promise.all(recipients.map((client) => client.close()));
-    const queuedStart = performance.now();
-    await Promise.all(senders.map((client, i) => sendMany(client, names[i]![1], MESSAGES_PER_SENDER, (n) => `${n} queued`)));
-    const queueSeconds = (performance.now() - queuedStart) / 1000;
-    rows.push({ measure: 'offline queue writes', value: `${Math.round(total / queueSeconds)} msg/s`, detail: `${total} messages stored durably before each ok, recipients offline` });
-    const drainStart = performance.now();
-    const drainers = await Promise.all(
-      names.map(async ([, recipient]) => {
-        const client = await ChatClient.connect({ port: server.port });
-        const done = receiveAll(client, MESSAGES_PER_SENDER);
-        const { token } = await client.request<{ token: string }>('login', { username: recipient, password: `bench-${recipient}` });
-        client.token = token;
-        await done;
-        return client;
-      }),
-    );
-    clients.push(...drainers);
-    const drainSeconds = (performance.now() - drainStart) / 1000;
-    rows.push({ measure: 'offline queue drain', value: `${Math.round(total / drainSeconds)} msg/s`, detail: `${PAIRS} recipients log in, receive their backlog and acknowledge it` });
-
-    await Promise.all(clients.splice(0).map((client) => client.close()));
-    rows.push(...(await groupFanOut(server.port)));
-    rows.push(await idleConnectionMemory());
-  } finally {
-    await Promise.all(clients.map((client) => client.close()));
-    await server.stop();
-    rmSync(directory, { recursive: true, force: true });
-  }
-
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; clients and server share the machine`;
-  const width = Math.max(...rows.map((r) => r.measure.length));
-  const valueWidth = Math.max(...rows.map((r) => r.value.length));
-  const table = [
-    `| ${'measure'.padEnd(width)} | ${'value'.padEnd(valueWidth)} | detail |`,
-    `|${'-'.repeat(width + 2)}|${'-'.repeat(valueWidth + 2)}|---|`,
-    ...rows.map((r) => `| ${r.measure.padEnd(width)} | ${r.value.padEnd(valueWidth)} | ${r.detail} |`),
-  ].join('\n');
-  const report = `parley benchmark, ${new Date().toISOString()}\n${machine}\n\n${table}\n`;
-  process.stdout.write(report);
+function writeResults(report: Report): void {
+  const markdown = renderMarkdown(report);
+  process.stdout.write(`\n${markdown}`);
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'latest.md'), report);
-  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ at: new Date().toISOString(), machine, rows }, null, 2)}\n`);
+  writeFileSync(join(RESULTS, 'latest.md'), markdown);
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 }
 
-await main();
+async function bench(options: Options, pinning: { pin: boolean; description: string }): Promise<number> {
+  const startedAt = performance.now();
+  const loadAtStart = loadavg();
+  const out: Collected = { traffic: [], memory: [], serverNotes: [], failures: [] };
+  for (const kind of options.servers) {
+    await runTraffic(kind, options, pinning.pin, out);
+    await runMemory(kind, options, pinning.pin, out);
+  }
+  const failures = [...failuresOf(out.traffic), ...out.failures];
+  writeResults({
+    at: new Date().toISOString(),
+    mode: options.quick ? 'quick' : 'full',
+    machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    loadAverage: { start: loadAtStart, end: loadavg() },
+    pinning: pinning.description,
+    capSeconds: options.capSeconds,
+    durationSeconds: (performance.now() - startedAt) / 1000,
+    traffic: sortRows(out.traffic),
+    memory: out.memory,
+    serverNotes: out.serverNotes,
+    failures,
+  });
+  return failures.length === 0 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  let options: Options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+  const pinning = pinningPlan();
+  if (pinning.pin && process.env[PINNED_ENV] !== '1') return rerunPinned();
+  if (!pinning.pin) progress(pinning.description);
+  let givingUp = false;
+  const giveUp = (why: string, status: number) => {
+    if (givingUp) return;
+    givingUp = true;
+    progress(why);
+    void Promise.all([...running].map((server) => server.stop())).finally(() => process.exit(status));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => giveUp(`${signal}: stopping the servers`, 130));
+  const limit = HARD_LIMIT_SECONDS[options.quick ? 'quick' : 'full'];
+  setTimeout(() => giveUp(`gave up after ${limit} s: a server stopped answering?`, 1), limit * 1000).unref();
+  return bench(options, pinning);
+}
+
+process.exit(await main());

@@ -1,0 +1,102 @@
+import type { ServerKind } from './server-process.js';
+import { WORKLOADS, type Scale, type WorkloadName } from './workloads.js';
+
+export interface Options {
+  readonly quick: boolean;
+  readonly only: ReadonlySet<WorkloadName>;
+  readonly servers: readonly ServerKind[];
+  /** Extra node flags for the parley server process, such as `--cpu-prof --cpu-prof-dir=/tmp/prof`. */
+  readonly serverFlags: readonly string[];
+  /** Per workload and server: past this, no new message is sent. */
+  readonly capSeconds: number;
+  readonly scale: Scale;
+}
+
+export const FULL: Scale = {
+  lightMessages: 500,
+  pairs: 100,
+  perPair: 10_000,
+  members: 100,
+  groupSenders: 4,
+  perGroupSender: 5_000,
+  offlinePerPair: 50,
+  idleConnections: 2_000,
+  idleSeconds: 10,
+  window: 16,
+};
+
+export const QUICK: Scale = {
+  ...FULL,
+  lightMessages: 200,
+  perPair: 500,
+  perGroupSender: 250,
+  offlinePerPair: 10,
+  idleConnections: 500,
+  idleSeconds: 3,
+};
+
+const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };
+
+const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
+
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>]`;
+
+export class UsageError extends Error {}
+
+/** Reads the command line; `--name value` and `--name=value` both work, so a value may start with "--". */
+export function parseOptions(argv: readonly string[]): Options {
+  let quick = false;
+  let only: Set<WorkloadName> = new Set(WORKLOADS);
+  let servers: ServerKind[] = [...SERVERS];
+  let serverFlags: string[] = [];
+  let cap: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = splitArgument(argv[i]!);
+    const value = () => inline ?? argv[++i] ?? fail(`${name} needs a value`);
+    if (name === '--quick') quick = true;
+    else if (name === '--only') only = parseWorkloads(value());
+    else if (name === '--servers') servers = parseServers(value());
+    else if (name === '--server-flags') serverFlags = value().split(/\s+/).filter(Boolean);
+    else if (name === '--cap') cap = positive(value());
+    else fail(`unknown argument ${argv[i]}`);
+  }
+  return {
+    quick,
+    only,
+    servers,
+    serverFlags,
+    capSeconds: cap ?? (quick ? DEFAULT_CAP_SECONDS.quick : DEFAULT_CAP_SECONDS.full),
+    scale: quick ? QUICK : FULL,
+  };
+}
+
+function splitArgument(argument: string): [string, string | undefined] {
+  const equals = argument.indexOf('=');
+  return argument.startsWith('--') && equals > 0 ? [argument.slice(0, equals), argument.slice(equals + 1)] : [argument, undefined];
+}
+
+function parseServers(list: string): ServerKind[] {
+  const chosen = list.split(',').map((s) => s.trim());
+  for (const kind of chosen) if (!SERVERS.includes(kind as ServerKind)) fail(`unknown server "${kind}"; choose from ${SERVERS.join(', ')}`);
+  return SERVERS.filter((kind) => chosen.includes(kind));
+}
+
+function parseWorkloads(list: string): Set<WorkloadName> {
+  const chosen = new Set<WorkloadName>();
+  for (const wanted of list.split(',').map((w) => w.trim()).filter(Boolean)) {
+    const workload = WORKLOADS.find((w) => w.toLowerCase() === wanted.toLowerCase());
+    if (!workload) fail(`unknown workload "${wanted}"; choose from ${WORKLOADS.join(', ')}`);
+    chosen.add(workload);
+  }
+  return chosen;
+}
+
+function positive(text: string): number {
+  const n = Number(text);
+  if (!(n > 0)) fail(`--cap wants a positive number of seconds, not "${text}"`);
+  return n;
+}
+
+function fail(message: string): never {
+  throw new UsageError(`${message}\n${USAGE}`);
+}

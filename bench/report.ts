@@ -1,0 +1,143 @@
+import type { MemoryRow, TrafficRow } from './workloads.js';
+
+/** A process busier than this share of its CPU is likely what limits throughput. */
+const SATURATED = 0.9;
+
+export interface Report {
+  readonly at: string;
+  readonly mode: 'quick' | 'full';
+  readonly machine: string;
+  readonly loadAverage: { readonly start: number[]; readonly end: number[] };
+  readonly pinning: string;
+  readonly capSeconds: number;
+  readonly durationSeconds: number;
+  readonly traffic: readonly TrafficRow[];
+  readonly memory: readonly MemoryRow[];
+  /** Per server: stop status and the warnings and errors it logged. */
+  readonly serverNotes: readonly string[];
+  /** Why the run fails: losses, duplicates, refused sends, workloads that broke. */
+  readonly failures: readonly string[];
+}
+
+/** Every row with a loss, a duplicate or a refused send is a failure of the run. */
+export function failuresOf(rows: readonly TrafficRow[]): string[] {
+  return rows.flatMap((row) => {
+    const problems = [
+      row.loss !== 0 && `${row.loss} lost`,
+      row.duplicates !== 0 && `${row.duplicates} duplicated`,
+      row.refused !== 0 && `${row.refused} sends refused (${row.firstRefusal})`,
+    ].filter(Boolean);
+    return problems.length > 0 ? [`${row.server} ${row.workload}: ${problems.join(', ')}`] : [];
+  });
+}
+
+export function renderMarkdown(report: Report): string {
+  const lines = [
+    `# parley vs floor benchmark (${report.mode})`,
+    '',
+    `${report.at}, ${report.durationSeconds.toFixed(0)} s`,
+    '',
+    `- machine: ${report.machine}`,
+    `- load average (1, 5, 15 min): start ${formatLoad(report.loadAverage.start)}, end ${formatLoad(report.loadAverage.end)}`,
+    `- ${report.pinning}`,
+    `- cap: ${report.capSeconds} s of sending per workload and server, then in-flight messages are awaited`,
+  ];
+  if (report.traffic.length > 0) lines.push('', trafficTable(report.traffic), '', ...legend(report.traffic));
+  if (report.memory.length > 0) lines.push('', memoryTable(report.memory));
+  if (report.serverNotes.length > 0) lines.push('', '## servers', '', ...report.serverNotes.map((n) => `- ${n}`));
+  lines.push('', report.failures.length === 0 ? 'no loss, no duplicates, no refused sends.' : `## FAILED\n\n${report.failures.map((f) => `- ${f}`).join('\n')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function trafficTable(rows: readonly TrafficRow[]): string {
+  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', 'parley/floor throughput', 'parley/floor CPU', 'server CPU', 'load-gen CPU', 'note'];
+  const body = rows.map((row) => {
+    const floor = row.server === 'parley' ? rows.find((r) => r.server === 'floor' && r.workload === row.workload) : undefined;
+    return [
+      row.workload,
+      row.server,
+      `${row.delivered}/${row.expected}`,
+      round(row.throughput),
+      fixed(row.p50, 2),
+      fixed(row.p99, 2),
+      fixed(row.serverCpuMicrosPerDelivery, 1),
+      String(row.loss),
+      String(row.duplicates),
+      floor ? ratio(row.throughput / floor.throughput) : '',
+      floor ? ratio(row.serverCpuMicrosPerDelivery / floor.serverCpuMicrosPerDelivery) : '',
+      `${Math.round(row.serverCpuShare * 100)} %`,
+      `${Math.round(row.loadgenCpuShare * 100)} %`,
+      noteOf(row),
+    ];
+  });
+  return table(header, body);
+}
+
+function memoryTable(rows: readonly MemoryRow[]): string {
+  const header = ['workload', 'server', 'idle attached connections', 'RSS before', 'RSS after', 'RSS per connection', 'parley/floor'];
+  const body = rows.map((row) => {
+    const floor = row.server === 'parley' ? rows.find((r) => r.server === 'floor') : undefined;
+    return [
+      row.workload,
+      row.server,
+      `${row.connections}, ${row.idleSeconds} s idle`,
+      mebibytes(row.rssBeforeBytes),
+      mebibytes(row.rssAfterBytes),
+      `${(row.perConnectionBytes / 1024).toFixed(1)} KiB`,
+      floor ? ratio(row.perConnectionBytes / floor.perConnectionBytes) : '',
+    ];
+  });
+  return table(header, body);
+}
+
+function legend(rows: readonly TrafficRow[]): string[] {
+  const shapes = new Map<string, string>();
+  for (const row of rows) shapes.set(row.workload, row.shape);
+  return [
+    ...[...shapes].map(([workload, shape]) => `- ${workload}: ${shape}`),
+    '- delivered: distinct (sender, seq) pushes received / messages answered `ok` × receivers each; throughput from the first send to the last push',
+    '- latency: send request written → push read by the receiver (same process, performance.now()); receivers ack like `chatctl listen` (50 ms gathering, one ack flush at a time)',
+    '- server CPU µs/delivery: utime+stime of the server process (all threads) from the first send until every ack was answered, per delivery; of all the figures the one least moved by other work on the machine',
+    '- server CPU, load-gen CPU: each process\'s CPU time over the same wall time (each has one CPU); near 100 % says who set the pace, both well below it means waiting (window, fsync) or CPUs shared with other work',
+    ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
+  ];
+}
+
+function noteOf(row: TrafficRow): string {
+  const notes = [
+    row.cappedAt !== undefined && `(capped at ${row.cappedAt} s)`,
+    row.refused > 0 && `${row.refused} refused: ${row.firstRefusal}`,
+    row.loadgenCpuShare > SATURATED && 'load generator saturated',
+    row.serverCpuShare > SATURATED && 'server CPU-bound',
+    row.strays > 0 && `${row.strays} other pushes`,
+    row.acks.unknown > 0 && `${row.acks.unknown} acks unknown`,
+    row.acks.refused > 0 && `${row.acks.refused} acks refused`,
+  ];
+  return notes.filter(Boolean).join('; ');
+}
+
+function table(header: readonly string[], body: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
+}
+
+function round(n: number): string {
+  return Number.isFinite(n) ? String(Math.round(n)) : '—';
+}
+
+function fixed(n: number, digits: number): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '—';
+}
+
+function ratio(n: number): string {
+  return Number.isFinite(n) ? `${n < 0.1 ? n.toFixed(3) : n.toFixed(2)}×` : '—';
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+function formatLoad(load: readonly number[]): string {
+  return load.map((l) => l.toFixed(2)).join(' ');
+}

@@ -1,0 +1,135 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export type ServerKind = 'parley' | 'floor';
+
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./floor-relay.js', import.meta.url));
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+/** Log lines worth showing in the report: pino's warn (40) and above. */
+const NOTABLE_LEVEL = 40;
+
+export interface ServerOptions {
+  readonly kind: ServerKind;
+  /** A directory of the run's own for the database. */
+  readonly directory: string;
+  /** Run under `taskset -c 0`. */
+  readonly pin: boolean;
+  /** Extra node flags, for the parley server only. */
+  readonly nodeFlags: readonly string[];
+}
+
+/** Clock ticks per second for /proc/<pid>/stat. */
+export const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** A server process of either kind, listening on 127.0.0.1. */
+export class ServerProcess {
+  private exit: string | undefined;
+
+  private constructor(
+    readonly kind: ServerKind,
+    private readonly child: ChildProcess,
+    readonly port: number,
+    private readonly pinned: boolean,
+    /** Warnings, errors and non-JSON lines the server wrote to stderr, counted by message. */
+    readonly notable: ReadonlyMap<string, number>,
+  ) {
+    child.once('exit', (code, signal) => (this.exit = signal ?? `exit ${code}`));
+  }
+
+  static async start(options: ServerOptions): Promise<ServerProcess> {
+    const command = options.kind === 'parley'
+      ? [...options.nodeFlags, CLI, 'serve', '--port', '0', '--db', join(options.directory, 'bench.sqlite'), '--log-level', 'info']
+      : [FLOOR, '--port', '0'];
+    const argv = options.pin ? ['taskset', '-c', '0', process.execPath, ...command] : [process.execPath, ...command];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const notable = new Map<string, number>();
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${options.kind} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      child.once('exit', (code) => reject(new Error(`${options.kind} exited (${code}) before listening`)));
+      createInterface({ input: child.stderr! }).on('line', (line) => {
+        const entry = parseLogLine(line);
+        if (entry.msg === 'listening' && typeof entry.port === 'number') {
+          clearTimeout(timer);
+          resolve(entry.port);
+        } else if (entry.level === undefined || entry.level >= NOTABLE_LEVEL) {
+          const key = String(entry.msg ?? line).slice(0, 120);
+          notable.set(key, (notable.get(key) ?? 0) + 1);
+        }
+      });
+    });
+    return new ServerProcess(options.kind, child, port, options.pin, notable);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Why the process ended, if it has. */
+  get exited(): string | undefined {
+    return this.exit;
+  }
+
+  /**
+   * Runs untimed setup (scrypt for every registration and login) with every thread of a
+   * pinned server allowed on all CPUs, then pins it back to CPU 0 for what is measured.
+   */
+  async withAllCpus<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.pinned) return work();
+    setAffinity(this.pid, `0-${cpus().length - 1}`);
+    try {
+      return await work();
+    } finally {
+      if (this.exit === undefined) setAffinity(this.pid, '0');
+    }
+  }
+
+  /** User plus system CPU time of the whole process, every thread included, in microseconds. */
+  cpuMicros(): number {
+    const fields = readFileSync(`/proc/${this.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  }
+
+  rssBytes(): number {
+    const line = readFileSync(`/proc/${this.pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return Number(line?.replace(/\D+/g, '') ?? 0) * 1024;
+  }
+
+  /** SIGTERM and wait (parley shuts down gracefully, so a --cpu-prof profile is written); SIGKILL if it hangs. */
+  async stop(): Promise<string> {
+    if (this.exit !== undefined) return this.exit;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), STOP_TIMEOUT_MS).unref());
+    if ((await Promise.race([exited, timer])) === 'hung') {
+      this.child.kill('SIGKILL');
+      await exited;
+      return `did not exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM; killed`;
+    }
+    return this.exit ?? 'exited';
+  }
+}
+
+function setAffinity(pid: number, list: string): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', list, String(pid)], { stdio: 'ignore' });
+}
+
+function parseLogLine(line: string): { level?: number; msg?: unknown; port?: unknown } {
+  try {
+    const parsed = JSON.parse(line) as { level?: unknown; msg?: unknown; port?: unknown };
+    return { ...parsed, level: typeof parsed.level === 'number' ? parsed.level : undefined };
+  } catch {
+    return {};
+  }
+}

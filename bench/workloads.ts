@@ -1,0 +1,325 @@
+import { benchUser, closeAll, type Accounts } from './accounts.js';
+import { Ledger, percentile } from './ledger.js';
+import { sleep, type AckStats, type Peer } from './peer.js';
+import type { ServerKind, ServerProcess } from './server-process.js';
+import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
+
+export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4'] as const;
+export type WorkloadName = (typeof WORKLOADS)[number];
+
+/** The counts of one run; `--quick` scales them down. */
+export interface Scale {
+  readonly lightMessages: number;
+  readonly pairs: number;
+  readonly perPair: number;
+  readonly members: number;
+  readonly groupSenders: number;
+  readonly perGroupSender: number;
+  readonly offlinePerPair: number;
+  readonly idleConnections: number;
+  readonly idleSeconds: number;
+  /** Most sends awaiting `ok` at once, per sender. */
+  readonly window: number;
+}
+
+export interface WorkloadContext {
+  readonly server: ServerProcess;
+  readonly accounts: Accounts;
+  readonly scale: Scale;
+  /** Per workload: past this no new message is sent. */
+  readonly capMs: number;
+}
+
+/** One workload on one server, for the table. */
+export interface TrafficRow {
+  readonly workload: WorkloadName | 'offline write' | 'offline drain';
+  readonly server: ServerKind;
+  readonly shape: string;
+  readonly expected: number;
+  readonly delivered: number;
+  readonly loss: number;
+  readonly duplicates: number;
+  /** Deliveries that were not this workload's messages (notices, leftovers). */
+  readonly strays: number;
+  readonly refused: number;
+  readonly firstRefusal: string | undefined;
+  readonly seconds: number;
+  readonly throughput: number;
+  /** Milliseconds, send → push; NaN where latency means nothing (a drained backlog). */
+  readonly p50: number;
+  readonly p99: number;
+  readonly serverCpuMicrosPerDelivery: number;
+  /** Server CPU time over wall time: near 1 means the server's one CPU was the limit. */
+  readonly serverCpuShare: number;
+  /** Load-generator CPU time over wall time: near 1 means it, not the server, set the pace. */
+  readonly loadgenCpuShare: number;
+  /** The cap in seconds, when it stopped the senders early. */
+  readonly cappedAt: number | undefined;
+  readonly acks: AckStats;
+}
+
+export interface MemoryRow {
+  readonly workload: 'S4';
+  readonly server: ServerKind;
+  readonly connections: number;
+  readonly idleSeconds: number;
+  readonly rssBeforeBytes: number;
+  readonly rssAfterBytes: number;
+  readonly perConnectionBytes: number;
+}
+
+interface LivePlan {
+  readonly workload: WorkloadName;
+  readonly shape: string;
+  readonly senders: readonly SenderPlan[];
+  readonly receivers: readonly Peer[];
+  readonly perSender: number;
+  readonly window: number;
+  /** How many receivers each message reaches. */
+  readonly fanOut: number;
+}
+
+/** Light load: one message at a time, one sender → one attached receiver. */
+export async function light(context: WorkloadContext): Promise<TrafficRow[]> {
+  const pair = await pairsOf(context, 1);
+  try {
+    return [
+      await live(context, {
+        workload: 'light',
+        shape: `${context.scale.lightMessages} messages one at a time, 1 sender → 1 attached receiver`,
+        senders: privateSenders(pair),
+        receivers: pair.receivers,
+        perSender: context.scale.lightMessages,
+        window: 1,
+        fanOut: 1,
+      }),
+    ];
+  } finally {
+    await closeAll([...pair.senders, ...pair.receivers]);
+  }
+}
+
+/** S1: sender→receiver pairs of friends, every sender pipelining its messages. */
+export async function privatePairs(context: WorkloadContext): Promise<TrafficRow[]> {
+  const { pairs, perPair, window } = context.scale;
+  const pair = await pairsOf(context, pairs);
+  try {
+    return [
+      await live(context, {
+        workload: 'S1',
+        shape: `${pairs} pairs × ${perPair} messages, ${window} in flight per sender`,
+        senders: privateSenders(pair),
+        receivers: pair.receivers,
+        perSender: perPair,
+        window,
+        fanOut: 1,
+      }),
+    ];
+  } finally {
+    await closeAll([...pair.senders, ...pair.receivers]);
+  }
+}
+
+/** S2: one group, every member attached, a few members sending. */
+export async function groupFanOut(context: WorkloadContext): Promise<TrafficRow[]> {
+  const { members, groupSenders, perGroupSender, window } = context.scale;
+  const names = Array.from({ length: members }, (_, i) => benchUser(i));
+  await context.accounts.ensure(names);
+  const peers = await context.accounts.attachMany(names);
+  try {
+    const group = await createGroup(peers[0]!, names.slice(1));
+    return [
+      await live(context, {
+        workload: 'S2',
+        shape: `group of ${members} attached, ${groupSenders} senders × ${perGroupSender} messages, ${window} in flight each`,
+        senders: peers.slice(0, groupSenders).map((peer) => ({ peer, op: 'sendgroup', args: (text) => ({ group, text }) })),
+        receivers: peers,
+        perSender: perGroupSender,
+        window,
+        fanOut: members - 1,
+      }),
+    ];
+  } finally {
+    await closeAll(peers);
+  }
+}
+
+/** The offline queue: senders write while the receivers are away, then the receivers attach and drain it. */
+export async function offlineQueue(context: WorkloadContext): Promise<TrafficRow[]> {
+  const { pairs, offlinePerPair, window } = context.scale;
+  const pair = await pairsOf(context, pairs, { attachReceivers: false });
+  const peers = [...pair.senders];
+  try {
+    const ledger = new Ledger('Q', pairs, offlinePerPair);
+    const write = await measure(context.server, () =>
+      sendAll({
+        tag: 'Q',
+        senders: privateSenders(pair),
+        perSender: offlinePerPair,
+        window,
+        capMs: context.capMs,
+      }),
+    );
+    const drain = await measure(context.server, async () => {
+      const startedAt = performance.now();
+      const drainers = await context.accounts.attachMany(pair.receiverNames, (index, delivery) => ledger.record(index, delivery));
+      peers.push(...drainers);
+      await awaitDeliveries(ledger, write.result.sent);
+      await settleAcks(drainers);
+      return { startedAt, drainers };
+    });
+    const shape = `${pairs} pairs × ${offlinePerPair} messages, receivers away`;
+    return [
+      writeRow(context, shape, write.result, write.cost),
+      trafficRow(context, 'offline drain', `${pairs} receivers attach and drain that backlog`, {
+        ledger,
+        expected: write.result.sent,
+        startedAt: drain.result.startedAt,
+        cost: drain.cost,
+        acks: sumAcks(drain.result.drainers),
+        latency: false,
+      }),
+    ];
+  } finally {
+    await closeAll(peers);
+  }
+}
+
+/** S4: on a fresh server, what each idle attached connection adds to the server's RSS. */
+export async function idleMemory(context: WorkloadContext): Promise<MemoryRow> {
+  const { idleConnections, idleSeconds } = context.scale;
+  const username = benchUser(0);
+  await context.accounts.ensure([username]);
+  await sleep(1000);
+  const rssBeforeBytes = context.server.rssBytes();
+  const peers = await context.accounts.attachMany(Array.from({ length: idleConnections }, () => username));
+  try {
+    await sleep(idleSeconds * 1000);
+    const rssAfterBytes = context.server.rssBytes();
+    return {
+      workload: 'S4',
+      server: context.server.kind,
+      connections: idleConnections,
+      idleSeconds,
+      rssBeforeBytes,
+      rssAfterBytes,
+      perConnectionBytes: (rssAfterBytes - rssBeforeBytes) / idleConnections,
+    };
+  } finally {
+    await closeAll(peers);
+  }
+}
+
+interface Pairs {
+  readonly senders: Peer[];
+  readonly receiverNames: string[];
+  /** Empty when the receivers were left away. */
+  readonly receivers: Peer[];
+}
+
+/** `count` pairs of friends, user 2i sending to user 2i+1, both attached unless said otherwise. */
+async function pairsOf(context: WorkloadContext, count: number, { attachReceivers = true } = {}): Promise<Pairs> {
+  const senderNames = Array.from({ length: count }, (_, i) => benchUser(2 * i));
+  const receiverNames = Array.from({ length: count }, (_, i) => benchUser(2 * i + 1));
+  await context.accounts.ensure([...senderNames, ...receiverNames]);
+  const senders = await context.accounts.attachMany(senderNames);
+  await Promise.all(senders.map((peer, i) => context.accounts.befriend(peer, receiverNames[i]!)));
+  const receivers = attachReceivers ? await context.accounts.attachMany(receiverNames) : [];
+  return { senders, receiverNames, receivers };
+}
+
+function privateSenders({ senders, receiverNames }: Pairs): SenderPlan[] {
+  return senders.map((peer, i) => ({ peer, op: 'send', args: (text) => ({ to: receiverNames[i]!, text }) }));
+}
+
+/** Creates the workload's group with the owner's connection and invites the others; resolves with its id. */
+async function createGroup(owner: Peer, invited: readonly string[]): Promise<number> {
+  const name = `bench-s2-${Date.now() % 100_000}`;
+  const { group } = await owner.request<{ group: { id: number } }>('newgroup', { name });
+  for (const username of invited) await owner.request('addgroupuser', { name, username });
+  return group.id;
+}
+
+/** Sends the plan's messages to attached receivers and measures until the last one is pushed and acknowledged. */
+async function live(context: WorkloadContext, plan: LivePlan): Promise<TrafficRow> {
+  const ledger = new Ledger(plan.workload, plan.receivers.length, plan.perSender);
+  plan.receivers.forEach((peer, index) => (peer.onDelivery = (delivery) => ledger.record(index, delivery)));
+  const { result: outcome, cost } = await measure(context.server, async () => {
+    const sent = await sendAll({ tag: plan.workload, senders: plan.senders, perSender: plan.perSender, window: plan.window, capMs: context.capMs });
+    await awaitDeliveries(ledger, sent.sent * plan.fanOut);
+    await settleAcks(plan.receivers);
+    return sent;
+  });
+  return trafficRow(context, plan.workload, plan.shape, {
+    ledger,
+    expected: outcome.sent * plan.fanOut,
+    startedAt: outcome.startedAt,
+    cost,
+    acks: sumAcks(plan.receivers),
+    latency: true,
+    outcome,
+  });
+}
+
+interface Tally {
+  readonly ledger: Ledger;
+  readonly expected: number;
+  readonly startedAt: number;
+  readonly cost: Cost;
+  readonly acks: AckStats;
+  readonly latency: boolean;
+  readonly outcome?: SendOutcome;
+}
+
+function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], shape: string, tally: Tally): TrafficRow {
+  const { ledger, cost, outcome } = tally;
+  const seconds = ledger.distinct > 0 ? (ledger.lastArrival - tally.startedAt) / 1000 : Number.NaN;
+  const latencies = tally.latency ? ledger.sortedLatencies() : new Float64Array(0);
+  return {
+    workload,
+    server: context.server.kind,
+    shape,
+    expected: tally.expected,
+    delivered: ledger.distinct,
+    loss: tally.expected - ledger.distinct,
+    duplicates: ledger.duplicates,
+    strays: ledger.strays,
+    refused: outcome?.refused ?? 0,
+    firstRefusal: outcome?.firstRefusal,
+    seconds,
+    throughput: ledger.distinct / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    serverCpuMicrosPerDelivery: cost.serverCpuMicros / ledger.distinct,
+    serverCpuShare: cost.serverCpuMicros / cost.wallMicros,
+    loadgenCpuShare: cost.loadgenCpuMicros / cost.wallMicros,
+    cappedAt: outcome?.capped ? context.capMs / 1000 : undefined,
+    acks: tally.acks,
+  };
+}
+
+/** The write half of the offline queue: a "delivery" here is a message stored and answered `ok`. */
+function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome, cost: Cost): TrafficRow {
+  const seconds = (outcome.endedAt - outcome.startedAt) / 1000;
+  return {
+    workload: 'offline write',
+    server: context.server.kind,
+    shape,
+    expected: outcome.sent + outcome.refused,
+    delivered: outcome.sent,
+    loss: 0,
+    duplicates: 0,
+    strays: 0,
+    refused: outcome.refused,
+    firstRefusal: outcome.firstRefusal,
+    seconds,
+    throughput: outcome.sent / seconds,
+    p50: Number.NaN,
+    p99: Number.NaN,
+    serverCpuMicrosPerDelivery: cost.serverCpuMicros / outcome.sent,
+    serverCpuShare: cost.serverCpuMicros / cost.wallMicros,
+    loadgenCpuShare: cost.loadgenCpuMicros / cost.wallMicros,
+    cappedAt: outcome.capped ? context.capMs / 1000 : undefined,
+    acks: { requests: 0, acknowledged: 0, unknown: 0, refused: 0 },
+  };
+}
