@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ChatServices } from '../../application/chat-app.js';
+import type { Detach } from '../../application/delivery-service.js';
+import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
+import { DomainError, type OfflineMessage, type UserId } from '../../domain/index.js';
+import { toMessagePayload } from '../wire/message-payload.js';
+import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Request, type Response } from '../wire/index.js';
+import { OPERATIONS } from './operations.js';
+import type { Outgoing, Transport, TransportHandler } from './transport.js';
+
+export interface SessionLimits {
+  /** Requests read but not yet answered; past this the transport stops reading until the session catches up. */
+  readonly maxQueuedRequests: number;
+  /** Bytes waiting to be taken by a peer that does not read; past this it is cut off (its messages stay queued). */
+  readonly maxBufferedBytes: number;
+}
+
+/**
+ * One attachment of a session to a user's pushes: the sink the hub holds. A session makes a
+ * new one each time it attaches, so a push or kick meant for an attachment it has since left
+ * is told apart and ignored.
+ */
+class Attachment implements SessionSink {
+  detach: Detach | null = null;
+
+  constructor(
+    readonly userId: UserId,
+    private readonly session: ChatSession,
+  ) {}
+
+  push(delivery: OfflineMessage): void {
+    this.session.pushFrom(this, delivery);
+  }
+
+  kick(reason: KickReason, message: string): void {
+    this.session.kickFrom(this, reason, message);
+  }
+
+  ready(): Promise<void> {
+    return this.session.ready();
+  }
+}
+
+/**
+ * One client's conversation with the server, whatever carries it: answers requests one at a
+ * time in the order they arrived (so one client's sends keep their order), and once attached
+ * receives the user's pushes and kicks. It sees envelopes, never bytes.
+ */
+export class ChatSession implements TransportHandler {
+  private attachment: Attachment | null = null;
+  private queued = 0;
+  private closing = false;
+  private work: Promise<void> = Promise.resolve();
+  private waitingForRoom: (() => void)[] = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly services: ChatServices,
+    private readonly limits: SessionLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /** Reads nothing more, tells an attached client the server is going away, answers what was read, then closes. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.transport.pause();
+    if (this.attachment) {
+      this.detach();
+      this.send(event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }));
+    }
+    await this.work;
+    this.close(true);
+  }
+
+  receive(payload: unknown): void {
+    let request: Request;
+    try {
+      request = parseRequest(payload);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      return this.refuse(error);
+    }
+    this.enqueue(request);
+  }
+
+  refuse(error: WireError): void {
+    this.log.debug({ peer: this.transport.peerIp, code: error.code }, error.message);
+    this.sendResponse(errorResponse(error.requestId ?? null, error.code, error.message));
+    if (error.fatal) this.close(true);
+  }
+
+  idle(): void {
+    if (!this.attachment) this.close(true);
+  }
+
+  drained(): void {
+    for (const wake of this.waitingForRoom.splice(0)) wake();
+  }
+
+  closed(): void {
+    this.detach();
+    this.drained();
+  }
+
+  /** Resolves when the transport has room for more pushes, or will never take any more. */
+  async ready(): Promise<void> {
+    while (this.transport.open && this.transport.bufferedBytes >= this.limits.maxBufferedBytes / 4) {
+      await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    }
+  }
+
+  /** A push to one of this session's attachments; only the current one is passed on. */
+  pushFrom(attachment: Attachment, delivery: OfflineMessage): void {
+    if (attachment !== this.attachment) return;
+    this.send(event('message', { ...toMessagePayload(delivery.message) }, delivery.id));
+  }
+
+  /** The hub ends the session an attachment belongs to (newer login, logout, ban, too slow). */
+  kickFrom(attachment: Attachment, reason: KickReason, message: string): void {
+    if (attachment !== this.attachment) return;
+    this.attachment = null;
+    this.send(event('kicked', { reason, message }));
+    this.close(true);
+  }
+
+  private enqueue(request: Request): void {
+    if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
+    this.work = this.work
+      .then(() => this.respond(request))
+      .then((response) => this.sendResponse(response))
+      .catch((error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request'))
+      .finally(() => {
+        if (--this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
+      });
+  }
+
+  private async respond(request: Request): Promise<Response> {
+    const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+    if (!operation) return errorResponse(request.id, 'UNKNOWN_OPERATION', `unknown operation "${request.op}"`);
+    const args = operation.args.safeParse(request.args);
+    if (!args.success) return errorResponse(request.id, 'BAD_ARGUMENTS', z.prettifyError(args.error));
+    const context = {
+      services: this.services,
+      token: request.token,
+      peerIp: this.transport.peerIp,
+      attach: (userId: UserId) => this.attach(userId),
+      detach: () => this.detach(),
+    };
+    try {
+      const data = operation.authenticated
+        ? await operation.run({ ...context, user: await this.services.accounts.authenticate(request.token) }, args.data)
+        : await operation.run(context, args.data);
+      return okResponse(request.id, data);
+    } catch (error) {
+      if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
+      this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
+      return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
+    }
+  }
+
+  /** Attaches this session to the user's pushes; resolves once their backlog has been pushed. */
+  private async attach(userId: UserId): Promise<number> {
+    this.detach();
+    const attachment = new Attachment(userId, this);
+    this.attachment = attachment;
+    const { detach, replayed } = await this.services.delivery.attach(userId, attachment).catch((error: unknown) => {
+      // The delivery service has taken it out of the hub already.
+      if (this.attachment === attachment) this.attachment = null;
+      throw error;
+    });
+    attachment.detach = detach;
+    // Left meanwhile (kicked, closed): the hub may still hold it.
+    if (this.attachment !== attachment) this.release(attachment);
+    return replayed;
+  }
+
+  private detach(): void {
+    const attachment = this.attachment;
+    this.attachment = null;
+    if (attachment) this.release(attachment);
+  }
+
+  /** Takes an attachment out of the hub; one still replaying is taken out by `attach` when the replay ends. */
+  private release(attachment: Attachment): void {
+    attachment.detach?.().catch((error: unknown) => this.log.warn({ err: error, peer: this.transport.peerIp }, 'detach failed'));
+    attachment.detach = null;
+  }
+
+  private sendResponse(response: Response): void {
+    try {
+      this.send(response);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      this.send(errorResponse(response.id, error.code, 'the response is larger than the frame limit'));
+    }
+  }
+
+  /** Sends an envelope, and cuts off a peer that leaves too much unread, whatever the session is doing. */
+  private send(envelope: Outgoing): void {
+    if (!this.transport.open) return;
+    this.transport.send(envelope);
+    if (this.transport.bufferedBytes > this.limits.maxBufferedBytes) {
+      this.log.warn({ peer: this.transport.peerIp, buffered: this.transport.bufferedBytes }, 'peer does not read; disconnecting');
+      this.close(false);
+    }
+  }
+
+  private close(afterFlush: boolean): void {
+    this.transport.close(afterFlush);
+    this.drained();
+  }
+}

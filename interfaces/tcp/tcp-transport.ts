@@ -1,0 +1,69 @@
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Outgoing, Transport, TransportHandler } from '../session/transport.js';
+import { encodeFrame, FrameDecoder } from '../wire/index.js';
+
+export interface TcpTransportLimits {
+  /** The largest payload of a frame, either way. */
+  readonly maxPayloadBytes: number;
+  /** A peer that sends nothing for this long is reported idle to its session. */
+  readonly idleTimeoutMs: number;
+}
+
+/** A session's TCP connection: parley frames over a socket. */
+export class TcpTransport implements Transport {
+  readonly peerIp: string;
+  private readonly decoder: FrameDecoder;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly limits: TcpTransportLimits,
+    private readonly log: Logger,
+  ) {
+    this.decoder = new FrameDecoder(limits.maxPayloadBytes);
+    this.peerIp = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.setTimeout(limits.idleTimeoutMs);
+  }
+
+  /** Starts reading: from now on `handler` hears of every frame and of the connection's end. */
+  start(handler: TransportHandler): void {
+    this.socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.decoder.push(chunk)) {
+        if ('payload' in frame) handler.receive(frame.payload);
+        else handler.refuse(frame.error);
+      }
+    });
+    this.socket.on('timeout', () => handler.idle());
+    this.socket.on('drain', () => handler.drained());
+    this.socket.on('error', (error) => this.log.debug({ err: error, peer: this.peerIp }, 'connection error'));
+    this.socket.on('close', () => handler.closed());
+  }
+
+  get open(): boolean {
+    return !this.socket.destroyed && !this.socket.writableEnded;
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  send(envelope: Outgoing): void {
+    if (!this.open) return;
+    this.socket.write(encodeFrame(envelope, this.limits.maxPayloadBytes));
+  }
+
+  close(afterFlush: boolean): void {
+    if (afterFlush) this.socket.end();
+    else this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+}
