@@ -10,10 +10,15 @@ export interface TcpTransportLimits {
   readonly idleTimeoutMs: number;
 }
 
-/** A session's TCP connection: parley frames over a socket. */
+/**
+ * A session's TCP connection: parley frames over a socket. What the session sends during
+ * one turn of the event loop (a backlog page, a burst of pushes, the answers to pipelined
+ * requests) goes out in one write.
+ */
 export class TcpTransport implements Transport {
   readonly peerIp: string;
   private readonly decoder: FrameDecoder;
+  private gathering = false;
 
   constructor(
     private readonly socket: Socket,
@@ -51,7 +56,19 @@ export class TcpTransport implements Transport {
 
   send(envelope: Outgoing): void {
     if (!this.open) return;
-    this.socket.write(encodeFrame(envelope, this.limits.maxPayloadBytes));
+    const frame = encodeFrame(envelope, this.limits.maxPayloadBytes);
+    if (!this.gathering) {
+      // Corked writes count in writableLength at once and leave together, as one writev.
+      this.gathering = true;
+      this.socket.cork();
+      setImmediate(() => this.flush());
+    }
+    this.socket.write(frame);
+  }
+
+  private flush(): void {
+    this.gathering = false;
+    if (!this.socket.destroyed) this.socket.uncork();
   }
 
   close(afterFlush: boolean): void {
