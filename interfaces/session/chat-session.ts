@@ -6,7 +6,7 @@ import type { KickReason, SessionSink } from '../../application/ports/session-hu
 import { DomainError, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { toMessagePayload } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Request, type Response } from '../wire/index.js';
-import { OPERATIONS } from './operations.js';
+import { OPERATIONS, type Operation } from './operations.js';
 import type { Outgoing, Transport, TransportHandler } from './transport.js';
 
 export interface SessionLimits {
@@ -49,6 +49,12 @@ class Attachment implements SessionSink {
  */
 export class ChatSession implements TransportHandler {
   private attachment: Attachment | null = null;
+  /**
+   * While a `login` runs: the attachment it may replace, and a kick that ended it meanwhile.
+   * The kick is carried out only if the login leaves the session unattached, so a failed
+   * login changes nothing and a successful one is not cut off by its own kick of the old session.
+   */
+  private replacing: { readonly attachment: Attachment | null; kick: { reason: KickReason; message: string } | null } | null = null;
   private queued = 0;
   private closing = false;
   private work: Promise<void> = Promise.resolve();
@@ -120,6 +126,12 @@ export class ChatSession implements TransportHandler {
   kickFrom(attachment: Attachment, reason: KickReason, message: string): void {
     if (attachment !== this.attachment) return;
     this.attachment = null;
+    if (this.replacing?.attachment === attachment) this.replacing.kick = { reason, message };
+    else this.end(reason, message);
+  }
+
+  /** Tells the client why its session ended, then closes. */
+  private end(reason: KickReason, message: string): void {
     this.send(event('kicked', { reason, message }));
     this.close(true);
   }
@@ -127,16 +139,27 @@ export class ChatSession implements TransportHandler {
   private enqueue(request: Request): void {
     if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
     this.work = this.work
-      .then(() => this.respond(request))
-      .then((response) => this.sendResponse(response))
+      .then(() => this.handle(request))
       .catch((error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request'))
       .finally(() => {
         if (--this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
       });
   }
 
-  private async respond(request: Request): Promise<Response> {
+  private async handle(request: Request): Promise<void> {
     const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+    const replacing = operation?.access === 'anyone' && operation.replacesSession;
+    if (replacing) this.replacing = { attachment: this.attachment, kick: null };
+    try {
+      this.sendResponse(await this.respond(request, operation));
+    } finally {
+      const kick = replacing ? this.replacing?.kick : null;
+      if (replacing) this.replacing = null;
+      if (kick && !this.attachment) this.end(kick.reason, kick.message);
+    }
+  }
+
+  private async respond(request: Request, operation: Operation<unknown> | undefined): Promise<Response> {
     if (!operation) return errorResponse(request.id, 'UNKNOWN_OPERATION', `unknown operation "${request.op}"`);
     const args = operation.args.safeParse(request.args);
     if (!args.success) return errorResponse(request.id, 'BAD_ARGUMENTS', z.prettifyError(args.error));
@@ -148,9 +171,10 @@ export class ChatSession implements TransportHandler {
       detach: () => this.detach(),
     };
     try {
-      const data = operation.authenticated
-        ? await operation.run({ ...context, user: await this.services.accounts.authenticate(request.token) }, args.data)
-        : await operation.run(context, args.data);
+      const data =
+        operation.access === 'anyone'
+          ? await operation.run(context, args.data)
+          : await operation.run({ ...context, token: request.token!, user: await this.services.accounts.authenticate(request.token) }, args.data);
       return okResponse(request.id, data);
     } catch (error) {
       if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
