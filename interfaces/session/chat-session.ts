@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
 import type { Detach } from '../../application/delivery-service.js';
 import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
-import { DomainError, type OfflineMessage, type UserId } from '../../domain/index.js';
+import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
 import { toMessagePayload } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Request, type Response } from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
@@ -16,6 +16,12 @@ export interface SessionLimits {
   readonly maxBufferedBytes: number;
 }
 
+/** A session token and the user it was found to belong to. */
+interface Identity {
+  readonly token: string;
+  readonly user: User;
+}
+
 /**
  * One attachment of a session to a user's pushes: the sink the hub holds. A session makes a
  * new one each time it attaches, so a push or kick meant for an attachment it has since left
@@ -23,6 +29,11 @@ export interface SessionLimits {
  */
 class Attachment implements SessionSink {
   detach: Detach | null = null;
+  /**
+   * The identity requests may use without asking storage. Held only here: an attachment
+   * hears of every end of its user's session (a kick), so it knows when to forget it.
+   */
+  identity: Identity | null = null;
 
   constructor(
     readonly userId: UserId,
@@ -151,7 +162,9 @@ export class ChatSession implements TransportHandler {
     const replacing = operation?.access === 'anyone' && operation.replacesSession;
     if (replacing) this.replacing = { attachment: this.attachment, kick: null };
     try {
-      this.sendResponse(await this.respond(request, operation));
+      const response = await this.respond(request, operation);
+      if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
+      this.sendResponse(response);
     } finally {
       const kick = replacing ? this.replacing?.kick : null;
       if (replacing) this.replacing = null;
@@ -167,14 +180,14 @@ export class ChatSession implements TransportHandler {
       services: this.services,
       token: request.token,
       peerIp: this.transport.peerIp,
-      attach: (userId: UserId) => this.attach(userId),
+      attach: (userId: UserId, token: string) => this.attach(userId, token),
       detach: () => this.detach(),
     };
     try {
       const data =
         operation.access === 'anyone'
           ? await operation.run(context, args.data)
-          : await operation.run({ ...context, token: request.token!, user: await this.services.accounts.authenticate(request.token) }, args.data);
+          : await operation.run({ ...context, ...(await this.identify(request.token, operation.access === 'admin')) }, args.data);
       return okResponse(request.id, data);
     } catch (error) {
       if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
@@ -183,8 +196,27 @@ export class ChatSession implements TransportHandler {
     }
   }
 
-  /** Attaches this session to the user's pushes; resolves once their backlog has been pushed. */
-  private async attach(userId: UserId): Promise<number> {
+  /**
+   * The user behind a request's token: the attachment's identity when the token is the one it
+   * holds, else storage's answer (remembered if it names the attached user). `fresh` always
+   * asks storage, for rights that must be current.
+   */
+  private async identify(token: string | undefined, fresh: boolean): Promise<Identity> {
+    const remembered = this.attachment?.identity;
+    if (!fresh && remembered && remembered.token === token) return remembered;
+    const user = await this.services.accounts.authenticate(token);
+    const identity = { token: token as string, user }; // authenticate refuses a missing token
+    const attachment = this.attachment;
+    if (attachment?.userId === user.id && (!attachment.identity || attachment.identity.token === token)) attachment.identity = identity;
+    return identity;
+  }
+
+  /**
+   * Attaches this session to the user's pushes; resolves once their backlog has been pushed.
+   * Then checks the token once more: a session that ended before the hub held the attachment
+   * could not kick it, and its token must not be remembered.
+   */
+  private async attach(userId: UserId, token: string): Promise<number> {
     this.detach();
     const attachment = new Attachment(userId, this);
     this.attachment = attachment;
@@ -195,7 +227,15 @@ export class ChatSession implements TransportHandler {
     });
     attachment.detach = detach;
     // Left meanwhile (kicked, closed): the hub may still hold it.
-    if (this.attachment !== attachment) this.release(attachment);
+    if (this.attachment !== attachment) {
+      this.release(attachment);
+      return replayed;
+    }
+    const user = await this.services.accounts.authenticate(token).catch((error: unknown) => {
+      if (this.attachment === attachment) this.detach();
+      throw error;
+    });
+    if (this.attachment === attachment) attachment.identity = { token, user };
     return replayed;
   }
 

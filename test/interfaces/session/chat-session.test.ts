@@ -21,6 +21,101 @@ describe('ChatSession, through a real TcpGateway', () => {
   });
   afterEach(() => fixture.stop());
 
+  describe('identity', () => {
+    let lookups: number;
+
+    beforeEach(() => {
+      lookups = 0;
+      const authenticate = fixture.app.accounts.authenticate.bind(fixture.app.accounts);
+      fixture.app.accounts.authenticate = (token) => {
+        lookups++;
+        return authenticate(token);
+      };
+    });
+
+    it('is looked up once per login: later requests with its token ask storage nothing', async () => {
+      const { peer, token } = await fixture.loggedIn('alice');
+      lookups = 0;
+      expect(await fixture.call(peer, 'whoami', {}, token)).to.deep.include({ status: 'ok', data: { user: { id: alice.id, username: 'alice', isAdmin: false, banned: false } } });
+      expect(await fixture.call(peer, 'friends', {}, token)).to.deep.include({ status: 'ok' });
+      await fixture.call(peer, 'send', { to: 'bob', text: 'hi' }, token);
+      expect(lookups).to.equal(0);
+    });
+
+    it('is looked up afresh for a request with another token, and for every admin operation', async () => {
+      const { peer, token } = await fixture.loggedIn('alice');
+      const bobs = (await fixture.app.accounts.login('bob', 'pw-bob-123', '127.0.0.1')).token;
+      lookups = 0;
+      for (let i = 0; i < 2; i++) {
+        expect(await fixture.call(peer, 'whoami', {}, bobs)).to.deep.include({ data: { user: { id: bob.id, username: 'bob', isAdmin: false, banned: false } } });
+      }
+      expect(lookups).to.equal(2);
+      await fixture.app.accounts.promote('alice', true);
+      expect(await fixture.call(peer, 'allgroup', {}, token)).to.deep.include({ status: 'ok' });
+      expect(await fixture.call(peer, 'whoami', {}, token)).to.deep.include({ data: { user: { id: alice.id, username: 'alice', isAdmin: true, banned: false } } });
+      await fixture.app.accounts.promote('alice', false);
+      expect(await fixture.call(peer, 'allgroup', {}, token)).to.deep.include({ status: 'fail', code: 'NOT_ADMIN' });
+      expect(lookups).to.equal(4);
+    });
+
+    it('is looked up on every request of a connection that is not attached', async () => {
+      const { token } = await fixture.loggedIn('alice');
+      const oneShot = await fixture.peer();
+      lookups = 0;
+      for (let i = 0; i < 3; i++) expect(await fixture.call(oneShot, 'whoami', {}, token)).to.deep.include({ status: 'ok' });
+      expect(lookups).to.equal(3);
+    });
+
+    it('is forgotten after a failed login, and looked up again at the next request', async () => {
+      const { peer, token } = await fixture.loggedIn('alice');
+      await fixture.call(peer, 'login', { username: 'alice', password: 'not the password' });
+      lookups = 0;
+      for (let i = 0; i < 2; i++) expect(await fixture.call(peer, 'whoami', {}, token)).to.deep.include({ status: 'ok' });
+      expect(lookups).to.equal(1);
+    });
+
+    const ends: Record<string, { code: string; reason: string; end(token: string): Promise<unknown> }> = {
+      'a newer login': { code: 'SESSION_EXPIRED', reason: 'SESSION_REPLACED', end: () => fixture.app.accounts.login('alice', 'pw-alice-123', '127.0.0.1') },
+      'a logout': { code: 'SESSION_EXPIRED', reason: 'LOGGED_OUT', end: (token) => fixture.app.accounts.logout(token) },
+      'a ban': {
+        code: 'USER_BANNED',
+        reason: 'USER_BANNED',
+        end: async () => {
+          const root = await fixture.user('root');
+          await fixture.app.accounts.promote('root', true);
+          await fixture.app.admin.banUser({ ...root, isAdmin: true }, 'alice');
+        },
+      },
+    };
+    for (const [name, { code, reason, end }] of Object.entries(ends)) {
+      it(`is refused on every connection, attached or not, after ${name}`, async () => {
+        const { peer: attached, token } = await fixture.loggedIn('alice');
+        const oneShot = await fixture.peer();
+        expect(await fixture.call(attached, 'whoami', {}, token)).to.deep.include({ status: 'ok' });
+        expect(await fixture.call(oneShot, 'whoami', {}, token)).to.deep.include({ status: 'ok' });
+        await end(token);
+        expect(await attached.next()).to.deep.include({ event: 'kicked' }).and.to.have.nested.property('data.reason', reason);
+        await attached.closedByServer();
+        expect(await fixture.call(oneShot, 'whoami', {}, token)).to.deep.include({ status: 'fail', code });
+        expect(await fixture.call(oneShot, 'friends', {}, token)).to.deep.include({ status: 'fail', code });
+      });
+    }
+
+    it('is never taken from an attach that the end of its session overtook', async () => {
+      const { token } = await fixture.loggedIn('alice');
+      const attach = fixture.app.delivery.attach.bind(fixture.app.delivery);
+      fixture.app.delivery.attach = async (userId, sink) => {
+        // Ends the session after the token was checked but before the hub holds the sink, so no kick reaches it.
+        await fixture.app.accounts.logout(token);
+        return attach(userId, sink);
+      };
+      const late = await fixture.peer();
+      expect(await fixture.call(late, 'attach', {}, token)).to.deep.include({ status: 'fail', code: 'SESSION_EXPIRED' });
+      expect(await fixture.call(late, 'whoami', {}, token)).to.deep.include({ status: 'fail', code: 'SESSION_EXPIRED' });
+      expect(await fixture.app.friends.list(bob)).to.deep.equal([{ username: 'alice', online: false }]);
+    });
+  });
+
   describe('a failed login', () => {
     it('leaves an attached connection attached to its session: pushes still arrive', async () => {
       const { peer, token } = await fixture.loggedIn('alice', []);
