@@ -5,7 +5,7 @@ import type { Detach } from '../../application/delivery-service.js';
 import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
 import { toMessagePayload } from '../wire/message-payload.js';
-import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Request, type Response } from '../wire/index.js';
+import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
 import type { Outgoing, Transport, TransportHandler } from './transport.js';
 
@@ -84,7 +84,7 @@ export class ChatSession implements TransportHandler {
     this.transport.pause();
     if (this.attachment) {
       this.detach();
-      this.send(event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }));
+      this.sendEvent(event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }));
     }
     await this.work;
     this.close(true);
@@ -130,7 +130,7 @@ export class ChatSession implements TransportHandler {
   /** A push to one of this session's attachments; only the current one is passed on. */
   pushFrom(attachment: Attachment, delivery: OfflineMessage): void {
     if (attachment !== this.attachment) return;
-    this.send(event('message', { ...toMessagePayload(delivery.message) }, delivery.id));
+    this.sendEvent(event('message', { ...toMessagePayload(delivery.message) }, delivery.id));
   }
 
   /** The hub ends the session an attachment belongs to (newer login, logout, ban, too slow). */
@@ -143,7 +143,7 @@ export class ChatSession implements TransportHandler {
 
   /** Tells the client why its session ended, then closes. */
   private end(reason: KickReason, message: string): void {
-    this.send(event('kicked', { reason, message }));
+    this.sendEvent(event('kicked', { reason, message }));
     this.close(true);
   }
 
@@ -257,6 +257,19 @@ export class ChatSession implements TransportHandler {
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
       this.send(errorResponse(response.id, error.code, 'the response is larger than the frame limit'));
+    }
+  }
+
+  /**
+   * Sends an event, which the hub or a replay calls for: never throws into them. An event that
+   * cannot be sent closes the connection; a delivery stays queued for the next attach.
+   */
+  private sendEvent(envelope: Event): void {
+    try {
+      this.send(envelope);
+    } catch (error) {
+      this.log.error({ err: error, peer: this.transport.peerIp, event: envelope.event, id: envelope.id }, 'cannot send an event; closing the connection');
+      this.close(true);
     }
   }
 

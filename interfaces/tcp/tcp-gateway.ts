@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Logger } from 'pino';
 import type { ChatServices } from '../../application/chat-app.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../wire/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../wire/index.js';
 import { TcpTransport, type TcpTransportLimits } from './tcp-transport.js';
 
 /** Every bound on one connection: its transport's and its session's. */
@@ -36,6 +36,11 @@ export class TcpGateway {
     private readonly options: TcpGatewayOptions,
   ) {
     this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+    const { maxPayloadBytes } = this.limits;
+    if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < MIN_MAX_PAYLOAD_BYTES) {
+      // Below it, a message already answered `ok` could be too large to push.
+      throw new RangeError(`the frame limit must be a whole number of bytes, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxPayloadBytes})`);
+    }
     this.server = createServer((socket) => this.accept(socket));
   }
 

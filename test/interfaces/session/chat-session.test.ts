@@ -1,5 +1,10 @@
 import { expect } from 'chai';
+import { createServer, type Server } from 'node:net';
+import { pino } from 'pino';
 import type { User } from '../../../domain/index.js';
+import { ChatSession } from '../../../interfaces/session/chat-session.js';
+import { TcpTransport } from '../../../interfaces/tcp/tcp-transport.js';
+import { RawPeer } from '../../support/raw-peer.js';
 import { GatewayFixture, type Frame } from '../tcp/gateway-fixture.js';
 
 /** The text of a pushed `message` event. */
@@ -156,6 +161,35 @@ describe('ChatSession, through a real TcpGateway', () => {
       await fixture.app.messaging.sendPrivate(alice, 'bob', 'for bob');
       expect(text(await peer.next())).to.equal('for bob');
       expect(await peer.next(300).catch((error: Error) => error.message)).to.equal('no frame in time');
+    });
+  });
+
+  describe('a push that cannot be framed', () => {
+    let server: Server;
+    const logged: { level: number; msg: string }[] = [];
+
+    // A transport with a frame limit the gateway would refuse, as if a push were ever too large.
+    beforeEach(async () => {
+      logged.length = 0;
+      const log = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line) as { level: number; msg: string }) });
+      server = createServer((socket) => {
+        const transport = new TcpTransport(socket, { maxPayloadBytes: 4096, idleTimeoutMs: 60_000 }, log);
+        transport.start(new ChatSession(transport, fixture.app, { maxQueuedRequests: 64, maxBufferedBytes: 8 * 1024 * 1024 }, log));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+    afterEach(() => new Promise((resolve) => server.close(resolve)));
+
+    it('closes the connection instead of failing the login, and stays queued', async () => {
+      await fixture.app.messaging.sendPrivate(alice, 'bob', '😀'.repeat(2000));
+      const peer = await RawPeer.open((server.address() as { port: number }).port);
+      peer.request(1, 'login', { username: 'bob', password: 'pw-bob-123' });
+      expect(await peer.next()).to.deep.include({ event: 'message', id: 1 }).and.to.have.nested.property('data.topic', 'friend-added');
+      expect(await peer.next().catch((error: Error) => error.message)).to.equal('connection closed');
+      expect(logged.map(({ msg }) => msg)).to.deep.equal(['cannot send an event; closing the connection']);
+      const replayed: Frame[] = [];
+      await fixture.loggedIn('bob', replayed);
+      expect(replayed.map((frame) => frame.id)).to.deep.equal([1, 2]);
     });
   });
 });
