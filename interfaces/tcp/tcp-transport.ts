@@ -6,7 +6,10 @@ import { encodeFrame, FrameDecoder } from '../wire/index.js';
 export interface TcpTransportLimits {
   /** The largest payload of a frame, either way. */
   readonly maxPayloadBytes: number;
-  /** A peer that sends nothing for this long is reported idle to its session. */
+  /**
+   * A peer that sends nothing for this long is reported idle to its session; one that has
+   * taken none of the output waiting for it for this long is cut off, in whatever state.
+   */
   readonly idleTimeoutMs: number;
 }
 
@@ -40,7 +43,12 @@ export class TcpTransport implements Transport {
         else handler.refuse(frame.error);
       }
     });
-    this.socket.on('timeout', () => handler.idle());
+    this.socket.on('timeout', () => {
+      if (this.socket.writableLength === 0) return handler.idle();
+      // Output has waited the whole timeout without the peer taking a byte: it does not read.
+      this.log.warn({ peer: this.peerIp, buffered: this.socket.writableLength }, 'peer takes nothing of what is sent; disconnecting');
+      this.socket.destroy();
+    });
     this.socket.on('drain', () => handler.drained());
     this.socket.on('error', (error) => this.log.debug({ err: error, peer: this.peerIp }, 'connection error'));
     this.socket.on('close', () => handler.closed());
