@@ -68,6 +68,7 @@ export class ChatSession implements TransportHandler {
   private replacing: { readonly attachment: Attachment | null; kick: { reason: KickReason; message: string } | null } | null = null;
   private queued = 0;
   private closing = false;
+  private ended = false;
   private work: Promise<void> = Promise.resolve();
   private waitingForRoom: (() => void)[] = [];
 
@@ -116,6 +117,7 @@ export class ChatSession implements TransportHandler {
   }
 
   closed(): void {
+    this.ended = true;
     this.detach();
     this.drained();
   }
@@ -226,8 +228,9 @@ export class ChatSession implements TransportHandler {
       throw error;
     });
     attachment.detach = detach;
-    // Left meanwhile (kicked, closed): the hub may still hold it.
-    if (this.attachment !== attachment) {
+    // Left meanwhile (kicked), or the connection is gone (it may have gone before this began).
+    if (this.attachment !== attachment || this.ended) {
+      if (this.attachment === attachment) this.attachment = null;
       this.release(attachment);
       return replayed;
     }

@@ -164,6 +164,24 @@ describe('ChatSession, through a real TcpGateway', () => {
     });
   });
 
+  describe('a connection that closes', () => {
+    it('leaves nothing attached, even when a login it sent finishes after it closed', async () => {
+      const login = fixture.app.accounts.login.bind(fixture.app.accounts);
+      let logins = 0;
+      fixture.app.accounts.login = async (...args) => {
+        logins++;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return login(...args);
+      };
+      const peer = await fixture.peer();
+      peer.request(1, 'login', { username: 'bob', password: 'pw-bob-123' });
+      peer.socket.end();
+      while (logins === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await fixture.app.friends.list(alice)).to.deep.equal([{ username: 'bob', online: false }]);
+    });
+  });
+
   describe('a push that cannot be framed', () => {
     let server: Server;
     const logged: { level: number; msg: string }[] = [];
