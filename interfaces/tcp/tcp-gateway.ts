@@ -1,8 +1,12 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ChatServices } from '../../application/chat-app.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../wire/index.js';
-import { Connection, type ConnectionLimits } from './connection.js';
+import { ChatSession, type SessionLimits } from '../session/chat-session.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../wire/index.js';
+import { TcpTransport, type TcpTransportLimits } from './tcp-transport.js';
+
+/** Every bound on one connection: its transport's and its session's. */
+export type ConnectionLimits = TcpTransportLimits & SessionLimits;
 
 export interface TcpGatewayOptions {
   readonly host: string;
@@ -21,10 +25,10 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   idleTimeoutMs: 120_000,
 };
 
-/** The TCP face of the server: accepts connections and hands each to a `Connection`. */
+/** The TCP face of the server: accepts connections and gives each a transport and a session. */
 export class TcpGateway {
   private readonly server: Server;
-  private readonly connections = new Map<Socket, Connection>();
+  private readonly connections = new Map<Socket, ChatSession>();
   private readonly limits: ConnectionLimits;
 
   constructor(
@@ -32,6 +36,11 @@ export class TcpGateway {
     private readonly options: TcpGatewayOptions,
   ) {
     this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+    const { maxPayloadBytes } = this.limits;
+    if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < MIN_MAX_PAYLOAD_BYTES) {
+      // Below it, a message already answered `ok` could be too large to push.
+      throw new RangeError(`the frame limit must be a whole number of bytes, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxPayloadBytes})`);
+    }
     this.server = createServer((socket) => this.accept(socket));
   }
 
@@ -62,7 +71,10 @@ export class TcpGateway {
   }
 
   private accept(socket: Socket): void {
-    this.connections.set(socket, new Connection(socket, this.services, this.limits, this.options.logger));
+    const transport = new TcpTransport(socket, this.limits, this.options.logger);
+    const session = new ChatSession(transport, this.services, this.limits, this.options.logger);
+    this.connections.set(socket, session);
     socket.once('close', () => this.connections.delete(socket));
+    transport.start(session);
   }
 }

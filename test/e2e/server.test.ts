@@ -40,4 +40,10 @@ describe('the server process', function () {
       await first.stop();
     }
   });
+
+  it('refuses a frame limit too small for the largest message, as bad usage', async () => {
+    const serve = await chatctl(['serve', '--port', '0', '--db', 'memory', '--max-frame-bytes', '4096'], {});
+    expect(serve.code).to.equal(2);
+    expect(serve.stderr).to.contain('chatctl: --max-frame-bytes must be a whole number, at least 65536 (got 4096)');
+  });
 });

@@ -1,8 +1,9 @@
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { TcpGateway } from '../../tcp/tcp-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
+import { CliError, EXIT } from '../exit-codes.js';
 
 export const DEFAULT_DB = 'data/chat.sqlite';
 
@@ -11,8 +12,17 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
     .option('port', { type: 'number', default: 7878, describe: 'TCP port; 0 picks a free one' })
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file ("memory" for a throwaway one)' })
-    .option('max-frame-bytes', { type: 'number', default: DEFAULT_MAX_PAYLOAD_BYTES, describe: 'Largest payload one frame may carry' })
-    .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' });
+    .option('max-frame-bytes', {
+      type: 'number',
+      default: DEFAULT_MAX_PAYLOAD_BYTES,
+      describe: `Largest payload one frame may carry; at least ${MIN_MAX_PAYLOAD_BYTES}, so the largest message fits`,
+    })
+    .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
+    .check((args) => {
+      const maxFrameBytes = args.maxFrameBytes as number;
+      if (Number.isSafeInteger(maxFrameBytes) && maxFrameBytes >= MIN_MAX_PAYLOAD_BYTES) return true;
+      throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+    });
 
 /** `chatctl serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
 export function serveCommand({ createApp }: CliDependencies): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {

@@ -3,10 +3,10 @@ import { pino } from 'pino';
 import type { ChatApp } from '../../../application/chat-app.js';
 import { createChatApp } from '../../../container.js';
 import { TcpGateway } from '../../../interfaces/tcp/tcp-gateway.js';
-import { encodeFrame, FRAME_HEADER_BYTES } from '../../../interfaces/wire/index.js';
+import { encodeFrame, FRAME_HEADER_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../../interfaces/wire/index.js';
 import { RawPeer } from '../../support/raw-peer.js';
 
-const MAX_PAYLOAD = 4096;
+const MAX_PAYLOAD = MIN_MAX_PAYLOAD_BYTES;
 
 describe('TcpGateway, on a real loopback socket', () => {
   let app: ChatApp;

@@ -9,33 +9,54 @@ export interface OperationContext {
   readonly token: string | undefined;
   readonly peerIp: string;
   /**
-   * Makes this connection receive the user's pushes, replacing any earlier attachment of it,
-   * and pushes their backlog; resolves with how many deliveries the backlog held.
+   * Makes this connection receive the user's pushes under the session `token` names,
+   * replacing any earlier attachment of it, and pushes their backlog; resolves with how many
+   * deliveries the backlog held. Refuses (`SESSION_EXPIRED`, `USER_BANNED`) if the session
+   * ended before the attachment could hear of its end.
    */
-  attach(userId: UserId): Promise<number>;
+  attach(userId: UserId, token: string): Promise<number>;
   /** Stops this connection receiving pushes. */
   detach(): void;
 }
 
 /** The context of an operation that needs a session: the user the token belongs to. */
 export interface UserContext extends OperationContext {
+  readonly token: string;
   readonly user: User;
 }
 
 type Data = Record<string, unknown>;
 
+/**
+ * Who may call an operation: anyone; a member, whose identity the connection may remember
+ * while attached; or an admin, whose token is checked against storage on every call so that
+ * a right taken away takes effect at once.
+ */
+export type Access = 'anyone' | 'member' | 'admin';
+
 export type Operation<A> =
-  | { readonly authenticated: false; readonly args: z.ZodType<A>; run(context: OperationContext, args: A): Promise<Data> }
-  | { readonly authenticated: true; readonly args: z.ZodType<A>; run(context: UserContext, args: A): Promise<Data> };
+  | {
+      readonly access: 'anyone';
+      /** Set on `login`: a kick of the connection's earlier session waits to see whether the new one began. */
+      readonly replacesSession: boolean;
+      readonly args: z.ZodType<A>;
+      run(context: OperationContext, args: A): Promise<Data>;
+    }
+  | { readonly access: 'member' | 'admin'; readonly args: z.ZodType<A>; run(context: UserContext, args: A): Promise<Data> };
 
 /** An operation anyone may call, logged in or not. */
-function open<A>(args: z.ZodType<A>, run: (context: OperationContext, args: A) => Promise<Data>): Operation<A> {
-  return { authenticated: false, args, run };
+function open<A>(args: z.ZodType<A>, run: (context: OperationContext, args: A) => Promise<Data>, replacesSession = false): Operation<A> {
+  return { access: 'anyone', replacesSession, args, run };
 }
 
 /** An operation that needs a live session token. */
 function member<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Data>): Operation<A> {
-  return { authenticated: true, args, run };
+  return { access: 'member', args, run };
+}
+
+/** An operation that needs the live session token of an admin (the service checks the right). */
+function admin<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Data>): Operation<A> {
+  return { access: 'admin', args, run };
 }
 
 // Lengths here only bound what is worth parsing; the domain gives the precise refusal.
@@ -53,12 +74,15 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     user: await services.accounts.register(username, password),
   })),
 
-  login: open(credentials, async (context, { username, password }) => {
-    context.detach();
-    const result = await context.services.accounts.login(username, password, context.peerIp);
-    const backlog = await context.attach(result.user.id);
-    return { ...result, backlog };
-  }),
+  login: open(
+    credentials,
+    async (context, { username, password }) => {
+      const result = await context.services.accounts.login(username, password, context.peerIp);
+      const backlog = await context.attach(result.user.id, result.token);
+      return { ...result, backlog };
+    },
+    true,
+  ),
 
   logout: member(none, async (context) => {
     context.detach();
@@ -69,7 +93,7 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   whoami: member(none, async ({ user }) => ({ user: viewOfUser(user) })),
 
   attach: member(none, async (context) => {
-    const backlog = await context.attach(context.user.id);
+    const backlog = await context.attach(context.user.id, context.token);
     return { user: viewOfUser(context.user), backlog };
   }),
 
@@ -108,31 +132,31 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return { group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() };
   }),
 
-  allusers: member(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
+  allusers: admin(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
     users: await services.admin.users(user, online),
   })),
 
-  allgroup: member(none, async ({ services, user }) => ({ groups: await services.admin.allGroups(user) })),
+  allgroup: admin(none, async ({ services, user }) => ({ groups: await services.admin.allGroups(user) })),
 
-  adminsend: member(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => ({
+  adminsend: admin(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => ({
     message: await services.admin.sendToUser(user, to, text),
   })),
 
-  adminsendgroup: member(z.strictObject({ name: groupName, creator: username, text: z.string() }), async ({ services, user }, args) => ({
+  adminsendgroup: admin(z.strictObject({ name: groupName, creator: username, text: z.string() }), async ({ services, user }, args) => ({
     message: await services.admin.sendToGroup(user, args.name, args.creator, args.text),
   })),
 
-  blockuser: member(z.strictObject({ username, force: z.boolean().default(false) }), async ({ services, user }, args) => ({
+  blockuser: admin(z.strictObject({ username, force: z.boolean().default(false) }), async ({ services, user }, args) => ({
     user: await services.admin.banUser(user, args.username, args.force),
   })),
 
-  unblockuser: member(z.strictObject({ username }), async ({ services, user }, args) => ({ user: await services.admin.unbanUser(user, args.username) })),
+  unblockuser: admin(z.strictObject({ username }), async ({ services, user }, args) => ({ user: await services.admin.unbanUser(user, args.username) })),
 
-  blockgroup: member(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
+  blockgroup: admin(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
     group: await services.admin.banGroup(user, args.name, args.creator),
   })),
 
-  unblockgroup: member(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
+  unblockgroup: admin(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
     group: await services.admin.unbanGroup(user, args.name, args.creator),
   })),
 

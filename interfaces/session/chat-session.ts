@@ -1,0 +1,293 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ChatServices } from '../../application/chat-app.js';
+import type { Detach } from '../../application/delivery-service.js';
+import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
+import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
+import { toMessagePayload } from '../wire/message-payload.js';
+import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
+import { OPERATIONS, type Operation } from './operations.js';
+import type { Outgoing, Transport, TransportHandler } from './transport.js';
+
+export interface SessionLimits {
+  /** Requests read but not yet answered; past this the transport stops reading until the session catches up. */
+  readonly maxQueuedRequests: number;
+  /** Bytes waiting to be taken by a peer that does not read; past this it is cut off (its messages stay queued). */
+  readonly maxBufferedBytes: number;
+}
+
+/** A session token and the user it was found to belong to. */
+interface Identity {
+  readonly token: string;
+  readonly user: User;
+}
+
+/**
+ * One attachment of a session to a user's pushes: the sink the hub holds. A session makes a
+ * new one each time it attaches, so a push or kick meant for an attachment it has since left
+ * is told apart and ignored.
+ */
+class Attachment implements SessionSink {
+  detach: Detach | null = null;
+  /**
+   * The identity requests may use without asking storage. Held only here: an attachment
+   * hears of every end of its user's session (a kick), so it knows when to forget it.
+   */
+  identity: Identity | null = null;
+
+  constructor(
+    readonly userId: UserId,
+    private readonly session: ChatSession,
+  ) {}
+
+  push(delivery: OfflineMessage): void {
+    this.session.pushFrom(this, delivery);
+  }
+
+  kick(reason: KickReason, message: string): void {
+    this.session.kickFrom(this, reason, message);
+  }
+
+  ready(): Promise<void> {
+    return this.session.ready();
+  }
+}
+
+/**
+ * One client's conversation with the server, whatever carries it: answers requests one at a
+ * time in the order they arrived (so one client's sends keep their order), and once attached
+ * receives the user's pushes and kicks. It sees envelopes, never bytes.
+ */
+export class ChatSession implements TransportHandler {
+  private attachment: Attachment | null = null;
+  /**
+   * While a `login` runs: the attachment it may replace, and a kick that ended it meanwhile.
+   * The kick is carried out only if the login leaves the session unattached, so a failed
+   * login changes nothing and a successful one is not cut off by its own kick of the old session.
+   */
+  private replacing: { readonly attachment: Attachment | null; kick: { reason: KickReason; message: string } | null } | null = null;
+  private queued = 0;
+  private closing = false;
+  private ended = false;
+  private work: Promise<void> = Promise.resolve();
+  private waitingForRoom: (() => void)[] = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly services: ChatServices,
+    private readonly limits: SessionLimits,
+    private readonly log: Logger,
+  ) {}
+
+  /** Reads nothing more, tells an attached client the server is going away, answers what was read, then closes. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    this.transport.pause();
+    if (this.attachment) {
+      this.detach();
+      this.sendEvent(event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }));
+    }
+    await this.work;
+    this.close(true);
+  }
+
+  receive(payload: unknown): void {
+    let request: Request;
+    try {
+      request = parseRequest(payload);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      return this.refuse(error);
+    }
+    this.enqueue(request);
+  }
+
+  refuse(error: WireError): void {
+    this.log.debug({ peer: this.transport.peerIp, code: error.code }, error.message);
+    this.sendResponse(errorResponse(error.requestId ?? null, error.code, error.message));
+    if (error.fatal) this.close(true);
+  }
+
+  idle(): void {
+    if (!this.attachment) this.close(true);
+  }
+
+  drained(): void {
+    for (const wake of this.waitingForRoom.splice(0)) wake();
+  }
+
+  closed(): void {
+    this.ended = true;
+    this.detach();
+    this.drained();
+  }
+
+  /** Resolves when the transport has room for more pushes, or will never take any more. */
+  async ready(): Promise<void> {
+    while (this.transport.open && this.transport.bufferedBytes >= this.limits.maxBufferedBytes / 4) {
+      await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    }
+  }
+
+  /** A push to one of this session's attachments; only the current one is passed on. */
+  pushFrom(attachment: Attachment, delivery: OfflineMessage): void {
+    if (attachment !== this.attachment) return;
+    this.sendEvent(event('message', { ...toMessagePayload(delivery.message) }, delivery.id));
+  }
+
+  /** The hub ends the session an attachment belongs to (newer login, logout, ban, too slow). */
+  kickFrom(attachment: Attachment, reason: KickReason, message: string): void {
+    if (attachment !== this.attachment) return;
+    this.attachment = null;
+    if (this.replacing?.attachment === attachment) this.replacing.kick = { reason, message };
+    else this.end(reason, message);
+  }
+
+  /** Tells the client why its session ended, then closes. */
+  private end(reason: KickReason, message: string): void {
+    this.sendEvent(event('kicked', { reason, message }));
+    this.close(true);
+  }
+
+  private enqueue(request: Request): void {
+    if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
+    this.work = this.work
+      .then(() => this.handle(request))
+      .catch((error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request'))
+      .finally(() => {
+        if (--this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
+      });
+  }
+
+  private async handle(request: Request): Promise<void> {
+    const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+    const replacing = operation?.access === 'anyone' && operation.replacesSession;
+    if (replacing) this.replacing = { attachment: this.attachment, kick: null };
+    try {
+      const response = await this.respond(request, operation);
+      if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
+      this.sendResponse(response);
+    } finally {
+      const kick = replacing ? this.replacing?.kick : null;
+      if (replacing) this.replacing = null;
+      if (kick && !this.attachment) this.end(kick.reason, kick.message);
+    }
+  }
+
+  private async respond(request: Request, operation: Operation<unknown> | undefined): Promise<Response> {
+    if (!operation) return errorResponse(request.id, 'UNKNOWN_OPERATION', `unknown operation "${request.op}"`);
+    const args = operation.args.safeParse(request.args);
+    if (!args.success) return errorResponse(request.id, 'BAD_ARGUMENTS', z.prettifyError(args.error));
+    const context = {
+      services: this.services,
+      token: request.token,
+      peerIp: this.transport.peerIp,
+      attach: (userId: UserId, token: string) => this.attach(userId, token),
+      detach: () => this.detach(),
+    };
+    try {
+      const data =
+        operation.access === 'anyone'
+          ? await operation.run(context, args.data)
+          : await operation.run({ ...context, ...(await this.identify(request.token, operation.access === 'admin')) }, args.data);
+      return okResponse(request.id, data);
+    } catch (error) {
+      if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
+      this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
+      return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
+    }
+  }
+
+  /**
+   * The user behind a request's token: the attachment's identity when the token is the one it
+   * holds, else storage's answer (remembered if it names the attached user). `fresh` always
+   * asks storage, for rights that must be current.
+   */
+  private async identify(token: string | undefined, fresh: boolean): Promise<Identity> {
+    const remembered = this.attachment?.identity;
+    if (!fresh && remembered && remembered.token === token) return remembered;
+    const user = await this.services.accounts.authenticate(token);
+    const identity = { token: token as string, user }; // authenticate refuses a missing token
+    const attachment = this.attachment;
+    if (attachment?.userId === user.id && (!attachment.identity || attachment.identity.token === token)) attachment.identity = identity;
+    return identity;
+  }
+
+  /**
+   * Attaches this session to the user's pushes; resolves once their backlog has been pushed.
+   * Then checks the token once more: a session that ended before the hub held the attachment
+   * could not kick it, and its token must not be remembered.
+   */
+  private async attach(userId: UserId, token: string): Promise<number> {
+    this.detach();
+    const attachment = new Attachment(userId, this);
+    this.attachment = attachment;
+    const { detach, replayed } = await this.services.delivery.attach(userId, attachment).catch((error: unknown) => {
+      // The delivery service has taken it out of the hub already.
+      if (this.attachment === attachment) this.attachment = null;
+      throw error;
+    });
+    attachment.detach = detach;
+    // Left meanwhile (kicked), or the connection is gone (it may have gone before this began).
+    if (this.attachment !== attachment || this.ended) {
+      if (this.attachment === attachment) this.attachment = null;
+      this.release(attachment);
+      return replayed;
+    }
+    const user = await this.services.accounts.authenticate(token).catch((error: unknown) => {
+      if (this.attachment === attachment) this.detach();
+      throw error;
+    });
+    if (this.attachment === attachment) attachment.identity = { token, user };
+    return replayed;
+  }
+
+  private detach(): void {
+    const attachment = this.attachment;
+    this.attachment = null;
+    if (attachment) this.release(attachment);
+  }
+
+  /** Takes an attachment out of the hub; one still replaying is taken out by `attach` when the replay ends. */
+  private release(attachment: Attachment): void {
+    attachment.detach?.().catch((error: unknown) => this.log.warn({ err: error, peer: this.transport.peerIp }, 'detach failed'));
+    attachment.detach = null;
+  }
+
+  private sendResponse(response: Response): void {
+    try {
+      this.send(response);
+    } catch (error) {
+      if (!(error instanceof WireError)) throw error;
+      this.send(errorResponse(response.id, error.code, 'the response is larger than the frame limit'));
+    }
+  }
+
+  /**
+   * Sends an event, which the hub or a replay calls for: never throws into them. An event that
+   * cannot be sent closes the connection; a delivery stays queued for the next attach.
+   */
+  private sendEvent(envelope: Event): void {
+    try {
+      this.send(envelope);
+    } catch (error) {
+      this.log.error({ err: error, peer: this.transport.peerIp, event: envelope.event, id: envelope.id }, 'cannot send an event; closing the connection');
+      this.close(true);
+    }
+  }
+
+  /** Sends an envelope, and cuts off a peer that leaves too much unread, whatever the session is doing. */
+  private send(envelope: Outgoing): void {
+    if (!this.transport.open) return;
+    this.transport.send(envelope);
+    if (this.transport.bufferedBytes > this.limits.maxBufferedBytes) {
+      this.log.warn({ peer: this.transport.peerIp, buffered: this.transport.bufferedBytes }, 'peer does not read; disconnecting');
+      this.close(false);
+    }
+  }
+
+  private close(afterFlush: boolean): void {
+    this.transport.close(afterFlush);
+    this.drained();
+  }
+}
