@@ -47,7 +47,8 @@ export class AccountService {
    * and kicks every connection still attached under the old session.
    */
   async login(rawUsername: string, password: string, ip: string): Promise<LoginResult> {
-    const user = await findUser(this.repositories.users, rawUsername);
+    // Read in a unit of work, so from storage itself: an operator may have changed the user on the database (promote).
+    const user = await this.unitOfWork.run(({ users }) => findUser(users, rawUsername));
     if (!(await this.hasher.verify(password, user.passwordHash))) {
       throw new DomainError('WRONG_PASSWORD', 'wrong password');
     }

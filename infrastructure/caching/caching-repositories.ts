@@ -78,7 +78,7 @@ class CachingUserRepository implements UserRepository {
   }
 
   async byId(id: UserId): Promise<User | undefined> {
-    if (!this.cached) return this.inner.byId(id);
+    if (!this.cached) return this.fresh(await this.inner.byId(id));
     const hit = this.caches.users.peek(`${id}`);
     if (hit) return hit.value.user;
     const mark = this.caches.users.mark();
@@ -88,7 +88,7 @@ class CachingUserRepository implements UserRepository {
   }
 
   async byUsername(username: Username): Promise<User | undefined> {
-    if (!this.cached) return this.inner.byUsername(username);
+    if (!this.cached) return this.fresh(await this.inner.byUsername(username));
     const id = this.caches.userIdsByName.peek(username);
     const hit = id && this.caches.users.peek(`${id.value}`);
     if (hit) return hit.value.user;
@@ -102,7 +102,7 @@ class CachingUserRepository implements UserRepository {
   }
 
   async byTokenHash(tokenHash: string): Promise<User | undefined> {
-    if (!this.cached) return this.inner.byTokenHash(tokenHash);
+    if (!this.cached) return this.fresh(await this.inner.byTokenHash(tokenHash));
     const id = this.caches.userIdsByToken.peek(tokenHash);
     const hit = id && this.caches.users.peek(`${id.value}`);
     if (hit?.value.tokenHash === tokenHash) return hit.value.user;
@@ -129,6 +129,15 @@ class CachingUserRepository implements UserRepository {
 
   async setBan(id: UserId, ban: Ban | null): Promise<void> {
     await this.write(id, () => this.inner.setBan(id, ban));
+  }
+
+  /**
+   * A user read from storage itself, inside a transaction: what the cache holds of them may be
+   * older (another process, such as `promote`, may have written the database), so it goes.
+   */
+  private fresh(user: User | undefined): User | undefined {
+    if (user) this.invalidate(() => this.caches.forgetUser(user.id));
+    return user;
   }
 
   private async write(id: UserId, change: () => Promise<void>): Promise<void> {

@@ -122,6 +122,19 @@ for (const backend of ['memory', 'sqlite'] as const) {
       expect(await repositories.groups.membership(team.id, alice.id)).to.equal(undefined);
     });
 
+    it('drops what it holds of a user whenever a unit of work reads them from storage itself', async () => {
+      expect((await repositories.users.byUsername('alice' as Username))?.isAdmin).to.equal(false);
+      // As `chatctl promote` does from another process: past this process's caches.
+      await storage.unitOfWork.run(async ({ users }) => {
+        await users.setAdmin(alice.id, true);
+        caches.users.fill(`${alice.id}`, { user: alice }, caches.users.mark());
+      });
+      caches.users.fill(`${alice.id}`, { user: alice }, caches.users.mark());
+      expect((await repositories.users.byUsername('alice' as Username))?.isAdmin).to.equal(false);
+      expect((await storage.unitOfWork.run(({ users }) => users.byUsername('alice' as Username)))?.isAdmin).to.equal(true);
+      expect((await repositories.users.byUsername('alice' as Username))?.isAdmin).to.equal(true);
+    });
+
     it('keeps nothing that was read before a write to it committed', async () => {
       await repositories.users.setTokenHash(alice.id, 'old');
       caches.forgetUser(alice.id);
