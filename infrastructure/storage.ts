@@ -63,9 +63,13 @@ async function openBackend(location: ReturnType<typeof parseStorageUrl>): Promis
     };
   }
   const db = await openSqliteDatabase(location.filename);
+  const messages = new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db));
   return {
-    repositories: { ...knexRepositories(db), messages: new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db)) },
+    repositories: { ...knexRepositories(db), messages },
     unitOfWork: new KnexUnitOfWork(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await messages.settle();
+      await db.destroy();
+    },
   };
 }

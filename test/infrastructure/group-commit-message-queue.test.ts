@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import type { ChatMessage, User, Username } from '../../domain/index.js';
+import {
+  GroupCommitMessageQueue,
+  knexQueueBatchWriter,
+  type QueueBatch,
+  type QueueBatchWriter,
+} from '../../infrastructure/knex/group-commit-message-queue.js';
+import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
+import { knexRepositories } from '../../infrastructure/knex/knex-unit-of-work.js';
+import { sqliteQueueBatchWriter } from '../../infrastructure/knex/sqlite-queue-batch-writer.js';
+
+for (const [name, writer] of [['prepared SQLite statements', sqliteQueueBatchWriter], ['Knex statements', knexQueueBatchWriter]] as const) {
+  describe(`group commit of the message queue, through ${name}`, () => {
+    let directory: string;
+    let db: Knex;
+    let batches: QueueBatch[];
+    let queue: GroupCommitMessageQueue;
+    let alice: User;
+    let bob: User;
+    const hello = (from: User, text: string): ChatMessage => ({ kind: 'private', from: { id: from.id, username: from.username }, fromAdmin: false, text, sentAt: new Date(0) });
+
+    beforeEach(async () => {
+      directory = mkdtempSync(join(tmpdir(), 'parley-commit-'));
+      db = await openSqliteDatabase(join(directory, 'commit.sqlite'));
+      const users = knexRepositories(db).users;
+      const add = (username: string) => users.add({ username: username as Username, passwordHash: 'h', createdAt: new Date(0) });
+      [alice, bob] = [await add('alice'), await add('bob')];
+      batches = [];
+      const write = writer(db);
+      const counting: QueueBatchWriter = (batch) => (batches.push(batch), write(batch));
+      queue = new GroupCommitMessageQueue(db, counting);
+    });
+
+    afterEach(async () => {
+      await queue.settle();
+      await db.destroy();
+      rmSync(directory, { recursive: true, force: true });
+    });
+
+    it('writes what many submitters give in one turn as one commit, answering each with its own', async () => {
+      const written = await Promise.all(Array.from({ length: 20 }, (_, i) => queue.enqueue([{ recipientId: bob.id, message: hello(alice, `m${i}`) }])));
+      expect(batches).to.have.length(1);
+      expect(written.map(([queued]) => queued!.message.text)).to.deep.equal(Array.from({ length: 20 }, (_, i) => `m${i}`));
+    });
+
+    it('lets acknowledgements ride along with the next delivery\'s commit', async () => {
+      const [first] = await queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'one') }]);
+      batches = [];
+      const [acknowledged, [second]] = await Promise.all([
+        queue.acknowledge(bob.id, [first!.id]),
+        queue.enqueue([{ recipientId: alice.id, message: hello(bob, 'two') }]),
+      ]);
+      expect(acknowledged).to.deep.equal([first!.id]);
+      expect(second!.message.text).to.equal('two');
+      expect(batches).to.have.length(1);
+    });
+
+    it('commits acknowledgements alone, a moment later, when no delivery comes', async () => {
+      const [first] = await queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'one') }]);
+      await new Promise((resolve) => setImmediate(resolve));
+      batches = [];
+      const acknowledging = queue.acknowledge(bob.id, [first!.id, first!.id + 99]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(batches, 'committed at once').to.have.length(0);
+      expect(await acknowledging).to.deep.equal([first!.id]);
+      expect(batches).to.have.length(1);
+      expect(await queue.pendingFor(bob.id)).to.deep.equal([]);
+    });
+
+    it('commits a waiting acknowledgement at once when asked to settle, before the database closes', async () => {
+      const [first] = await queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'one') }]);
+      const acknowledging = queue.acknowledge(bob.id, [first!.id]);
+      await queue.settle();
+      expect(await queue.countFor(bob.id)).to.equal(0);
+      expect(await acknowledging).to.deep.equal([first!.id]);
+    });
+  });
+}
