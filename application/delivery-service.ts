@@ -16,6 +16,17 @@ export const MAX_HELD_PUSHES = 4 * REPLAY_PAGE_SIZE;
 /** Ends an attachment. */
 export type Detach = () => Promise<void>;
 
+/** Work handed to storage: `stored` settles once it is durable (or refused). */
+export interface Submitted<T> {
+  readonly stored: Promise<T>;
+}
+
+/** What a send checked and will queue, and how its caller's answer is made from the queued deliveries. */
+export interface PreparedSend<T> {
+  readonly deliveries: readonly Delivery[];
+  answer(queued: OfflineMessage[]): T | Promise<T>;
+}
+
 /** What `acknowledge` did with each id: removed now, or not waiting for this user (already removed, or never theirs). */
 export interface Acknowledgement {
   readonly acknowledged: MessageId[];
@@ -70,12 +81,43 @@ class ReplayingSink implements SessionSink {
  * their client acknowledges it.
  */
 export class DeliveryService {
+  /** Per sender, the hand-over to storage that the next send must wait for. */
+  private readonly lanes = new Map<UserId, Promise<void>>();
+
   constructor(
     private readonly repositories: Repositories,
     private readonly sessions: SessionHub,
   ) {}
 
-  /** Queues the deliveries durably, then pushes each to its recipient if attached. Resolves once all are durable. */
+  /**
+   * A sender's message, in the order sent: `prepare` (the checks and lookups) runs at once,
+   * alongside the sender's earlier sends still in progress, and what it returns is handed to
+   * storage only after everything the sender sent earlier, so their deliveries get ascending
+   * ids whatever each had to look up. Resolves once handed over; `stored` once durable. A
+   * client may so have many sends in flight on one connection, all sharing one commit.
+   */
+  async send<T>(senderId: UserId, prepare: () => Promise<PreparedSend<T>>): Promise<Submitted<T>> {
+    const earlier = this.lanes.get(senderId);
+    let handedOver!: () => void;
+    // The next send waits for this one and, through it, for every earlier one, even if this one fails first.
+    const mine = Promise.all([earlier, new Promise<void>((resolve) => (handedOver = resolve))]).then(() => undefined);
+    this.lanes.set(senderId, mine);
+    try {
+      const prepared = await prepare();
+      await earlier;
+      const stored = this.deliver(prepared.deliveries).then((queued) => prepared.answer(queued));
+      return { stored };
+    } finally {
+      handedOver();
+      if (this.lanes.get(senderId) === mine) this.lanes.delete(senderId);
+    }
+  }
+
+  /**
+   * Queues the deliveries durably, then pushes each to its recipient if attached. Resolves once
+   * all are durable. They are handed to storage during this call, so deliveries given to an
+   * earlier call get lower ids even while that call's write is under way.
+   */
   async deliver(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
     const queued = await this.repositories.messages.enqueue(deliveries);
     await this.push(queued);

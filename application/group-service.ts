@@ -15,7 +15,7 @@ import {
   type NoticeTopic,
   type User,
 } from '../domain/index.js';
-import type { DeliveryService } from './delivery-service.js';
+import type { DeliveryService, Submitted } from './delivery-service.js';
 import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -29,6 +29,13 @@ export interface GroupView {
   readonly online: number;
   readonly total: number;
   readonly banned: boolean;
+}
+
+/** What a group send answers: the group as it is now, and how many members it was stored for. */
+export interface GroupSent {
+  readonly group: GroupView;
+  readonly recipients: number;
+  readonly sentAt: Date;
 }
 
 /** How a command names a group: its name, and its creator's name when the name alone is ambiguous. */
@@ -132,20 +139,26 @@ export class GroupService {
    * Sends to every member but the sender: one write for the whole group, then pushed to
    * those attached. Resolves once every copy is durable.
    */
-  async send(user: User, groupId: GroupId, rawText: string): Promise<{ group: GroupView; recipients: number; sentAt: Date }> {
-    const text = parseMessageText(rawText);
-    const group = await this.repositories.groups.byId(groupId);
-    if (!group || !(await this.repositories.groups.membership(group.id, user.id))) {
-      throw new DomainError(group ? 'NOT_MEMBER' : 'UNKNOWN_GROUP', group ? `you are not in the group "${group.name}"` : 'that group does not exist (any more): run `groups` again');
-    }
-    assertGroupNotBanned(group);
-    const ref = await this.refOf(group);
-    const sentAt = this.clock.now();
-    const members = await this.repositories.groups.members(group.id);
-    const message: ChatMessage = { kind: 'group', from: { id: user.id, username: user.username }, fromAdmin: user.isAdmin, group: ref, text, sentAt };
-    const recipients = members.filter((m) => m.userId !== user.id).map((m) => ({ recipientId: m.userId, message }));
-    await this.delivery.deliver(recipients);
-    return { group: await this.view(group, ref.creator), recipients: recipients.length, sentAt };
+  async send(user: User, groupId: GroupId, rawText: string): Promise<GroupSent> {
+    return (await this.submit(user, groupId, rawText)).stored;
+  }
+
+  /** `send` for a client with several sends in flight: see `MessagingService.submitPrivate`. */
+  submit(user: User, groupId: GroupId, rawText: string): Promise<Submitted<GroupSent>> {
+    return this.delivery.send(user.id, async () => {
+      const text = parseMessageText(rawText);
+      const group = await this.repositories.groups.byId(groupId);
+      if (!group || !(await this.repositories.groups.membership(group.id, user.id))) {
+        throw new DomainError(group ? 'NOT_MEMBER' : 'UNKNOWN_GROUP', group ? `you are not in the group "${group.name}"` : 'that group does not exist (any more): run `groups` again');
+      }
+      assertGroupNotBanned(group);
+      const ref = await this.refOf(group);
+      const sentAt = this.clock.now();
+      const members = await this.repositories.groups.members(group.id);
+      const message: ChatMessage = { kind: 'group', from: { id: user.id, username: user.username }, fromAdmin: user.isAdmin, group: ref, text, sentAt };
+      const deliveries = members.filter((m) => m.userId !== user.id).map((m) => ({ recipientId: m.userId, message }));
+      return { deliveries, answer: async () => ({ group: await this.view(group, ref.creator), recipients: deliveries.length, sentAt }) };
+    });
   }
 
   /**

@@ -2,7 +2,7 @@ import { DomainError, parseMessageText, parseUsername, type MessageId, type User
 import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { Repositories } from './ports/unit-of-work.js';
-import type { DeliveryService } from './delivery-service.js';
+import type { DeliveryService, Submitted } from './delivery-service.js';
 
 export interface SentMessage {
   /** The server's id for the delivery to the recipient. */
@@ -21,20 +21,33 @@ export class MessagingService {
 
   /** Sends to a friend; resolves once the message is durable, whether or not they are attached. */
   async sendPrivate(sender: User, rawUsername: string, rawText: string): Promise<SentMessage> {
-    const text = parseMessageText(rawText);
-    const username = parseUsername(rawUsername);
-    if (username === sender.username) throw new DomainError('CANNOT_MESSAGE_SELF', 'you cannot send a message to yourself');
-    const recipient = await findUser(this.repositories.users, username);
-    if (!(await this.repositories.friendships.areFriends(sender.id, recipient.id))) {
-      throw new DomainError('NOT_FRIENDS', `${recipient.username} is not your friend: add them first`);
-    }
-    const sentAt = this.clock.now();
-    const [queued] = await this.delivery.deliver([
-      {
-        recipientId: recipient.id,
-        message: { kind: 'private', from: { id: sender.id, username: sender.username }, fromAdmin: sender.isAdmin, text, sentAt },
-      },
-    ]);
-    return { id: queued!.id, to: recipient.username, sentAt };
+    return (await this.submitPrivate(sender, rawUsername, rawText)).stored;
+  }
+
+  /**
+   * `sendPrivate` for a client with several sends in flight: resolves once the message is
+   * checked and handed to storage, after the sender's earlier sends (so it keeps its place in
+   * their order), with `stored`, which resolves once it is durable.
+   */
+  submitPrivate(sender: User, rawUsername: string, rawText: string): Promise<Submitted<SentMessage>> {
+    return this.delivery.send(sender.id, async () => {
+      const text = parseMessageText(rawText);
+      const username = parseUsername(rawUsername);
+      if (username === sender.username) throw new DomainError('CANNOT_MESSAGE_SELF', 'you cannot send a message to yourself');
+      const recipient = await findUser(this.repositories.users, username);
+      if (!(await this.repositories.friendships.areFriends(sender.id, recipient.id))) {
+        throw new DomainError('NOT_FRIENDS', `${recipient.username} is not your friend: add them first`);
+      }
+      const sentAt = this.clock.now();
+      return {
+        deliveries: [
+          {
+            recipientId: recipient.id,
+            message: { kind: 'private', from: { id: sender.id, username: sender.username }, fromAdmin: sender.isAdmin, text, sentAt },
+          },
+        ],
+        answer: ([queued]) => ({ id: queued!.id, to: recipient.username, sentAt }),
+      };
+    });
   }
 }

@@ -70,6 +70,8 @@ export class ChatSession implements TransportHandler {
   private closing = false;
   private ended = false;
   private work: Promise<void> = Promise.resolve();
+  /** Answers of pipelined requests still waiting for their commit. */
+  private readonly inFlight = new Set<Promise<void>>();
   private waitingForRoom: (() => void)[] = [];
 
   constructor(
@@ -88,6 +90,7 @@ export class ChatSession implements TransportHandler {
       this.sendEvent(event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }));
     }
     await this.work;
+    await Promise.all(this.inFlight);
     this.close(true);
   }
 
@@ -149,24 +152,43 @@ export class ChatSession implements TransportHandler {
     this.close(true);
   }
 
+  /**
+   * Requests are taken one at a time in the order read. A pipelined one (a send, an ack) lets
+   * the next go as soon as it is handed to storage, and is answered when its commit is done,
+   * so a client's window of sends shares one commit; its answers may overtake nothing it sent
+   * earlier, since every request before it was handed over first.
+   */
   private enqueue(request: Request): void {
     if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
-    this.work = this.work
-      .then(() => this.handle(request))
-      .catch((error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request'))
-      .finally(() => {
-        if (--this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
-      });
+    const answered = () => {
+      if (--this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
+    };
+    const failed = (error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
+    this.work = this.work.then(async () => {
+      try {
+        const pending = await this.handle(request);
+        if (!pending) return answered();
+        const answering = pending.later.then((response) => this.sendResponse(response)).catch(failed).finally(answered);
+        this.inFlight.add(answering);
+        void answering.finally(() => this.inFlight.delete(answering));
+      } catch (error) {
+        failed(error);
+        answered();
+      }
+    });
   }
 
-  private async handle(request: Request): Promise<void> {
+  /** Answers the request, or, for a pipelined one handed to storage, resolves with its answer to come. */
+  private async handle(request: Request): Promise<{ later: Promise<Response> } | undefined> {
     const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
     const replacing = operation?.access === 'anyone' && operation.replacesSession;
     if (replacing) this.replacing = { attachment: this.attachment, kick: null };
     try {
       const response = await this.respond(request, operation);
+      if ('later' in response) return response;
       if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
       this.sendResponse(response);
+      return undefined;
     } finally {
       const kick = replacing ? this.replacing?.kick : null;
       if (replacing) this.replacing = null;
@@ -174,7 +196,7 @@ export class ChatSession implements TransportHandler {
     }
   }
 
-  private async respond(request: Request, operation: Operation<unknown> | undefined): Promise<Response> {
+  private async respond(request: Request, operation: Operation<unknown> | undefined): Promise<Response | { later: Promise<Response> }> {
     if (!operation) return errorResponse(request.id, 'UNKNOWN_OPERATION', `unknown operation "${request.op}"`);
     const args = operation.args.safeParse(request.args);
     if (!args.success) return errorResponse(request.id, 'BAD_ARGUMENTS', z.prettifyError(args.error));
@@ -185,16 +207,19 @@ export class ChatSession implements TransportHandler {
       attach: (userId: UserId, token: string) => this.attach(userId, token),
       detach: () => this.detach(),
     };
-    try {
-      const data =
-        operation.access === 'anyone'
-          ? await operation.run(context, args.data)
-          : await operation.run({ ...context, ...(await this.identify(request.token, operation.access === 'admin')) }, args.data);
-      return okResponse(request.id, data);
-    } catch (error) {
+    const answer = (error: unknown): Response => {
       if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
       this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
       return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
+    };
+    try {
+      if (operation.access === 'anyone') return okResponse(request.id, await operation.run(context, args.data));
+      const userContext = { ...context, ...(await this.identify(request.token, operation.access === 'admin')) };
+      if (!operation.pipelined) return okResponse(request.id, await operation.run(userContext, args.data));
+      const { stored } = await operation.run(userContext, args.data);
+      return { later: stored.then((data) => okResponse(request.id, data), answer) };
+    } catch (error) {
+      return answer(error);
     }
   }
 

@@ -34,6 +34,11 @@ type Data = Record<string, unknown>;
  */
 export type Access = 'anyone' | 'member' | 'admin';
 
+/** Work handed to storage: the answer once it is durable. */
+export interface Stored {
+  readonly stored: Promise<Data>;
+}
+
 export type Operation<A> =
   | {
       readonly access: 'anyone';
@@ -42,7 +47,17 @@ export type Operation<A> =
       readonly args: z.ZodType<A>;
       run(context: OperationContext, args: A): Promise<Data>;
     }
-  | { readonly access: 'member' | 'admin'; readonly args: z.ZodType<A>; run(context: UserContext, args: A): Promise<Data> };
+  | { readonly access: 'member' | 'admin'; readonly pipelined?: false; readonly args: z.ZodType<A>; run(context: UserContext, args: A): Promise<Data> }
+  | {
+      readonly access: 'member';
+      /**
+       * Resolves once the work is checked and handed to storage, in the order requests were
+       * read; the connection goes on to its next request while storage commits.
+       */
+      readonly pipelined: true;
+      readonly args: z.ZodType<A>;
+      run(context: UserContext, args: A): Promise<Stored>;
+    };
 
 /** An operation anyone may call, logged in or not. */
 function open<A>(args: z.ZodType<A>, run: (context: OperationContext, args: A) => Promise<Data>, replacesSession = false): Operation<A> {
@@ -52,6 +67,11 @@ function open<A>(args: z.ZodType<A>, run: (context: OperationContext, args: A) =
 /** An operation that needs a live session token. */
 function member<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Data>): Operation<A> {
   return { access: 'member', args, run };
+}
+
+/** A member's operation whose storage write may overlap the connection's next requests: sends and acks. */
+function pipelined<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Stored>): Operation<A> {
+  return { access: 'member', pipelined: true, args, run };
 }
 
 /** An operation that needs the live session token of an admin (the service checks the right). */
@@ -97,8 +117,8 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return { user: viewOfUser(context.user), backlog };
   }),
 
-  ack: member(z.strictObject({ ids: z.array(z.int().min(1)).min(1).max(MAX_ACK_IDS) }), async ({ services, user }, { ids }) => ({
-    ...(await services.delivery.acknowledge(user.id, ids)),
+  ack: pipelined(z.strictObject({ ids: z.array(z.int().min(1)).min(1).max(MAX_ACK_IDS) }), async ({ services, user }, { ids }) => ({
+    stored: services.delivery.acknowledge(user.id, ids).then((answer) => ({ ...answer })),
   })),
 
   add: member(z.strictObject({ username }), async ({ services, user }, args) => ({
@@ -127,9 +147,9 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
 
   groups: member(none, async ({ services, user }) => ({ groups: await services.groups.list(user) })),
 
-  sendgroup: member(z.strictObject({ group: z.int().min(1), text: z.string() }), async ({ services, user }, { group, text }) => {
-    const sent = await services.groups.send(user, group, text);
-    return { group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() };
+  sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string() }), async ({ services, user }, { group, text }) => {
+    const { stored } = await services.groups.submit(user, group, text);
+    return { stored: stored.then((sent) => ({ group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() })) };
   }),
 
   allusers: admin(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
@@ -160,8 +180,8 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     group: await services.admin.unbanGroup(user, args.name, args.creator),
   })),
 
-  send: member(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => {
-    const sent = await services.messaging.sendPrivate(user, to, text);
-    return { message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } };
+  send: pipelined(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => {
+    const { stored } = await services.messaging.submitPrivate(user, to, text);
+    return { stored: stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } })) };
   }),
 } as Record<string, Operation<unknown>>;

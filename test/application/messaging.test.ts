@@ -154,6 +154,39 @@ describe('friends, messages and delivery', () => {
       expect(await storage.repositories.messages.countFor(bob.id)).to.equal(MAX_HELD_PUSHES + 3);
     });
 
+    it('keep the order they were sent in, several in flight, though an earlier one takes longer to check', async () => {
+      await friends.add(alice, 'carol');
+      const users = storage.repositories.users;
+      let slowOnce = true;
+      const slowLookups = new MessagingService(
+        { ...storage.repositories, users: { ...users, byId: (id) => users.byId(id), byTokenHash: (h) => users.byTokenHash(h), all: () => users.all(),
+          add: (u) => users.add(u), setTokenHash: (id, h) => users.setTokenHash(id, h), setAdmin: (id, a) => users.setAdmin(id, a), setBan: (id, b) => users.setBan(id, b),
+          byUsername: async (name) => {
+            if (slowOnce) {
+              slowOnce = false;
+              for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+            }
+            return users.byUsername(name);
+          } } },
+        delivery,
+        new FixedClock(),
+      );
+      const handed = await Promise.all([
+        slowLookups.submitPrivate(alice, 'bob', 'first'),
+        slowLookups.submitPrivate(alice, 'carol', 'second'),
+        slowLookups.submitPrivate(alice, 'bob', 'third'),
+      ]);
+      const sent = await Promise.all(handed.map((h) => h.stored));
+      expect(sent.map((m) => m.id)).to.deep.equal([...sent.map((m) => m.id)].sort((x, y) => x - y));
+      expect(new Set(sent.map((m) => m.id)).size).to.equal(3);
+    });
+
+    it('let a refused send go without holding up the next one', async () => {
+      const [refused, accepted] = await Promise.allSettled([messaging.submitPrivate(alice, 'carol', 'no'), messaging.submitPrivate(alice, 'bob', 'yes')]);
+      expect(refused.status === 'rejected' && refused.reason).to.include({ code: 'NOT_FRIENDS' });
+      expect(accepted.status === 'fulfilled' && (await accepted.value.stored).to).to.equal('bob');
+    });
+
     it('are refused to a non-friend, yourself and nobody, and when empty or too long, naming the limit', async () => {
       expect(await refusalCode(messaging.sendPrivate(alice, 'carol', 'hi'))).to.equal('NOT_FRIENDS');
       expect(await refusalCode(messaging.sendPrivate(alice, 'alice', 'hi'))).to.equal('CANNOT_MESSAGE_SELF');
