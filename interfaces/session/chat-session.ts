@@ -4,10 +4,10 @@ import type { ChatServices } from '../../application/chat-app.js';
 import type { Detach } from '../../application/delivery-service.js';
 import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
-import { toMessagePayload } from '../wire/message-payload.js';
+import { messageEventJson } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
-import type { Outgoing, Transport, TransportHandler } from './transport.js';
+import type { Encoded, Outgoing, Transport, TransportHandler } from './transport.js';
 
 export interface SessionLimits {
   /** Requests read but not yet answered; past this the transport stops reading until the session catches up. */
@@ -135,7 +135,7 @@ export class ChatSession implements TransportHandler {
   /** A push to one of this session's attachments; only the current one is passed on. */
   pushFrom(attachment: Attachment, delivery: OfflineMessage): void {
     if (attachment !== this.attachment) return;
-    this.sendEvent(event('message', { ...toMessagePayload(delivery.message) }, delivery.id));
+    this.sendEvent({ type: 'encoded', json: messageEventJson(delivery.id, delivery.message) }, 'message', delivery.id);
   }
 
   /** The hub ends the session an attachment belongs to (newer login, logout, ban, too slow). */
@@ -292,11 +292,11 @@ export class ChatSession implements TransportHandler {
    * Sends an event, which the hub or a replay calls for: never throws into them. An event that
    * cannot be sent closes the connection; a delivery stays queued for the next attach.
    */
-  private sendEvent(envelope: Event): void {
+  private sendEvent(envelope: Event | Encoded, name = envelope.type === 'event' ? envelope.event : 'message', id = envelope.type === 'event' ? envelope.id : undefined): void {
     try {
       this.send(envelope);
     } catch (error) {
-      this.log.error({ err: error, peer: this.transport.peerIp, event: envelope.event, id: envelope.id }, 'cannot send an event; closing the connection');
+      this.log.error({ err: error, peer: this.transport.peerIp, event: name, id }, 'cannot send an event; closing the connection');
       this.close(true);
     }
   }

@@ -1,7 +1,13 @@
 import type { Event, Response, WireError } from '../wire/index.js';
 
+/** An envelope the session has already serialised (a delivery, whose payload many recipients share). */
+export interface Encoded {
+  readonly type: 'encoded';
+  readonly json: string;
+}
+
 /** What a session sends: envelopes, never bytes. */
-export type Outgoing = Response | Event;
+export type Outgoing = Response | Event | Encoded;
 
 /**
  * One connection's way to its peer, as a session sees it: envelopes out, flow control in.

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Outgoing, Transport, TransportHandler } from '../session/transport.js';
-import { encodeFrame, FrameDecoder } from '../wire/index.js';
+import { encodeFrame, encodeJsonFrame, FrameDecoder } from '../wire/index.js';
 
 export interface TcpTransportLimits {
   /** The largest payload of a frame, either way. */
@@ -64,7 +64,7 @@ export class TcpTransport implements Transport {
 
   send(envelope: Outgoing): void {
     if (!this.open) return;
-    const frame = encodeFrame(envelope, this.limits.maxPayloadBytes);
+    const frame = envelope.type === 'encoded' ? encodeJsonFrame(envelope.json, this.limits.maxPayloadBytes) : encodeFrame(envelope, this.limits.maxPayloadBytes);
     if (!this.gathering) {
       // Corked writes count in writableLength at once and leave together, as one writev.
       this.gathering = true;

@@ -39,3 +39,17 @@ export function toMessagePayload(message: ChatMessage): MessagePayload {
       };
   }
 }
+
+/** A message's payload as JSON, made once however many recipients a group message has. */
+const payloadJson = new WeakMap<ChatMessage, string>();
+
+/**
+ * The `message` event that delivers `delivery`, already serialised: the same text as
+ * `JSON.stringify(event('message', toMessagePayload(message), id))`, with the payload
+ * serialised once per message rather than once per recipient.
+ */
+export function messageEventJson(id: number, message: ChatMessage): string {
+  let data = payloadJson.get(message);
+  if (data === undefined) payloadJson.set(message, (data = JSON.stringify(toMessagePayload(message))));
+  return `{"type":"event","event":"message","data":${data},"id":${id}}`;
+}

@@ -150,3 +150,20 @@ describe('frames', () => {
     expect(got).to.deep.equal([sent]);
   });
 });
+
+describe('a delivery serialised once for all its recipients', () => {
+  it('is the same JSON as the event built the ordinary way, whatever the text holds', async () => {
+    const { messageEventJson, toMessagePayload, event } = await import('../../../interfaces/wire/index.js');
+    const message = {
+      kind: 'group' as const,
+      from: { id: 1, username: 'alice' as never },
+      fromAdmin: false,
+      group: { id: 3, name: 'team "🚀"', creator: 'alice' as never },
+      text: 'line one\n\ttwo \\ "quoted" </script> \u2028',
+      sentAt: new Date(Date.UTC(2026, 10, 25)),
+    };
+    for (const id of [1, 42, 2 ** 40]) {
+      expect(JSON.parse(messageEventJson(id, message))).to.deep.equal(JSON.parse(JSON.stringify(event('message', { ...toMessagePayload(message) }, id))));
+    }
+  });
+});
