@@ -3,8 +3,9 @@ import { AccountService } from '../../application/account-service.js';
 import { DeliveryService, MAX_HELD_PUSHES, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
 import { FriendService } from '../../application/friend-service.js';
 import { MessagingService } from '../../application/messaging-service.js';
-import { MESSAGE_MAX_LENGTH, type DomainError, type OfflineMessage, type User } from '../../domain/index.js';
+import { MESSAGE_MAX_LENGTH, type DomainError, type OfflineMessage, type User, type Username } from '../../domain/index.js';
 import type { MessageQueue } from '../../application/ports/message-queue.js';
+import type { UserRepository } from '../../application/ports/user-repository.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
@@ -158,19 +159,17 @@ describe('friends, messages and delivery', () => {
       await friends.add(alice, 'carol');
       const users = storage.repositories.users;
       let slowOnce = true;
-      const slowLookups = new MessagingService(
-        { ...storage.repositories, users: { ...users, byId: (id) => users.byId(id), byTokenHash: (h) => users.byTokenHash(h), all: () => users.all(),
-          add: (u) => users.add(u), setTokenHash: (id, h) => users.setTokenHash(id, h), setAdmin: (id, a) => users.setAdmin(id, a), setBan: (id, b) => users.setBan(id, b),
-          byUsername: async (name) => {
-            if (slowOnce) {
-              slowOnce = false;
-              for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-            }
-            return users.byUsername(name);
-          } } },
-        delivery,
-        new FixedClock(),
-      );
+      // The same repository, but the first name lookup takes twenty turns of the event loop.
+      const slowUsers: UserRepository = Object.assign(Object.create(users) as UserRepository, {
+        byUsername: async (name: Username) => {
+          if (slowOnce) {
+            slowOnce = false;
+            for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+          }
+          return users.byUsername(name);
+        },
+      });
+      const slowLookups = new MessagingService({ ...storage.repositories, users: slowUsers }, delivery, new FixedClock());
       const handed = await Promise.all([
         slowLookups.submitPrivate(alice, 'bob', 'first'),
         slowLookups.submitPrivate(alice, 'carol', 'second'),
