@@ -40,25 +40,28 @@ export interface Acknowledgement {
  */
 class ReplayingSink implements SessionSink {
   private held: Map<MessageId, OfflineMessage> | null = new Map();
+  private kicked = false;
 
   constructor(private readonly inner: SessionSink) {}
 
   push(delivery: OfflineMessage): void {
     if (!this.held) return this.inner.push(delivery);
     this.held.set(delivery.id, delivery);
-    if (this.held.size > MAX_HELD_PUSHES) {
-      this.held = null;
-      this.inner.kick('TOO_SLOW', 'your backlog is not read fast enough; attach again to receive the rest');
-    }
+    if (this.held.size > MAX_HELD_PUSHES) this.kick('TOO_SLOW', 'your backlog is not read fast enough; attach again to receive the rest');
   }
 
   kick(reason: KickReason, message: string): void {
     this.held = null;
+    this.kicked = true;
     this.inner.kick(reason, message);
   }
 
   ready(): Promise<void> {
     return this.inner.ready();
+  }
+
+  get gone(): boolean {
+    return this.kicked || this.inner.gone;
   }
 
   /** Pushes a replayed delivery, and forgets a held push of the same id. */
@@ -142,6 +145,7 @@ export class DeliveryService {
     let replayed = 0;
     try {
       for (;;) {
+        if (replaying.gone) break;
         const page = await this.repositories.messages.pendingFor(userId, { after: last, limit: REPLAY_PAGE_SIZE });
         for (const delivery of page) replaying.replay(delivery);
         replayed += page.length;

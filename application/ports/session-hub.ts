@@ -9,8 +9,10 @@ export interface SessionSink {
   push(delivery: OfflineMessage): void;
   /** Tells the connection why its session ends, then closes it. */
   kick(reason: KickReason, message: string): void;
-  /** Resolves when the connection has room for more pushes: replaying a long backlog waits on it. */
+  /** Resolves when the connection has room for more pushes, or will never take any: replaying a long backlog waits on it. */
   ready(): Promise<void>;
+  /** True once this sink will take nothing more (its connection closed, or it was left or kicked): a replay stops reading. */
+  readonly gone: boolean;
 }
 
 /**

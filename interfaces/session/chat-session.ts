@@ -51,6 +51,10 @@ class Attachment implements SessionSink {
   ready(): Promise<void> {
     return this.session.ready();
   }
+
+  get gone(): boolean {
+    return !this.session.holds(this);
+  }
 }
 
 /**
@@ -130,6 +134,11 @@ export class ChatSession implements TransportHandler {
     while (this.transport.open && this.transport.bufferedBytes >= this.limits.maxBufferedBytes / 4) {
       await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
     }
+  }
+
+  /** Whether the attachment is this session's current one on a connection still open. */
+  holds(attachment: Attachment): boolean {
+    return attachment === this.attachment && !this.ended;
   }
 
   /** A push to one of this session's attachments; only the current one is passed on. */

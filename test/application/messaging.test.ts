@@ -186,6 +186,20 @@ describe('friends, messages and delivery', () => {
       expect(accepted.status === 'fulfilled' && (await accepted.value.stored).to).to.equal('bob');
     });
 
+    it('stop replaying a long backlog once the connection has gone', async () => {
+      for (let i = 0; i < 3 * REPLAY_PAGE_SIZE; i++) await messaging.sendPrivate(alice, 'bob', `m${i}`);
+      let reads = 0;
+      const counting = deliveryReading((read) => (reads++, read()));
+      const sink = new RecordingSink();
+      sink.ready = async () => {
+        sink.gone = true;
+      };
+      await counting.attach(bob.id, sink);
+      expect(reads).to.equal(1);
+      expect(sink.pushed).to.have.length(REPLAY_PAGE_SIZE);
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(3 * REPLAY_PAGE_SIZE + 1);
+    });
+
     it('are refused to a non-friend, yourself and nobody, and when empty or too long, naming the limit', async () => {
       expect(await refusalCode(messaging.sendPrivate(alice, 'carol', 'hi'))).to.equal('NOT_FRIENDS');
       expect(await refusalCode(messaging.sendPrivate(alice, 'alice', 'hi'))).to.equal('CANNOT_MESSAGE_SELF');

@@ -25,6 +25,9 @@ export class RecordingSink implements SessionSink {
     this.kicks.push({ reason, message });
   }
 
+  /** Set by a test to stand for a connection that has gone. */
+  gone = false;
+
   /** How many times a replay waited for room. */
   waits = 0;
 
