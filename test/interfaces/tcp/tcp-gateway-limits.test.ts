@@ -5,18 +5,10 @@ import { GROUP_NAME_MAX_LENGTH, MESSAGE_MAX_LENGTH, USERNAME_MAX_LENGTH, type Us
 import { TcpGateway } from '../../../interfaces/tcp/tcp-gateway.js';
 import { MIN_MAX_PAYLOAD_BYTES } from '../../../interfaces/wire/index.js';
 import type { RawPeer } from '../../support/raw-peer.js';
+import { eventually } from '../../support/world.js';
 import { GatewayFixture, type Frame } from './gateway-fixture.js';
 
 const LONGEST_TEXT = '😀'.repeat(MESSAGE_MAX_LENGTH);
-
-/** Waits until `check` holds, polling; fails after `ms`. */
-async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Every frame until the server closes the connection. */
 async function framesUntilClosed(peer: RawPeer): Promise<Frame[]> {
@@ -91,6 +83,14 @@ describe('TcpGateway limits, on a real loopback socket', function () {
       peer.end();
       return (login.data as { backlog: number }).backlog;
     };
+    /** Bob logs in on a connection that reads nothing, so his backlog's replay waits on it. */
+    const bobLogsInWithoutReading = async () => {
+      const peer = await fixture.peer();
+      peer.socket.pause();
+      peer.request(1, 'login', { username: 'bob', password: 'pw-bob-123' });
+      await eventually(bobIsOnline);
+      return peer;
+    };
 
     it('is cut off once 8 MiB wait for it, and loses nothing', async () => {
       await start(120_000);
@@ -104,10 +104,7 @@ describe('TcpGateway limits, on a real loopback socket', function () {
     it('is cut off when it takes nothing for the idle timeout, even in the middle of its backlog', async () => {
       await start(1000);
       await fill(1000);
-      const peer = await fixture.peer();
-      peer.socket.pause();
-      peer.request(1, 'login', { username: 'bob', password: 'pw-bob-123' });
-      await eventually(bobIsOnline);
+      await bobLogsInWithoutReading();
       await eventually(async () => !(await bobIsOnline()), 10_000);
       expect(await queuedForBob()).to.equal(1001);
     });
@@ -115,10 +112,7 @@ describe('TcpGateway limits, on a real loopback socket', function () {
     it(`is told it is TOO_SLOW when more than ${MAX_HELD_PUSHES} pushes wait behind its backlog, and closed`, async () => {
       await start(120_000);
       await fill(1000);
-      const peer = await fixture.peer();
-      peer.socket.pause();
-      peer.request(1, 'login', { username: 'bob', password: 'pw-bob-123' });
-      await eventually(bobIsOnline);
+      const peer = await bobLogsInWithoutReading();
       await new Promise((resolve) => setTimeout(resolve, 500));
       await fill(MAX_HELD_PUSHES + 1, 'hurry up');
       peer.socket.resume();
