@@ -70,8 +70,7 @@ export class KnexGroupRepository implements GroupRepository {
         const creator = trx('users').where({ id: group.creatorId }).select('id');
         if (trx.client.config.client === 'pg') await creator.forUpdate();
         else await creator;
-        const [counted] = (await trx('groups').where({ creator_id: group.creatorId }).count({ count: '*' })) as { count: number | string }[];
-        assertCanCreateAnotherGroup(Number(counted!.count), group.maxPerCreator);
+        assertCanCreateAnotherGroup(await new KnexGroupRepository(trx).countCreatedBy(group.creatorId), group.maxPerCreator);
       }
       const [inserted] = (await trx('groups').insert(row).returning('id')) as { id: number }[];
       const id = Number(inserted!.id);

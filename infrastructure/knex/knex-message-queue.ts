@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import type { Delivery, MessageQueue } from '../../application/ports/message-queue.js';
+import { goneError, type Delivery, type MessageQueue } from '../../application/ports/message-queue.js';
 import { isForeignKeyViolation } from './is-unique-violation.js';
-import { goneError } from '../../application/ports/message-queue.js';
 import type { ChatMessage, Correspondent, GroupRef, MessageId, NoticeTopic, OfflineMessage, UserId } from '../../domain/index.js';
 
 /**
