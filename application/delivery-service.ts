@@ -112,7 +112,10 @@ export class DeliveryService {
       return { stored };
     } finally {
       handedOver();
-      if (this.lanes.get(senderId) === mine) this.lanes.delete(senderId);
+      // Forget the lane only once every send in it is handed over: a send that failed fast may still have one before it.
+      void mine.then(() => {
+        if (this.lanes.get(senderId) === mine) this.lanes.delete(senderId);
+      });
     }
   }
 

@@ -180,6 +180,25 @@ describe('friends, messages and delivery', () => {
       expect(new Set(sent.map((m) => m.id)).size).to.equal(3);
     });
 
+    it('keep their order behind a slow send even when a send between them was refused at once', async () => {
+      let letGo!: () => void;
+      const users = storage.repositories.users;
+      const slowUsers: UserRepository = Object.assign(Object.create(users) as UserRepository, {
+        byUsername: async (name: Username) => {
+          if (name === 'bob' && !letGo) await new Promise<void>((resolve) => (letGo = resolve));
+          return users.byUsername(name);
+        },
+      });
+      const slowLookups = new MessagingService({ ...storage.repositories, users: slowUsers }, delivery, new FixedClock());
+      const first = slowLookups.submitPrivate(alice, 'bob', 'first');
+      expect(await refusalCode(slowLookups.submitPrivate(alice, 'carol', 'refused'))).to.equal('NOT_FRIENDS');
+      const third = slowLookups.submitPrivate(alice, 'bob', 'third');
+      while (!letGo) await new Promise((resolve) => setImmediate(resolve));
+      letGo();
+      const [one, three] = await Promise.all([(await first).stored, (await third).stored]);
+      expect(one.id).to.be.lessThan(three.id);
+    });
+
     it('let a refused send go without holding up the next one', async () => {
       const [refused, accepted] = await Promise.allSettled([messaging.submitPrivate(alice, 'carol', 'no'), messaging.submitPrivate(alice, 'bob', 'yes')]);
       expect(refused.status === 'rejected' && refused.reason).to.include({ code: 'NOT_FRIENDS' });
