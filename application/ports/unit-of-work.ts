@@ -18,7 +18,9 @@ export interface UnitOfWork {
    * Runs `work` in one transaction: everything it wrote is kept if it resolves, nothing if it
    * throws. Isolation: at least read committed, never less; a rule that needs more (at most
    * N groups per creator) is enforced by the repository method that owns it, not by relying
-   * on a backend that happens to run one transaction at a time.
+   * on a backend that happens to run one transaction at a time. Reads inside come from
+   * storage itself, never from a cache in front of it: a use case that must see what another
+   * process wrote (a login after `promote`) reads in a unit of work.
    */
   run<T>(work: (repositories: Repositories) => Promise<T>): Promise<T>;
 }
