@@ -65,6 +65,14 @@ export class RepositoryCaches {
  */
 type Invalidate = (forget: () => void) => void;
 
+/** A write that drops what it changes before it starts and again once it is done, so no read in between is kept. */
+async function writing<T>(invalidate: Invalidate, forget: () => void, change: () => Promise<T>): Promise<T> {
+  invalidate(forget);
+  const result = await change();
+  invalidate(forget);
+  return result;
+}
+
 class CachingUserRepository implements UserRepository {
   constructor(
     private readonly inner: UserRepository,
@@ -140,10 +148,8 @@ class CachingUserRepository implements UserRepository {
     return user;
   }
 
-  private async write(id: UserId, change: () => Promise<void>): Promise<void> {
-    this.invalidate(() => this.caches.forgetUser(id));
-    await change();
-    this.invalidate(() => this.caches.forgetUser(id));
+  private write(id: UserId, change: () => Promise<void>): Promise<void> {
+    return writing(this.invalidate, () => this.caches.forgetUser(id), change);
   }
 }
 
@@ -156,9 +162,7 @@ class CachingFriendshipRepository implements FriendshipRepository {
   ) {}
 
   async befriend(a: UserId, b: UserId, since: Date): Promise<void> {
-    this.invalidate(() => this.caches.forgetFriendship(a, b));
-    await this.inner.befriend(a, b, since);
-    this.invalidate(() => this.caches.forgetFriendship(a, b));
+    await writing(this.invalidate, () => this.caches.forgetFriendship(a, b), () => this.inner.befriend(a, b, since));
   }
 
   areFriends(a: UserId, b: UserId): Promise<boolean> {
@@ -232,11 +236,8 @@ class CachingGroupRepository implements GroupRepository {
     return this.inner.all();
   }
 
-  private async write<T>(forget: () => void, change: () => Promise<T>): Promise<T> {
-    this.invalidate(forget);
-    const result = await change();
-    this.invalidate(forget);
-    return result;
+  private write<T>(forget: () => void, change: () => Promise<T>): Promise<T> {
+    return writing(this.invalidate, forget, change);
   }
 }
 
