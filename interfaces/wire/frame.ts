@@ -41,6 +41,11 @@ export class FrameDecoder {
 
   constructor(private readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
 
+  /** Bytes of a frame begun but not yet complete. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
   /** Feeds bytes; returns the frames they complete, in order. */
   push(chunk: Buffer): DecodedFrame[] {
     if (this.dead || chunk.length === 0) return [];

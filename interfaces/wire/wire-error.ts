@@ -1,7 +1,7 @@
-export type WireErrorCode = 'BAD_MAGIC' | 'BAD_CHECKSUM' | 'FRAME_TOO_LARGE' | 'BAD_JSON' | 'BAD_ENVELOPE';
+export type WireErrorCode = 'BAD_MAGIC' | 'BAD_CHECKSUM' | 'FRAME_TOO_LARGE' | 'FRAME_TIMEOUT' | 'BAD_JSON' | 'BAD_ENVELOPE';
 
-/** After these the byte stream cannot be resynchronised: the connection must close. */
-const FATAL: ReadonlySet<WireErrorCode> = new Set(['BAD_MAGIC', 'FRAME_TOO_LARGE']);
+/** After these the byte stream cannot be resynchronised, or is not worth waiting for: the connection must close. */
+const FATAL: ReadonlySet<WireErrorCode> = new Set(['BAD_MAGIC', 'FRAME_TOO_LARGE', 'FRAME_TIMEOUT']);
 
 /** A frame or envelope that breaks the protocol. */
 export class WireError extends Error {
