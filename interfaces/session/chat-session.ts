@@ -14,6 +14,14 @@ export interface SessionLimits {
   readonly maxQueuedRequests: number;
   /** Bytes waiting to be taken by a peer that does not read; past this it is cut off (its messages stay queued). */
   readonly maxBufferedBytes: number;
+  /** From the connection's start, however many bytes it trickles: log in, or present a valid token, within this. */
+  readonly loginTimeoutMs: number;
+  /** An attached peer that has sent nothing for this long is sent a `ping` event. */
+  readonly pingIntervalMs: number;
+  /** After a ping, how long an attached peer has to send anything before it is closed and counted offline. */
+  readonly pingTimeoutMs: number;
+  /** How long a connection the server decided to close has to be answered what it is owed and take it. */
+  readonly closeGraceMs: number;
 }
 
 /** A session token and the user it was found to belong to. */
@@ -71,8 +79,16 @@ export class ChatSession implements TransportHandler {
    */
   private replacing: { readonly attachment: Attachment | null; kick: { reason: KickReason; message: string } | null } | null = null;
   private queued = 0;
+  /** Set once the server decides to close: from then on nothing more is read or executed. */
   private closing = false;
   private ended = false;
+  /** The closing in progress, once the server decided on one. */
+  private finishing: Promise<void> | null = null;
+  /** When the peer last sent a frame, by `performance.now()`: any frame is a sign of life. */
+  private lastHeard = performance.now();
+  /** When the ping now waiting for a sign of life was sent. */
+  private pingedAt: number | null = null;
+  private readonly timers: { login?: NodeJS.Timeout; ping?: NodeJS.Timeout; grace?: NodeJS.Timeout } = {};
   private work: Promise<void> = Promise.resolve();
   /** Answers of pipelined requests still waiting for their commit. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -83,22 +99,23 @@ export class ChatSession implements TransportHandler {
     private readonly services: ChatServices,
     private readonly limits: SessionLimits,
     private readonly log: Logger,
-  ) {}
-
-  /** Reads nothing more, tells an attached client the server is going away, answers what was read, then closes. */
-  async shutdown(): Promise<void> {
-    this.closing = true;
-    this.transport.pause();
-    if (this.attachment) {
-      this.detach();
-      this.sendEvent(event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }));
-    }
-    await this.work;
-    await Promise.all(this.inFlight);
-    this.close(true);
+  ) {
+    // The deadline counts from the start, not from the last byte, so trickling does not reset it.
+    this.timers.login = setTimeout(() => {
+      const seconds = limits.loginTimeoutMs / 1000;
+      this.disconnect('LOGIN_TIMEOUT', errorResponse(null, 'LOGIN_TIMEOUT', `log in within ${seconds} s of connecting`));
+    }, limits.loginTimeoutMs);
   }
 
+  /** Reads nothing more, answers what was read, tells an attached client the server is going away, then closes. */
+  shutdown(graceMs: number): Promise<void> {
+    return this.finish(this.attachment ? event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }) : null, graceMs);
+  }
+
+  // Once closing, nothing more is taken, whatever the transport had decoded before it stopped reading.
   receive(payload: unknown): void {
+    if (this.closing) return;
+    this.lastHeard = performance.now();
     let request: Request;
     try {
       request = parseRequest(payload);
@@ -110,13 +127,18 @@ export class ChatSession implements TransportHandler {
   }
 
   refuse(error: WireError): void {
+    if (this.closing) return;
+    this.lastHeard = performance.now();
     this.log.debug({ peer: this.transport.peerIp, code: error.code }, error.message);
-    this.sendResponse(errorResponse(error.requestId ?? null, error.code, error.message));
-    if (error.fatal) this.close(true);
+    const response = errorResponse(error.requestId ?? null, error.code, error.message);
+    // A fatal error comes after the answers to the requests read before it.
+    if (error.fatal) this.disconnect(error.code, response);
+    else this.sendResponse(response);
   }
 
+  /** An unattached connection that went quiet is closed; an attached one is the ping's business. */
   idle(): void {
-    if (!this.attachment) this.close(true);
+    if (!this.attachment) this.disconnect('IDLE_TIMEOUT', null);
   }
 
   drained(): void {
@@ -125,6 +147,7 @@ export class ChatSession implements TransportHandler {
 
   closed(): void {
     this.ended = true;
+    for (const timer of Object.values(this.timers)) clearTimeout(timer);
     this.detach();
     this.drained();
   }
@@ -150,15 +173,80 @@ export class ChatSession implements TransportHandler {
   /** The hub ends the session an attachment belongs to (newer login, logout, ban, too slow). */
   kickFrom(attachment: Attachment, reason: KickReason, message: string): void {
     if (attachment !== this.attachment) return;
+    if (reason === 'TOO_SLOW') this.logDisconnect('TOO_SLOW');
     this.attachment = null;
     if (this.replacing?.attachment === attachment) this.replacing.kick = { reason, message };
     else this.end(reason, message);
   }
 
-  /** Tells the client why its session ended, then closes. */
+  /** Tells the client why its session ended, once what it is owed is answered, then closes. */
   private end(reason: KickReason, message: string): void {
-    this.sendEvent(event('kicked', { reason, message }));
-    this.close(true);
+    void this.finish(event('kicked', { reason, message }), this.limits.closeGraceMs);
+  }
+
+  /** Closes the connection for a limit it broke, saying so in the log and, if there is one, in a last frame. */
+  private disconnect(limit: string, last: Response | null): void {
+    this.logDisconnect(limit);
+    void this.finish(last, this.limits.closeGraceMs);
+  }
+
+  private logDisconnect(limit: string): void {
+    const user = this.attachment?.identity?.user.username;
+    this.log.warn({ event: 'disconnected', limit, peer: this.transport.peerIp, ...(user ? { user } : {}) }, 'connection closed by a limit');
+  }
+
+  /**
+   * The one way the server ends a conversation: reads and executes nothing more, takes the
+   * connection out of the hub (the user counts offline at once), answers the requests read
+   * before (pipelined ones once committed), sends `last`, then closes. A peer that has not
+   * taken it all and gone within `graceMs` is cut off, so it cannot hold the connection open
+   * by not reading or never sending its FIN.
+   */
+  private finish(last: Response | Event | null, graceMs: number): Promise<void> {
+    if (this.finishing) return this.finishing;
+    this.stopReading();
+    this.timers.grace = setTimeout(() => this.transport.close(false), graceMs);
+    this.detach();
+    this.finishing = (async () => {
+      await this.work;
+      await Promise.all(this.inFlight);
+      if (last?.type === 'response') this.sendResponse(last);
+      else if (last) this.sendEvent(last);
+      this.transport.close(true);
+      this.drained();
+    })();
+    return this.finishing;
+  }
+
+  private stopReading(): void {
+    this.closing = true;
+    this.transport.pause();
+    clearTimeout(this.timers.login);
+    clearTimeout(this.timers.ping);
+  }
+
+  /**
+   * Pings an attached peer that has sent nothing for the ping interval, and closes it if it
+   * then sends nothing for the ping timeout: a peer that vanished without a FIN counts
+   * offline within about their sum, not TCP keep-alive's many minutes.
+   */
+  private heartbeat(): void {
+    this.timers.ping = undefined;
+    const pingedAt = this.pingedAt;
+    this.pingedAt = null;
+    if (!this.attachment || this.closing) return;
+    if (pingedAt !== null && this.lastHeard <= pingedAt) {
+      const seconds = this.limits.pingTimeoutMs / 1000;
+      return this.disconnect('PING_TIMEOUT', errorResponse(null, 'PING_TIMEOUT', `no answer to a ping within ${seconds} s`));
+    }
+    const quiet = performance.now() - this.lastHeard;
+    if (quiet < this.limits.pingIntervalMs) {
+      this.timers.ping = setTimeout(() => this.heartbeat(), this.limits.pingIntervalMs - quiet);
+      return;
+    }
+    this.pingedAt = performance.now();
+    this.sendEvent(event('ping', {}));
+    this.timers.ping = setTimeout(() => this.heartbeat(), this.limits.pingTimeoutMs);
   }
 
   /**
@@ -174,6 +262,8 @@ export class ChatSession implements TransportHandler {
     };
     const failed = (error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
     this.work = this.work.then(async () => {
+      // The server cut the connection off meanwhile: its answer could not be sent, so it must not run.
+      if (this.closing && !this.transport.open) return answered();
       try {
         const pending = await this.handle(request);
         if (!pending) return answered();
@@ -241,6 +331,7 @@ export class ChatSession implements TransportHandler {
     const remembered = this.attachment?.identity;
     if (!fresh && remembered && remembered.token === token) return remembered;
     const user = await this.services.accounts.authenticate(token);
+    clearTimeout(this.timers.login); // a valid token meets the login deadline
     const identity = { token: token as string, user }; // authenticate refuses a missing token
     const attachment = this.attachment;
     if (attachment?.userId === user.id && (!attachment.identity || attachment.identity.token === token)) attachment.identity = identity;
@@ -256,6 +347,8 @@ export class ChatSession implements TransportHandler {
     this.detach();
     const attachment = new Attachment(userId, this);
     this.attachment = attachment;
+    // Pinged from now on: a peer that stops reading during its replay cannot see the ping, so cannot answer it.
+    if (!this.timers.ping) this.heartbeat();
     const { detach, replayed } = await this.services.delivery.attach(userId, attachment).catch((error: unknown) => {
       // The delivery service has taken it out of the hub already.
       if (this.attachment === attachment) this.attachment = null;
@@ -272,7 +365,10 @@ export class ChatSession implements TransportHandler {
       if (this.attachment === attachment) this.detach();
       throw error;
     });
-    if (this.attachment === attachment) attachment.identity = { token, user };
+    if (this.attachment === attachment) {
+      attachment.identity = { token, user };
+      clearTimeout(this.timers.login);
+    }
     return replayed;
   }
 
@@ -315,12 +411,15 @@ export class ChatSession implements TransportHandler {
     if (!this.transport.open) return;
     this.transport.send(envelope);
     if (this.transport.bufferedBytes > this.limits.maxBufferedBytes) {
-      this.log.warn({ peer: this.transport.peerIp, buffered: this.transport.bufferedBytes }, 'peer does not read; disconnecting');
+      this.logDisconnect('OUTPUT_LIMIT');
       this.close(false);
     }
   }
 
+  /** Closes at once, answering nothing more: after what was sent has gone (within the close grace), or now. */
   private close(afterFlush: boolean): void {
+    this.stopReading();
+    if (afterFlush) this.timers.grace ??= setTimeout(() => this.transport.close(false), this.limits.closeGraceMs);
     this.transport.close(afterFlush);
     this.drained();
   }

@@ -110,6 +110,9 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return {};
   }),
 
+  // The answer to the server's `ping` event, and a liveness check a client may make itself.
+  ping: open(none, () => Promise.resolve({})),
+
   whoami: member(none, async ({ user }) => ({ user: viewOfUser(user) })),
 
   attach: member(none, async (context) => {

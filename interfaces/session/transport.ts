@@ -23,9 +23,9 @@ export interface Transport {
   readonly bufferedBytes: number;
   /** Queues one envelope; throws a `FRAME_TOO_LARGE` WireError, sending nothing, if it cannot be framed. */
   send(envelope: Outgoing): void;
-  /** Ends the connection: after what was sent has been written, or at once. */
+  /** Stops reading at once and ends the connection: after what was sent has been written, or at once. */
   close(afterFlush: boolean): void;
-  /** Stops reading from the peer until `resume`. */
+  /** Stops reading from the peer until `resume`; a transport's deadline for a frame begun waits meanwhile. */
   pause(): void;
   resume(): void;
 }
@@ -34,9 +34,9 @@ export interface Transport {
 export interface TransportHandler {
   /** One decoded payload, not yet checked to be a request. */
   receive(payload: unknown): void;
-  /** A frame that could not be decoded; after a fatal one nothing more will be received. */
+  /** A frame that could not be decoded, or not in time; after a fatal one nothing more will be received. */
   refuse(error: WireError): void;
-  /** The peer has sent nothing for the idle timeout, and nothing waits to be written to it. */
+  /** Nothing has moved on the connection, either way, for the idle timeout. */
   idle(): void;
   /** The output buffer has emptied: there is room for more. */
   drained(): void;

@@ -18,12 +18,27 @@ export interface TcpGatewayOptions {
   readonly shutdownGraceMs?: number;
 }
 
+/**
+ * The defaults. The deadlines are in the range other chat servers use (docs/protocol.md,
+ * Limits): ngircd pings a client quiet for 120 s (PingTimeout) and drops it 20 s later
+ * (PongTimeout); InspIRCd pings every 120 s (pingfreq) and bounds the time to register.
+ */
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES,
   maxQueuedRequests: 64,
   maxBufferedBytes: 8 * 1024 * 1024,
   idleTimeoutMs: 120_000,
+  frameTimeoutMs: 30_000,
+  loginTimeoutMs: 60_000,
+  pingIntervalMs: 120_000,
+  pingTimeoutMs: 60_000,
+  closeGraceMs: 2_000,
 };
+
+/** The durations among the limits; each must fit a timer. */
+const DEADLINES = ['idleTimeoutMs', 'frameTimeoutMs', 'loginTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'closeGraceMs'] as const;
+/** The longest delay `setTimeout` honours (about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The TCP face of the server: accepts connections and gives each a transport and a session. */
 export class TcpGateway {
@@ -40,6 +55,10 @@ export class TcpGateway {
     if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < MIN_MAX_PAYLOAD_BYTES) {
       // Below it, a message already answered `ok` could be too large to push.
       throw new RangeError(`the frame limit must be a whole number of bytes, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxPayloadBytes})`);
+    }
+    for (const name of DEADLINES) {
+      const ms = this.limits[name];
+      if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`${name} must be a positive duration of at most ${MAX_TIMER_MS} ms (got ${ms})`);
     }
     this.server = createServer((socket) => this.accept(socket));
   }
@@ -63,8 +82,9 @@ export class TcpGateway {
    */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownGraceMs ?? 5000).unref());
-    await Promise.race([Promise.all([...this.connections.values()].map((c) => c.shutdown())), grace]);
+    const graceMs = this.options.shutdownGraceMs ?? 5000;
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all([...this.connections.values()].map((c) => c.shutdown(graceMs))), grace]);
     for (const socket of this.connections.keys()) socket.destroy();
     await closed;
     this.options.logger.info('stopped');

@@ -1,16 +1,18 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Outgoing, Transport, TransportHandler } from '../session/transport.js';
-import { encodeFrame, encodeJsonFrame, FrameDecoder } from '../wire/index.js';
+import { encodeFrame, encodeJsonFrame, FrameDecoder, WireError } from '../wire/index.js';
 
 export interface TcpTransportLimits {
   /** The largest payload of a frame, either way. */
   readonly maxPayloadBytes: number;
-  /**
-   * A peer that sends nothing for this long is reported idle to its session; one that has
-   * taken none of the output waiting for it for this long is cut off, in whatever state.
-   */
+  /** A connection on which nothing moved either way for this long is reported idle to its session. */
   readonly idleTimeoutMs: number;
+  /**
+   * A frame whose first bytes have arrived must be complete within this long, in every
+   * state, so a peer cannot hold a connection by trickling one frame.
+   */
+  readonly frameTimeoutMs: number;
 }
 
 /**
@@ -22,6 +24,9 @@ export class TcpTransport implements Transport {
   readonly peerIp: string;
   private readonly decoder: FrameDecoder;
   private gathering = false;
+  private handler: TransportHandler | null = null;
+  /** Runs while a frame is begun and incomplete (and reading is not paused by the session). */
+  private frameTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -37,21 +42,40 @@ export class TcpTransport implements Transport {
 
   /** Starts reading: from now on `handler` hears of every frame and of the connection's end. */
   start(handler: TransportHandler): void {
+    this.handler = handler;
     this.socket.on('data', (chunk: Buffer) => {
-      for (const frame of this.decoder.push(chunk)) {
+      const frames = this.decoder.push(chunk);
+      for (const frame of frames) {
         if ('payload' in frame) handler.receive(frame.payload);
         else handler.refuse(frame.error);
       }
+      // A frame completed: what is left, if anything, is a new frame that began just now.
+      if (frames.length > 0) this.stopFrameTimer();
+      this.startFrameTimer();
     });
-    this.socket.on('timeout', () => {
-      if (this.socket.writableLength === 0) return handler.idle();
-      // Output has waited the whole timeout without the peer taking a byte: it does not read.
-      this.log.warn({ peer: this.peerIp, buffered: this.socket.writableLength }, 'peer takes nothing of what is sent; disconnecting');
-      this.socket.destroy();
-    });
+    // Whether output waits or not: the session judges a peer by what it sends, not by the pace it reads at.
+    this.socket.on('timeout', () => handler.idle());
     this.socket.on('drain', () => handler.drained());
     this.socket.on('error', (error) => this.log.debug({ err: error, peer: this.peerIp }, 'connection error'));
-    this.socket.on('close', () => handler.closed());
+    this.socket.on('close', () => {
+      this.stopFrameTimer();
+      handler.closed();
+    });
+  }
+
+  /** Starts the frame deadline if a frame is begun and none runs yet. */
+  private startFrameTimer(): void {
+    if (this.frameTimer || this.decoder.pendingBytes === 0 || this.socket.isPaused() || !this.open) return;
+    this.frameTimer = setTimeout(() => {
+      this.frameTimer = undefined;
+      const seconds = this.limits.frameTimeoutMs / 1000;
+      this.handler?.refuse(new WireError('FRAME_TIMEOUT', `a frame was begun but not completed within ${seconds} s`));
+    }, this.limits.frameTimeoutMs);
+  }
+
+  private stopFrameTimer(): void {
+    clearTimeout(this.frameTimer);
+    this.frameTimer = undefined;
   }
 
   get open(): boolean {
@@ -80,15 +104,20 @@ export class TcpTransport implements Transport {
   }
 
   close(afterFlush: boolean): void {
+    this.pause();
     if (afterFlush) this.socket.end();
     else this.socket.destroy();
   }
 
+  /** Stops reading; the frame deadline waits too, since the rest of a frame cannot arrive meanwhile. */
   pause(): void {
     this.socket.pause();
+    this.stopFrameTimer();
   }
 
   resume(): void {
+    if (!this.open) return;
     this.socket.resume();
+    this.startFrameTimer();
   }
 }

@@ -1,11 +1,20 @@
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
-import { TcpGateway } from '../../tcp/tcp-gateway.js';
+import { DEFAULT_CONNECTION_LIMITS, MAX_TIMER_MS, TcpGateway } from '../../tcp/tcp-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export const DEFAULT_DB = 'data/chat.sqlite';
+
+/** The deadline flags, in seconds, and the connection limit each sets in milliseconds. */
+const DEADLINE_FLAGS = {
+  'login-timeout': { limit: 'loginTimeoutMs', describe: 'Seconds a new connection has to log in (or present a valid token)' },
+  'frame-timeout': { limit: 'frameTimeoutMs', describe: 'Seconds a frame, once begun, has to arrive whole' },
+  'ping-interval': { limit: 'pingIntervalMs', describe: 'Seconds of silence from an attached client before the server pings it' },
+  'ping-timeout': { limit: 'pingTimeoutMs', describe: 'Seconds an attached client has to answer a ping before it is closed and counted offline' },
+  'close-timeout': { limit: 'closeGraceMs', describe: 'Seconds a connection the server closes has to take its last frames before it is cut off' },
+} as const;
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -17,12 +26,30 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: DEFAULT_MAX_PAYLOAD_BYTES,
       describe: `Largest payload one frame may carry; at least ${MIN_MAX_PAYLOAD_BYTES}, so the largest message fits`,
     })
+    .options(
+      Object.fromEntries(
+        Object.entries(DEADLINE_FLAGS).map(([flag, { limit, describe }]) => [flag, { type: 'number', default: DEFAULT_CONNECTION_LIMITS[limit] / 1000, describe }] as const),
+      ) as Record<keyof typeof DEADLINE_FLAGS, { type: 'number'; default: number; describe: string }>,
+    )
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       const maxFrameBytes = args.maxFrameBytes as number;
-      if (Number.isSafeInteger(maxFrameBytes) && maxFrameBytes >= MIN_MAX_PAYLOAD_BYTES) return true;
-      throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+      if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < MIN_MAX_PAYLOAD_BYTES) {
+        throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+      }
+      for (const flag of Object.keys(DEADLINE_FLAGS)) {
+        const seconds = args[flag] as number;
+        if (!(seconds * 1000 >= 1 && seconds * 1000 <= MAX_TIMER_MS)) {
+          throw new CliError(EXIT.USAGE, `--${flag} must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMER_MS / 1000)} (got ${seconds})`, 'USAGE');
+        }
+      }
+      return true;
     });
+
+/** The deadlines the flags set, in milliseconds. */
+function deadlines(args: Record<keyof typeof DEADLINE_FLAGS, number>) {
+  return Object.fromEntries(Object.entries(DEADLINE_FLAGS).map(([flag, { limit }]) => [limit, args[flag as keyof typeof DEADLINE_FLAGS] * 1000]));
+}
 
 /** `chatctl serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
 export function serveCommand({ createApp }: CliDependencies): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
@@ -37,7 +64,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         host: args.host,
         port: args.port,
         logger,
-        limits: { maxPayloadBytes: args.maxFrameBytes },
+        limits: { maxPayloadBytes: args.maxFrameBytes, ...deadlines(args) },
       });
       try {
         await gateway.listen();

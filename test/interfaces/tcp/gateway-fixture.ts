@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { ChatApp } from '../../../application/chat-app.js';
 import { createChatApp } from '../../../container.js';
 import type { User } from '../../../domain/index.js';
@@ -18,9 +18,9 @@ export class GatewayFixture {
     readonly port: number,
   ) {}
 
-  static async start(limits: TcpGatewayOptions['limits'] = {}): Promise<GatewayFixture> {
+  static async start(limits: TcpGatewayOptions['limits'] = {}, logger: Logger = pino({ level: 'silent' })): Promise<GatewayFixture> {
     const app = await createChatApp({ storage: 'memory', scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
-    const gateway = new TcpGateway(app, { host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }), limits, shutdownGraceMs: 1000 });
+    const gateway = new TcpGateway(app, { host: '127.0.0.1', port: 0, logger, limits, shutdownGraceMs: 1000 });
     return new GatewayFixture(app, gateway, (await gateway.listen()).port);
   }
 

@@ -49,7 +49,7 @@ describe('TcpTransport, on a real loopback socket', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     peer = await RawPeer.open((server.address() as { port: number }).port);
     socket = await accepted;
-    transport = new TcpTransport(socket, { maxPayloadBytes: 64 * 1024, idleTimeoutMs: 60_000 }, pino({ level: 'silent' }));
+    transport = new TcpTransport(socket, { maxPayloadBytes: 64 * 1024, idleTimeoutMs: 60_000, frameTimeoutMs: 60_000 }, pino({ level: 'silent' }));
     handler = new RecordingHandler();
     transport.start(handler);
   });
