@@ -47,7 +47,7 @@ export async function clientOptions(args: GlobalArgs, server: string, token: str
   let ca: Buffer | undefined;
   if (tls && args.ca) {
     ca = await readFile(args.ca).catch((error: Error) => {
-      throw new CliError(EXIT.USAGE, `cannot read the CA file given by --ca: ${error.message}`, 'USAGE');
+      throw new CliError(EXIT.USAGE, `cannot read the CA file given by --ca: ${error.message}`, 'UNREADABLE_FILE');
     });
   }
   return {
