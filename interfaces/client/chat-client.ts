@@ -111,7 +111,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
 
   private constructor(
     private readonly socket: Socket,
-    private readonly options: ChatClientOptions,
+    options: ChatClientOptions,
   ) {
     super();
     this.token = options.token;
@@ -149,7 +149,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
         socket.destroy();
         reject(new ChatConnectionError('TIMEOUT', `no answer from ${host}:${port} in ${timeoutMs / 1000} s`));
       }, timeoutMs);
-      socket.on('error', (error) => {
+      const failed = (error: Error) => {
         clearTimeout(timer);
         socket.destroy();
         reject(
@@ -157,10 +157,11 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
             ? new ChatConnectionError('TLS', `TLS with ${host}:${port} failed: ${error.message} (a server without TLS, or a certificate not signed by the CA given?)`)
             : new ChatConnectionError('UNREACHABLE', `cannot reach the server at ${host}:${port} (${error.message})`),
         );
-      });
+      };
+      socket.on('error', failed);
       socket.once(ready, () => {
         clearTimeout(timer);
-        socket.removeAllListeners('error');
+        socket.off('error', failed);
         socket.setNoDelay(true);
         resolve(new ChatClient(socket, options));
       });
