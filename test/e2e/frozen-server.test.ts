@@ -31,4 +31,12 @@ describe('chatctl against a frozen server (SIGSTOP), end to end with real proces
     expect(await listener.exited(10_000)).to.equal(3);
     expect(listener.stderr.seen.at(-1)).to.equal('chatctl: the connection to the server was lost: the server did not answer "ping" within 0.5 s; gave up');
   });
+
+  it('notices in the shell that the server stopped answering, and exits 3', async () => {
+    const shell = run(['shell', '--request-timeout', '0.5'], world.as('alice'));
+    await shell.stdout.waitFor(/^connected to /);
+    world.server.running.child.kill('SIGSTOP');
+    expect(await shell.exited(10_000)).to.equal(3);
+    expect(shell.stderr.seen.at(-1)).to.equal('chatctl: the connection to the server was lost: the server did not answer "ping" within 0.5 s; gave up');
+  });
 });
