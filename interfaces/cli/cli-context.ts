@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import type { ChatAppFactory } from '../../application/chat-app.js';
-import { ChatClient, DEFAULT_PORT } from '../client/chat-client.js';
+import { ChatClient, DEFAULT_PORT, type ChatClientOptions } from '../client/chat-client.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { askPassword } from './password-input.js';
 import { ProfileStore, type Profile } from './profile-store.js';
@@ -10,6 +11,11 @@ export interface GlobalArgs {
   server?: string;
   profile: string;
   json: boolean;
+  /** A CA certificate (PEM file) to trust for `tls://` servers. */
+  ca?: string;
+  /** Seconds; see ChatClientOptions. */
+  connectTimeout: number;
+  requestTimeout: number;
 }
 
 /** The arguments a command's builder declares, on top of the global ones. */
@@ -22,14 +28,36 @@ export interface CliDependencies {
 
 export const DEFAULT_SERVER = `127.0.0.1:${DEFAULT_PORT}`;
 
-/** Splits `host:port` (or `[v6]:port`); refuses anything else as bad usage. */
-export function parseServerAddress(address: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address.trim());
-  const port = Number(match?.[3]);
+/** Splits `host:port` (or `[v6]:port`), `tls://` in front for TLS; refuses anything else as bad usage. */
+export function parseServerAddress(address: string): { host: string; port: number; tls: boolean } {
+  const match = /^(tls:\/\/)?(?:\[([^\]]+)\]|([^:/]+)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(match?.[4]);
   if (!match || port < 1 || port > 65535) {
-    throw new CliError(EXIT.USAGE, `--server wants host:port, such as ${DEFAULT_SERVER} (got "${address}")`);
+    throw new CliError(EXIT.USAGE, `--server wants host:port or tls://host:port, such as ${DEFAULT_SERVER} (got "${address}")`);
   }
-  return { host: match[1] ?? match[2]!, port };
+  return { host: match[2] ?? match[3]!, port, tls: match[1] !== undefined };
+}
+
+/** How chatctl connects to `server`: the address, TLS with the `--ca` file, the timeouts. */
+export async function clientOptions(args: GlobalArgs, server: string, token: string | undefined): Promise<ChatClientOptions> {
+  const { host, port, tls } = parseServerAddress(server);
+  for (const [flag, seconds] of [['--connect-timeout', args.connectTimeout], ['--request-timeout', args.requestTimeout]] as const) {
+    if (!(seconds > 0)) throw new CliError(EXIT.USAGE, `${flag} wants a number of seconds above 0 (got ${seconds})`, 'USAGE');
+  }
+  let ca: Buffer | undefined;
+  if (tls && args.ca) {
+    ca = await readFile(args.ca).catch((error: Error) => {
+      throw new CliError(EXIT.USAGE, `cannot read the CA file given by --ca: ${error.message}`, 'UNREADABLE_FILE');
+    });
+  }
+  return {
+    host,
+    port,
+    token,
+    tls: tls && (ca ? { ca } : true),
+    connectTimeoutMs: args.connectTimeout * 1000,
+    requestTimeoutMs: args.requestTimeout * 1000,
+  };
 }
 
 /** A connection a command may use: its own in one-shot mode, the shell's in the shell. */
@@ -74,7 +102,7 @@ export class CliContext {
       return { client: this.shared.client, server: this.shared.server, profile, release: async () => {} };
     }
     const server = this.serverFor(profile);
-    const client = await ChatClient.connect({ ...parseServerAddress(server), token: profile.token });
+    const client = await ChatClient.connect(await clientOptions(this.args, server, profile.token));
     return { client, profile, server, release: () => client.close() };
   }
 

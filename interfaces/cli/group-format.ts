@@ -1,6 +1,7 @@
 import type { GroupView } from '../../application/group-service.js';
+import { displayName } from './display.js';
 
-/** `groupname creator online/total`, as the seed lists groups, with a mark when banned. */
+/** `groupname creator online/total`, as the seed lists groups, with a mark when banned; a name with a space is quoted. */
 export function formatGroup(group: GroupView): string {
-  return `${group.name} ${group.creator} ${group.online}/${group.total}${group.banned ? ' (banned)' : ''}`;
+  return `${displayName(group.name)} ${displayName(group.creator)} ${group.online}/${group.total}${group.banned ? ' (banned)' : ''}`;
 }

@@ -1,4 +1,5 @@
 import type { MessagePayload } from '../wire/message-payload.js';
+import { displayBody, displayName } from './display.js';
 
 function clock(iso: string): string {
   const at = new Date(iso);
@@ -6,15 +7,19 @@ function clock(iso: string): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
 }
 
-/** The one display line for every pushed message and notice: time, where, who, what. */
+/**
+ * The one display line for every pushed message and notice: time, where, who, what. A
+ * multi-line body continues on indented lines (see displayBody), so only the server's own
+ * header starts a line.
+ */
 export function formatMessage(message: MessagePayload): string {
   const at = `[${clock(message.sentAt)}]`;
   switch (message.kind) {
     case 'private':
-      return `${at} ${message.fromAdmin ? '[system] ' : ''}${message.from}: ${message.text}`;
+      return `${at} ${message.fromAdmin ? '[system] ' : ''}${displayName(message.from)}: ${displayBody(message.text)}`;
     case 'group':
-      return `${at} [${message.group.name}@${message.group.creator}] ${message.fromAdmin ? '[system] ' : ''}${message.from}: ${message.text}`;
+      return `${at} [${displayName(message.group.name)}@${displayName(message.group.creator)}] ${message.fromAdmin ? '[system] ' : ''}${displayName(message.from)}: ${displayBody(message.text)}`;
     case 'notice':
-      return `${at} * ${message.text}`;
+      return `${at} * ${displayBody(message.text)}`;
   }
 }

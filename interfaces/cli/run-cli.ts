@@ -1,7 +1,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { Parser } from 'yargs/helpers';
 import { DomainError } from '../../domain/index.js';
-import { ChatConnectionError, ChatRequestError } from '../client/chat-client.js';
+import { ChatConnectionError, ChatRequestError, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/chat-client.js';
 import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { ADMIN_COMMAND_NAMES, adminCommands } from './commands/admin-commands.js';
@@ -22,7 +22,7 @@ import { runShell } from './shell.js';
 /** Refusals that mean "log in (again)", whichever command met them. */
 const SESSION_CODES = new Set(['NOT_AUTHENTICATED', 'SESSION_EXPIRED']);
 
-const EPILOGUE = `Exit status: 0 done, 1 refused by the server, 2 bad usage, 3 server unreachable or protocol error, 4 not logged in or session replaced.
+const EPILOGUE = `Exit status: 0 done, 1 refused by the server, 2 bad usage, 3 server unreachable, not answering in time or protocol error, 4 not logged in or session replaced.
 Sessions are kept per profile in $CHATCTL_HOME/<profile>.json (default ~/.chatctl), readable only by you.`;
 
 /** Turns any failure into one line (or a JSON object with --json) and its exit status. */
@@ -73,7 +73,7 @@ function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, nev
     .usage(shell ? 'Commands, one per line:' : '$0 <command> [options]\n\nThe parley chat client. Log in once; later commands use the saved session.')
     .option('server', {
       type: 'string',
-      describe: `Server as host:port [env CHATCTL_SERVER; else the one this profile logged in to; else ${DEFAULT_SERVER}]`,
+      describe: `Server as host:port, or tls://host:port for TLS [env CHATCTL_SERVER; else the one this profile logged in to; else ${DEFAULT_SERVER}]`,
       default: process.env.CHATCTL_SERVER || undefined,
       defaultDescription: 'see above',
       hidden: shell,
@@ -82,6 +82,24 @@ function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, nev
       type: 'string',
       describe: 'Which saved session to use [env CHATCTL_PROFILE]',
       default: process.env.CHATCTL_PROFILE || 'default',
+      hidden: shell,
+    })
+    .option('ca', {
+      type: 'string',
+      describe: 'CA certificate (PEM) to trust for a tls:// server, such as a private CA [env CHATCTL_CA]',
+      default: process.env.CHATCTL_CA || undefined,
+      hidden: shell,
+    })
+    .option('connect-timeout', {
+      type: 'number',
+      describe: 'Seconds to wait for the connection (and TLS handshake) to be made',
+      default: DEFAULT_CONNECT_TIMEOUT_MS / 1000,
+      hidden: shell,
+    })
+    .option('request-timeout', {
+      type: 'number',
+      describe: 'Seconds to wait for an answer, and for a sign of life while listening, before giving up with exit 3',
+      default: DEFAULT_REQUEST_TIMEOUT_MS / 1000,
       hidden: shell,
     })
     .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });

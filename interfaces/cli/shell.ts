@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ChatClient, ChatRequestError } from '../client/chat-client.js';
-import { CliContext, parseServerAddress, type GlobalArgs, type SharedConnection } from './cli-context.js';
-import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { CliContext, clientOptions, type GlobalArgs, type SharedConnection } from './cli-context.js';
+import { EXIT, type CliError, type ExitCode } from './exit-codes.js';
 import { Inbox } from './inbox.js';
-import { kickedError } from './commands/listen.js';
+import { connectionLost, kickedError } from './commands/listen.js';
 
 const HISTORY_KEPT = 500;
 const QUIT = new Set(['quit', 'exit', '.quit', '.exit']);
@@ -37,7 +37,7 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
   const context = new CliContext(args);
   const profile = await context.profiles.read();
   const server = context.serverFor(profile);
-  const client = await ChatClient.connect({ ...parseServerAddress(server), token: profile.token });
+  const client = await ChatClient.connect(await clientOptions(args, server, profile.token));
   const historyFile = join(context.profiles.path, '..', 'history');
   const history = (await readFile(historyFile, 'utf8').catch(() => '')).split('\n').filter(Boolean).reverse();
   const terminal = Boolean(process.stdin.isTTY);
@@ -116,7 +116,7 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
     inbox.receive(event.id, event.message);
   });
   client.on('close', () => {
-    ended ??= new CliError(EXIT.UNREACHABLE, 'the connection to the server was lost', 'CONNECTION_LOST');
+    ended ??= connectionLost(client);
     rl.close();
   });
 

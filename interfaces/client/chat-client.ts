@@ -1,5 +1,6 @@
 import { EventEmitter, on } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import type { MessagePayload } from '../wire/message-payload.js';
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -12,6 +13,15 @@ import {
 } from '../wire/index.js';
 
 export const DEFAULT_PORT = 7878;
+/** How long `connect` waits for the connection (and the TLS handshake) to be made. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long a request may wait for its answer, and how long the server may stay silent before
+ * it is pinged: a server that misses it is taken for dead (a request waits at most twice that).
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** How long `close` waits for the server to close its side before it cuts the connection. */
+const CLOSE_GRACE_MS = 1000;
 const SEEN_IDS_KEPT = 10_000;
 /** The protocol's limit on ids per `ack` request (docs/protocol.md, Limits). */
 const ACK_IDS_PER_REQUEST = 1000;
@@ -35,7 +45,7 @@ export class ChatConnectionError extends Error {
   override readonly name = 'ChatConnectionError';
 
   constructor(
-    readonly code: 'UNREACHABLE' | 'CLOSED' | 'TIMEOUT' | 'PROTOCOL',
+    readonly code: 'UNREACHABLE' | 'TLS' | 'CLOSED' | 'TIMEOUT' | 'PROTOCOL',
     message: string,
   ) {
     super(message);
@@ -61,8 +71,15 @@ export interface ChatClientOptions {
   readonly port?: number;
   /** Sent with every request; `login` sets it. */
   readonly token?: string;
+  /** Speak TLS; an object holds node:tls options such as `ca` (a private CA) or `servername`. */
+  readonly tls?: boolean | ConnectionOptions;
+  /** How long connecting (TLS handshake included) may take; DEFAULT_CONNECT_TIMEOUT_MS. */
   readonly connectTimeoutMs?: number;
-  /** How long a request may wait for its response. */
+  /**
+   * How long a request may wait for its response, and the server may stay silent before it
+   * is pinged; past it the connection is cut and every request waiting on it rejects with
+   * TIMEOUT. DEFAULT_REQUEST_TIMEOUT_MS.
+   */
   readonly requestTimeoutMs?: number;
   readonly maxPayloadBytes?: number;
 }
@@ -76,6 +93,8 @@ interface Pending {
 /**
  * A typed client for the parley protocol: requests with correlation ids (several may be in
  * flight), pushed events as an async iterator or `on('event')`, duplicates dropped by id.
+ * It answers the server's pings itself, and pings a server that has been silent for the
+ * request timeout, so a frozen or vanished server ends the connection instead of hanging it.
  */
 export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }> {
   token: string | undefined;
@@ -84,58 +103,100 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
   private readonly seen = new Set<number>();
   private readonly decoder: FrameDecoder;
   private nextId = 1;
-  private closedBy: Error | undefined;
+  private closedBy: ChatConnectionError | undefined;
+  private heard = false;
+  private readonly requestTimeoutMs: number;
+  /** Pings the server once it has been silent for the request timeout; restarted by every read. */
+  private readonly silence: NodeJS.Timeout;
 
   private constructor(
     private readonly socket: Socket,
-    private readonly options: ChatClientOptions,
+    options: ChatClientOptions,
   ) {
     super();
     this.token = options.token;
     this.decoder = new FrameDecoder(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.silence = setInterval(() => this.ping(), this.requestTimeoutMs).unref();
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('error', (error) => this.fail(new ChatConnectionError('CLOSED', `connection lost: ${error.message}`)));
     socket.on('close', () => {
-      this.fail(new ChatConnectionError('CLOSED', 'the server closed the connection'));
+      clearInterval(this.silence);
+      // A TLS server drops a plain client without a word; say what may be wrong.
+      const hint = this.heard || options.tls ? '' : ' before answering (if it serves TLS, connect with TLS)';
+      this.fail(new ChatConnectionError('CLOSED', `the server closed the connection${hint}`));
       this.emit('close');
     });
   }
 
-  /** Connects; rejects with ChatConnectionError UNREACHABLE if nothing answers. */
+  /**
+   * Connects, over TLS if `options.tls` says so; rejects with ChatConnectionError UNREACHABLE
+   * if nothing listens, TLS if the handshake fails (a certificate that does not verify), or
+   * TIMEOUT if the connection is not made within the connect timeout.
+   */
   static connect(options: ChatClientOptions = {}): Promise<ChatClient> {
     const host = options.host ?? '127.0.0.1';
     const port = options.port ?? DEFAULT_PORT;
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      const socket = options.tls
+        ? connectTls({ ...(options.tls === true ? {} : options.tls), host, port })
+        : connect({ host, port });
+      const ready = options.tls ? 'secureConnect' : 'connect';
+      let reached = false;
+      socket.once('connect', () => (reached = true));
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new ChatConnectionError('TIMEOUT', `no answer from ${host}:${port}`));
-      }, options.connectTimeoutMs ?? 5000);
-      socket.once('error', (error) => {
+        reject(new ChatConnectionError('TIMEOUT', `no answer from ${host}:${port} in ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      const failed = (error: Error) => {
         clearTimeout(timer);
-        reject(new ChatConnectionError('UNREACHABLE', `cannot reach the server at ${host}:${port} (${error.message})`));
-      });
-      socket.once('connect', () => {
+        socket.destroy();
+        reject(
+          reached && options.tls
+            ? new ChatConnectionError('TLS', `TLS with ${host}:${port} failed: ${error.message} (a server without TLS, or a certificate not signed by the CA given?)`)
+            : new ChatConnectionError('UNREACHABLE', `cannot reach the server at ${host}:${port} (${error.message})`),
+        );
+      };
+      socket.on('error', failed);
+      socket.once(ready, () => {
         clearTimeout(timer);
-        socket.removeAllListeners('error');
+        socket.off('error', failed);
+        socket.setNoDelay(true);
         resolve(new ChatClient(socket, options));
       });
     });
   }
 
+  /** Why the connection ended, once it has. */
+  get closeReason(): ChatConnectionError | undefined {
+    return this.closedBy;
+  }
+
   /** Sends one request with the current token; resolves with the response's data. */
   request<T extends object = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    return this.call<T>(op, args, this.token);
+  }
+
+  private call<T extends object>(op: string, args: Record<string, unknown>, token: string | undefined): Promise<T> {
     if (this.closedBy) return Promise.reject(this.closedBy);
     const id = this.nextId++;
-    const frame = encodeFrame({ type: 'request', id, op, ...(this.token ? { token: this.token } : {}), args });
+    const frame = encodeFrame({ type: 'request', id, op, ...(token ? { token } : {}), args });
     return new Promise<T>((resolve, reject) => {
+      // A server that does not answer in time is taken for frozen or gone: waiting on its socket
+      // (even for a FIN) could last for ever, so the connection is cut.
       const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new ChatConnectionError('TIMEOUT', `no response to "${op}" in time`));
-      }, this.options.requestTimeoutMs ?? 30_000);
+        this.fail(new ChatConnectionError('TIMEOUT', `the server did not answer "${op}" within ${this.requestTimeoutMs / 1000} s; gave up`));
+        this.socket.destroy();
+      }, this.requestTimeoutMs);
       this.pending.set(id, { resolve: resolve as (data: Record<string, unknown>) => void, reject, timer });
       this.socket.write(frame);
     });
+  }
+
+  /** Pings the server, as its `ping` event asks or after a silence; any answer, even a refusal, is a sign of life. */
+  private ping(): void {
+    this.call('ping', {}, undefined).catch(() => undefined);
   }
 
   /**
@@ -179,17 +240,26 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     };
   }
 
-  /** Ends the connection; requests still waiting, and any made from now on, reject with CLOSED. */
+  /**
+   * Ends the connection; requests still waiting, and any made from now on, reject with CLOSED.
+   * A server that does not close its side within a second is cut off.
+   */
   close(): Promise<void> {
     this.fail(new ChatConnectionError('CLOSED', 'the connection was closed by this client'));
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
-      this.socket.once('close', () => resolve());
+      const cut = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+      this.socket.once('close', () => {
+        clearTimeout(cut);
+        resolve();
+      });
       this.socket.end();
     });
   }
 
   private receive(chunk: Buffer): void {
+    this.heard = true;
+    this.silence.refresh();
     for (const frame of this.decoder.push(chunk)) {
       if ('error' in frame) return this.protocolError(frame.error.message);
       let message: Response | Event;
@@ -216,7 +286,9 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     else pending.reject(new ChatRequestError(response.status, response.code, response.message, response.data));
   }
 
+  /** Events of a type this client does not know are ignored, as the protocol asks. */
   private dispatch(serverEvent: Event): void {
+    if (serverEvent.event === 'ping') return this.ping();
     if (serverEvent.event === 'kicked') {
       const { reason, message } = serverEvent.data as { reason: string; message: string };
       this.emit('event', { type: 'kicked', reason, message });
@@ -234,7 +306,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     this.socket.destroy();
   }
 
-  private fail(error: Error): void {
+  private fail(error: ChatConnectionError): void {
     this.closedBy ??= error;
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChatServices } from '../../application/chat-app.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
@@ -16,7 +17,12 @@ export interface TcpGatewayOptions {
   readonly limits?: Partial<ConnectionLimits>;
   /** How long `close()` waits for requests already read before it cuts connections. */
   readonly shutdownGraceMs?: number;
+  /** Serve TLS on the port, with these node:tls options (at least `cert` and `key`). */
+  readonly tls?: TlsOptions;
 }
+
+/** Addresses only this machine can reach; listening anywhere else without TLS earns a warning. */
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
  * The defaults. The deadlines are in the range other chat servers use (docs/protocol.md,
@@ -60,7 +66,16 @@ export class TcpGateway {
       const ms = this.limits[name];
       if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`${name} must be a positive duration of at most ${MAX_TIMER_MS} ms (got ${ms})`);
     }
-    this.server = createServer((socket) => this.accept(socket));
+    if (options.tls) {
+      // A TLSSocket is a Socket: the transport reads and writes cleartext, the same either way.
+      // A handshake is bounded like a frame, so a peer cannot hold a connection by stalling it.
+      const server = createTlsServer({ handshakeTimeout: this.limits.frameTimeoutMs, ...options.tls });
+      server.on('secureConnection', (socket) => this.accept(socket));
+      server.on('tlsClientError', (error, socket) => options.logger.debug({ err: error, peer: socket.remoteAddress }, 'TLS handshake failed'));
+      this.server = server;
+    } else {
+      this.server = createServer((socket) => this.accept(socket));
+    }
   }
 
   /** Starts listening; resolves with the address actually bound. */
@@ -70,7 +85,13 @@ export class TcpGateway {
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', reject);
         const address = this.server.address() as AddressInfo;
-        this.options.logger.info({ host: address.address, port: address.port }, 'listening');
+        this.options.logger.info({ host: address.address, port: address.port, tls: Boolean(this.options.tls) }, 'listening');
+        if (!this.options.tls && !LOOPBACK.test(address.address)) {
+          this.options.logger.warn(
+            { event: 'cleartext_listener', host: address.address, port: address.port },
+            'listening on a non-loopback address without TLS: passwords, tokens and messages cross the network in clear; give a certificate (chatctl serve --tls-cert/--tls-key)',
+          );
+        }
         resolve(address);
       });
     });

@@ -15,9 +15,11 @@ const requestSchema = z.strictObject({
   args: object.default({}),
 });
 
+// A client ignores fields it does not know in what the server sends (`z.object` drops them),
+// so a newer server can add fields without breaking older clients; requests stay strict.
 const responseSchema = z.discriminatedUnion('status', [
-  z.strictObject({ type: z.literal('response'), id: requestId.nullable(), status: z.literal('ok'), data: object }),
-  z.strictObject({
+  z.object({ type: z.literal('response'), id: requestId.nullable(), status: z.literal('ok'), data: object }),
+  z.object({
     type: z.literal('response'),
     id: requestId.nullable(),
     status: z.enum(['fail', 'error']),
@@ -27,7 +29,7 @@ const responseSchema = z.discriminatedUnion('status', [
   }),
 ]);
 
-const eventSchema = z.strictObject({
+const eventSchema = z.object({
   type: z.literal('event'),
   event: z.string(),
   id: z.int().min(0).optional(),
@@ -52,7 +54,7 @@ export function parseRequest(payload: unknown): Request {
   throw new WireError('BAD_ENVELOPE', problem(parsed.error), id.success ? id.data : null);
 }
 
-/** Checks a server's payload is a response or an event. */
+/** Checks a server's payload is a response or an event; fields it does not know are dropped. */
 export function parseServerMessage(payload: unknown): Response | Event {
   const type = (payload as { type?: unknown } | null)?.type;
   const parsed = (type === 'event' ? eventSchema : responseSchema).safeParse(payload);

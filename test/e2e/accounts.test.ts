@@ -119,7 +119,7 @@ describe('accounts, end to end with real processes', function () {
     expect(missing.stderr).to.contain('chatctl: Not enough non-option arguments: got 0, need at least 1');
     expect((await chatctl(['--version'], env)).stdout).to.match(/^\d+\.\d+\.\d+$/);
     const badServer = await chatctl(['whoami', '--server', 'nonsense'], as('w'));
-    expect([badServer.code, badServer.stderr]).to.deep.equal([2, 'chatctl: --server wants host:port, such as 127.0.0.1:7878 (got "nonsense")']);
+    expect([badServer.code, badServer.stderr]).to.deep.equal([2, 'chatctl: --server wants host:port or tls://host:port, such as 127.0.0.1:7878 (got "nonsense")']);
     const noTerminal = await chatctl(['reg', 'dave'], env);
     expect(noTerminal.code).to.equal(2);
     expect(noTerminal.stderr).to.contain('--password-stdin');

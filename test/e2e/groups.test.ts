@@ -84,10 +84,10 @@ describe('groups, end to end with real processes', function () {
     const listener = run(['listen'], world.as('bob'));
     await listener.stderr.waitFor(/listening as bob/);
     const groups = await world.chatctl('alice', 'groups');
-    expect(groups.stdout).to.equal('[1] team alice 0/1\n[2] book club alice 1/2');
+    expect(groups.stdout).to.equal('[1] team alice 0/1\n[2] "book club" alice 1/2');
     const sent = await world.chatctl('alice', 'sendgroup', '2', 'chapter', 'one');
-    expect([sent.code, sent.stdout]).to.deep.equal([0, 'sent to book club (1 member)']);
-    await listener.stdout.waitFor(/\[book club@alice\] alice: chapter one$/);
+    expect([sent.code, sent.stdout]).to.deep.equal([0, 'sent to "book club" (1 member)']);
+    await listener.stdout.waitFor(/\["book club"@alice\] alice: chapter one$/);
     const outOfRange = await world.chatctl('alice', 'sendgroup', '3', 'hi');
     expect([outOfRange.code, outOfRange.stderr]).to.deep.equal([2, 'chatctl: 3 is not a number from your last `groups` listing (1 to 2): run `chatctl groups` to see them']);
     expect((await world.chatctl('alice', 'sendgroup', 'x', 'hi')).code).to.equal(2);

@@ -3,6 +3,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { UserListing } from '../../../application/admin-service.js';
 import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
+import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
 
 const userBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
@@ -37,7 +38,7 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
     command('allusers', 'Every user: admin, banned/active, online/offline', allusersBuilder, async (context, args) => {
       const { users } = await request<{ users: UserListing[] }>(context, 'allusers', { online: args.online });
       const table = new Table({ head: ['user', 'role', 'status', 'presence'], style: { head: [], border: [] } });
-      for (const user of users) table.push([user.username, user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline']);
+      for (const user of users) table.push([displayName(user.username), user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline']);
       context.print(users.length === 0 ? 'nobody' : table.toString(), { users });
     }),
     command('allgroup', 'Every group as groupname creator online/total, banned or active', (y) => y, async (context) => {
@@ -55,7 +56,7 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
         creator: args.creator_username,
         text: args.message.map(String).join(' '),
       });
-      context.print(`system message sent to ${message.group} (${message.recipients} members)`, { message });
+      context.print(`system message sent to ${displayName(message.group)} (${message.recipients} members)`, { message });
     }),
     command('blockuser <username>', 'Ban a user: kicked at once, refused at login', blockUserBuilder, async (context, args) => {
       const { user } = await request<{ user: UserListing }>(context, 'blockuser', { username: args.username, force: args.force });
@@ -67,11 +68,11 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
     }),
     command('blockgroup <groupname> <creator_username>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
       const { group } = await request<{ group: string }>(context, 'blockgroup', { name: args.groupname, creator: args.creator_username });
-      context.print(`the group "${group}" is banned`, { group });
+      context.print(`the group ${quotedName(group)} is banned`, { group });
     }),
     command('unblockgroup <groupname> <creator_username>', 'Lift a group\'s ban', groupBuilder, async (context, args) => {
       const { group } = await request<{ group: string }>(context, 'unblockgroup', { name: args.groupname, creator: args.creator_username });
-      context.print(`the group "${group}" is no longer banned`, { group });
+      context.print(`the group ${quotedName(group)} is no longer banned`, { group });
     }),
   ];
 }

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import type { CommandModule } from 'yargs';
 import type { FriendView } from '../../../application/friend-service.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
+import { displayName } from '../display.js';
 
 /** `chatctl friends`: each friend with whether they are online. */
 export function friendsCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, GlobalArgs> {
@@ -13,7 +14,7 @@ export function friendsCommand(shared?: CliContext['shared']): CommandModule<Glo
       await context.with(context.session(), async ({ client }) => {
         const { friends } = await client.request<{ friends: FriendView[] }>('friends');
         const table = new Table({ head: ['friend', 'status'], style: { head: [], border: [] } });
-        for (const friend of friends) table.push([friend.username, friend.online ? 'online' : 'offline']);
+        for (const friend of friends) table.push([displayName(friend.username), friend.online ? 'online' : 'offline']);
         context.print(friends.length === 0 ? 'no friends yet: add one with `chatctl add <username>`' : table.toString(), { friends });
       });
     },

@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
 
 const creatorOption = { type: 'string', describe: 'The group\'s creator, when several groups you see share the name' } as const;
@@ -38,7 +39,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
         const { group } = await client.request<{ group: GroupView }>('delgroup', { name: args.groupname, creator: args.creator });
-        context.print(`deleted the group "${group.name}"`, { group });
+        context.print(`deleted the group ${quotedName(group.name)}`, { group });
       });
     },
   };
@@ -87,7 +88,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
       }
       await context.with(context.session(), async ({ client }) => {
         const sent = await client.request<{ group: GroupView; recipients: number }>('sendgroup', { group: chosen.id, text });
-        context.print(`sent to ${sent.group.name} (${sent.recipients} member${sent.recipients === 1 ? '' : 's'})`, sent);
+        context.print(`sent to ${displayName(sent.group.name)} (${sent.recipients} member${sent.recipients === 1 ? '' : 's'})`, sent);
       });
     },
   };

@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, CommandModule } from 'yargs';
+import type { ChatClient } from '../../client/chat-client.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 import { Inbox } from '../inbox.js';
@@ -7,6 +8,12 @@ import { Inbox } from '../inbox.js';
 export function kickedError(reason: string, message: string): CliError {
   const exitCode = reason === 'SERVER_SHUTDOWN' ? EXIT.UNREACHABLE : EXIT.NOT_LOGGED_IN;
   return new CliError(exitCode, `disconnected: ${message}`, reason);
+}
+
+/** Says why a long-lived connection ended on the server's side: it closed, or stopped answering. */
+export function connectionLost(client: ChatClient): CliError {
+  const why = client.closeReason?.message ?? 'the server closed the connection';
+  return new CliError(EXIT.UNREACHABLE, `the connection to the server was lost: ${why}`, 'CONNECTION_LOST');
 }
 
 /** `chatctl listen`: stays attached and prints what the server pushes until Ctrl-C or a newer login. */
@@ -41,6 +48,6 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       inbox.receive(event.id, event.message);
     }
     inbox.stop();
-    if (!stopped) throw new CliError(EXIT.UNREACHABLE, 'the connection to the server was lost', 'CONNECTION_LOST');
+    if (!stopped) throw connectionLost(client);
   },
 };

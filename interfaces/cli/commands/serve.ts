@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
@@ -31,8 +33,13 @@ const builder = (yargs: Argv<GlobalArgs>) =>
         Object.entries(DEADLINE_FLAGS).map(([flag, { limit, describe }]) => [flag, { type: 'number', default: DEFAULT_CONNECTION_LIMITS[limit] / 1000, describe }] as const),
       ) as Record<keyof typeof DEADLINE_FLAGS, { type: 'number'; default: number; describe: string }>,
     )
+    .option('tls-cert', { type: 'string', describe: 'Serve TLS on the port: the certificate chain (PEM file); needs --tls-key' })
+    .option('tls-key', { type: 'string', describe: 'The private key (PEM file) of --tls-cert' })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
+      if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) {
+        throw new CliError(EXIT.USAGE, '--tls-cert and --tls-key go together: give both to serve TLS, or neither', 'USAGE');
+      }
       const maxFrameBytes = args.maxFrameBytes as number;
       if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < MIN_MAX_PAYLOAD_BYTES) {
         throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
@@ -51,6 +58,22 @@ function deadlines(args: Record<keyof typeof DEADLINE_FLAGS, number>) {
   return Object.fromEntries(Object.entries(DEADLINE_FLAGS).map(([flag, { limit }]) => [limit, args[flag as keyof typeof DEADLINE_FLAGS] * 1000]));
 }
 
+/** Reads the certificate and key `serve` was given; an unreadable file is bad usage. */
+async function tlsOptions(certFile: string | undefined, keyFile: string | undefined): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (certFile === undefined || keyFile === undefined) return undefined;
+  const read = (file: string, flag: string) =>
+    readFile(file).catch((error: Error) => {
+      throw new CliError(EXIT.USAGE, `cannot read the ${flag} file: ${error.message}`, 'UNREADABLE_FILE');
+    });
+  const files = { cert: await read(certFile, '--tls-cert'), key: await read(keyFile, '--tls-key') };
+  try {
+    createSecureContext(files);
+  } catch (error) {
+    throw new CliError(EXIT.USAGE, `--tls-cert and --tls-key are not a usable certificate and key: ${(error as Error).message}`, 'BAD_CERTIFICATE');
+  }
+  return files;
+}
+
 /** `chatctl serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
 export function serveCommand({ createApp }: CliDependencies): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
   return {
@@ -58,6 +81,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     describe: 'Run the chat server (what `npm start` runs)',
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
+      const tls = await tlsOptions(args.tlsCert, args.tlsKey);
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
       const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger });
       const gateway = new TcpGateway(app, {
@@ -65,6 +89,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         port: args.port,
         logger,
         limits: { maxPayloadBytes: args.maxFrameBytes, ...deadlines(args) },
+        tls,
       });
       try {
         await gateway.listen();

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { createServer, type AddressInfo, type Server } from 'node:net';
-import { ChatClient, ChatRequestError } from '../../../interfaces/client/chat-client.js';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { ChatClient, ChatConnectionError, ChatRequestError, type ServerEvent } from '../../../interfaces/client/chat-client.js';
 import { encodeFrame, FrameDecoder } from '../../../interfaces/wire/index.js';
+import { eventually } from '../../support/world.js';
 
 type AckAnswer = { data: Record<string, unknown> } | { fail: { code: string; message: string; data: Record<string, unknown> } };
 
@@ -80,5 +81,126 @@ describe('ChatClient.acknowledge', () => {
     const { client } = await connectTo(() => ({ fail: { code: 'SESSION_EXPIRED', message: 'log in again', data: {} } }));
     const error = await client.acknowledge([1]).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(ChatRequestError).and.include({ code: 'SESSION_EXPIRED' });
+  });
+});
+
+interface FakeServer {
+  readonly server: Server;
+  readonly port: number;
+  /** Every request read, in order. */
+  readonly requests: Record<string, unknown>[];
+  /** The server side of each connection, newest last. */
+  readonly sockets: Socket[];
+  /** Resolves once the client has ended or cut its connection. */
+  readonly clientGone: Promise<void>;
+}
+
+/** A raw TCP server that hands each request to `answer`, which may write frames or nothing at all, as a frozen server. */
+async function fakeServer(answer: (request: Record<string, unknown>, socket: Socket) => void): Promise<FakeServer> {
+  const requests: Record<string, unknown>[] = [];
+  const sockets: Socket[] = [];
+  let gone: () => void;
+  const clientGone = new Promise<void>((resolve) => (gone = resolve));
+  // Half-open allowed: like a frozen server, this one never answers a FIN with its own.
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.push(socket);
+    socket.on('end', () => gone());
+    socket.on('close', () => gone());
+    socket.on('error', () => undefined);
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        const request = (frame as { payload: Record<string, unknown> }).payload;
+        requests.push(request);
+        answer(request, socket);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port, requests, sockets, clientGone };
+}
+
+describe('ChatClient against an odd or frozen server', () => {
+  let fake: FakeServer | undefined;
+  let client: ChatClient | undefined;
+
+  afterEach(async () => {
+    await client?.close();
+    for (const socket of fake?.sockets ?? []) socket.destroy();
+    await new Promise((resolve) => fake?.server.close(resolve));
+  });
+
+  it('ignores unknown fields in answers and events of a type it does not know', async () => {
+    fake = await fakeServer((request, socket) => {
+      socket.write(encodeFrame({ type: 'event', event: 'weather', data: { sunny: true } }));
+      socket.write(encodeFrame({ type: 'event', event: 'message', id: 5, data: { kind: 'private', from: 'bob', fromAdmin: false, text: 'hi', sentAt: '2026-11-25T12:00:00.000Z' }, priority: 'high' }));
+      socket.write(encodeFrame({ type: 'response', id: request.id, status: 'ok', data: { user: { username: 'alice' } }, servedBy: 'node-2' }));
+    });
+    client = await ChatClient.connect({ port: fake.port, token: 't' });
+    const events: ServerEvent[] = [];
+    client.on('event', (event) => events.push(event));
+    expect(await client.request('whoami')).to.deep.equal({ user: { username: 'alice' } });
+    expect(events.map((e) => e.type)).to.deep.equal(['message']);
+  });
+
+  it('answers the server\'s ping with a ping request, without a token, and shows no event', async () => {
+    fake = await fakeServer((request, socket) => {
+      if (request.op === 'attach') socket.write(encodeFrame({ type: 'event', event: 'ping', data: {} }));
+      socket.write(encodeFrame({ type: 'response', id: request.id, status: 'ok', data: {} }));
+    });
+    client = await ChatClient.connect({ port: fake.port, token: 'secret' });
+    const events: ServerEvent[] = [];
+    client.on('event', (event) => events.push(event));
+    await client.request('attach');
+    await eventually(async () => fake!.requests.length === 2);
+    expect(fake.requests[1]).to.deep.include({ type: 'request', op: 'ping', args: {} });
+    expect(fake.requests[1]).to.not.have.property('token');
+    expect(events).to.deep.equal([]);
+  });
+
+  it('gives up on a request the server never answers, cutting the connection without waiting for the server', async () => {
+    fake = await fakeServer(() => undefined);
+    client = await ChatClient.connect({ port: fake.port, requestTimeoutMs: 300 });
+    const started = Date.now();
+    const error = await client.request('whoami').catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ChatConnectionError).and.include({ code: 'TIMEOUT' });
+    expect((error as Error).message).to.equal('the server did not answer "whoami" within 0.3 s; gave up');
+    expect(Date.now() - started).to.be.below(2000);
+    await fake.clientGone;
+    expect(await client.request('whoami').catch((e: unknown) => (e as Error).message)).to.contain('did not answer');
+  });
+
+  it('pings a server that stays silent, keeps the connection while it answers, and ends it once it does not', async () => {
+    let answering = true;
+    fake = await fakeServer((request, socket) => {
+      if (answering) socket.write(encodeFrame({ type: 'response', id: request.id, status: 'error', code: 'UNKNOWN_OPERATION', message: 'unknown operation "ping"' }));
+    });
+    client = await ChatClient.connect({ port: fake.port, requestTimeoutMs: 200 });
+    const closed = new Promise<void>((resolve) => client!.once('close', resolve));
+    await eventually(async () => fake!.requests.length >= 2);
+    expect(fake.requests.every((r) => r.op === 'ping')).to.equal(true);
+    expect(client.closeReason).to.equal(undefined);
+    answering = false;
+    await closed;
+    expect(client.closeReason).to.include({ code: 'TIMEOUT' });
+  });
+
+  it('closes within its grace against a server that never closes its side', async () => {
+    fake = await fakeServer(() => undefined);
+    client = await ChatClient.connect({ port: fake.port });
+    const started = Date.now();
+    await client.close();
+    expect(Date.now() - started).to.be.below(3000);
+    await fake.clientGone;
+  });
+
+  it('gives up connecting when the TLS handshake gets no answer', async () => {
+    fake = await fakeServer(() => undefined);
+    const started = Date.now();
+    const error = await ChatClient.connect({ port: fake.port, tls: true, connectTimeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ChatConnectionError).and.include({ code: 'TIMEOUT' });
+    expect((error as Error).message).to.equal(`no answer from 127.0.0.1:${fake.port} in 0.3 s`);
+    expect(Date.now() - started).to.be.below(2000);
+    await fake.clientGone;
   });
 });

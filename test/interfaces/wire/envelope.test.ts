@@ -54,4 +54,10 @@ describe('envelopes', () => {
     expect(() => parseServerMessage({ type: 'event', data: {} })).to.throw(WireError);
     expect(() => parseServerMessage('hello')).to.throw(WireError);
   });
+
+  it('drop fields a client does not know from responses and events, so a newer server breaks no older client', () => {
+    expect(parseServerMessage({ type: 'response', id: 1, status: 'ok', data: { a: 1 }, servedBy: 'node-2' })).to.deep.equal({ type: 'response', id: 1, status: 'ok', data: { a: 1 } });
+    expect(parseServerMessage({ type: 'response', id: 2, status: 'fail', code: 'C', message: 'm', hint: 'h' })).to.not.have.property('hint');
+    expect(parseServerMessage({ type: 'event', event: 'ping', data: {}, sentAt: 'now' })).to.deep.equal({ type: 'event', event: 'ping', data: {} });
+  });
 });
