@@ -28,6 +28,7 @@ describe('friends, messages and delivery', () => {
     const messages = storage.repositories.messages;
     const queue: MessageQueue = {
       enqueue: (deliveries) => messages.enqueue(deliveries),
+      send: (message) => messages.send(message),
       acknowledge: (userId, ids) => messages.acknowledge(userId, ids),
       countFor: (userId) => messages.countFor(userId),
       pendingFor: (userId, options) => around(() => messages.pendingFor(userId, options)),
