@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { TcpGateway } from '../../tcp/tcp-gateway.js';
@@ -17,11 +18,22 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: DEFAULT_MAX_PAYLOAD_BYTES,
       describe: `Largest payload one frame may carry; at least ${MIN_MAX_PAYLOAD_BYTES}, so the largest message fits`,
     })
+    .option('max-queued-per-user', {
+      type: 'number',
+      default: DEFAULT_MAX_QUEUED_PER_USER,
+      describe: 'Most unacknowledged deliveries kept for one user; sends past it are refused with QUEUE_FULL',
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       const maxFrameBytes = args.maxFrameBytes as number;
-      if (Number.isSafeInteger(maxFrameBytes) && maxFrameBytes >= MIN_MAX_PAYLOAD_BYTES) return true;
-      throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+      if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < MIN_MAX_PAYLOAD_BYTES) {
+        throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+      }
+      const maxQueued = args.maxQueuedPerUser as number;
+      if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) {
+        throw new CliError(EXIT.USAGE, `--max-queued-per-user must be a whole number, at least 1 (got ${maxQueued})`, 'USAGE');
+      }
+      return true;
     });
 
 /** `chatctl serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
@@ -32,7 +44,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
-      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger });
+      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger, maxQueuedPerUser: args.maxQueuedPerUser });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,
