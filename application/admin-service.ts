@@ -77,8 +77,8 @@ export class AdminService {
   ): Promise<{ group: string; recipients: number; queueFull: string[]; sentAt: Date }> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
-    const sent = await this.groups.sendAsAdmin(admin, group, ref, text, clientMsgId);
-    this.record(admin, 'adminsendgroup', `${ref.name}@${ref.creator}`, { recipients: sent.recipients });
+    const { repeat, ...sent } = await this.groups.sendAsAdmin(admin, group, ref, text, clientMsgId);
+    if (!repeat) this.record(admin, 'adminsendgroup', `${ref.name}@${ref.creator}`, { recipients: sent.recipients });
     return { group: ref.name, ...sent };
   }
 

@@ -129,14 +129,20 @@ export class GroupService {
   }
 
   /** Sends to every member but the sender: see `send`. Admins may send to any group, member or not. */
-  async sendAsAdmin(admin: User, group: Group, ref: GroupRef, text: string, clientMsgId?: string): Promise<{ recipients: number; queueFull: string[]; sentAt: Date }> {
+  async sendAsAdmin(
+    admin: User,
+    group: Group,
+    ref: GroupRef,
+    text: string,
+    clientMsgId?: string,
+  ): Promise<{ recipients: number; queueFull: string[]; sentAt: Date; repeat: boolean }> {
     assertGroupNotBanned(group);
     const sentAt = this.clock.now();
     const message: ChatMessage = { kind: 'group', from: { id: admin.id, username: admin.username }, fromAdmin: true, group: ref, text: parseMessageText(text), sentAt };
     const members = await this.repositories.groups.members(group.id);
     const deliveries = members.filter((m) => m.userId !== admin.id).map((m) => ({ recipientId: m.userId, message }));
     const receipt = await this.delivery.store(admin.id, { deliveries, sentAt, clientMsgId });
-    return { recipients: receipt.recipients, queueFull: await this.namesOf(receipt.full), sentAt: receipt.sentAt };
+    return { recipients: receipt.recipients, queueFull: await this.namesOf(receipt.full), sentAt: receipt.sentAt, repeat: receipt.repeat };
   }
 
   /**

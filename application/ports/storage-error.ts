@@ -1,6 +1,12 @@
 /** Codes of storage failures a client can act on: they are the server's fault, not the request's. */
 export type StorageErrorCode = 'STORAGE_FULL' | 'TRY_AGAIN';
 
+/**
+ * How long a database write waits for a lock held elsewhere before the request answers
+ * TRY_AGAIN (SQLite's busy timeout; PostgreSQL's lock_timeout when it comes).
+ */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+
 /** How long a client should wait before repeating a request that met a locked database. */
 export const LOCKED_RETRY_AFTER_MS = 1000;
 

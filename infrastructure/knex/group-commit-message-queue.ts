@@ -79,7 +79,7 @@ export class GroupCommitMessageQueue implements MessageQueue {
   /** Deliveries waiting per recipient, as of the last commit; a recipient absent is counted at its next send. */
   private readonly counts = new Map<UserId, number>();
   /** Recipients whose count a commit under way must not bring back. */
-  private recounting = new Set<UserId>();
+  private readonly recounting = new Set<UserId>();
 
   constructor(
     db: Knex,

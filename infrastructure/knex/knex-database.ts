@@ -2,10 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex from 'knex';
 import type { Knex } from 'knex';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../../application/ports/storage-error.js';
 import { migrationSource } from './migration-source.js';
-
-/** How long a statement waits for a lock another connection holds before failing with SQLITE_BUSY. */
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 const pragmas = (busyTimeoutMs: number) => [
   'PRAGMA journal_mode = WAL',
@@ -38,7 +36,7 @@ interface SqliteConnection {
  * to date. One connection: SQLite has one writer anyway, it serialises transactions, and
  * `:memory:` needs exactly one.
  */
-export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Promise<Knex> {
+export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<Knex> {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
   const db = knex({
     client: 'better-sqlite3',

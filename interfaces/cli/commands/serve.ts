@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-error.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { TcpGateway } from '../../tcp/tcp-gateway.js';
@@ -23,6 +24,11 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: DEFAULT_MAX_QUEUED_PER_USER,
       describe: 'Most unacknowledged deliveries kept for one user; sends past it are refused with QUEUE_FULL',
     })
+    .option('db-lock-timeout', {
+      type: 'number',
+      default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
+      describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN',
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       const maxFrameBytes = args.maxFrameBytes as number;
@@ -32,6 +38,10 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       const maxQueued = args.maxQueuedPerUser as number;
       if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) {
         throw new CliError(EXIT.USAGE, `--max-queued-per-user must be a whole number, at least 1 (got ${maxQueued})`, 'USAGE');
+      }
+      const lockTimeout = args.dbLockTimeout as number;
+      if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
+        throw new CliError(EXIT.USAGE, `--db-lock-timeout must be a number of seconds, 0 or more (got ${lockTimeout})`, 'USAGE');
       }
       return true;
     });
@@ -44,7 +54,12 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
-      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger, maxQueuedPerUser: args.maxQueuedPerUser });
+      const app = await createApp({
+        storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`,
+        logger,
+        maxQueuedPerUser: args.maxQueuedPerUser,
+        busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
+      });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,
