@@ -10,9 +10,12 @@ const LOCKED = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_TIME
 export function meaningOf(error: unknown): unknown {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   if (typeof code !== 'string') return error;
-  if (FULL.has(code)) return new StorageError('STORAGE_FULL', 'the server cannot store anything more: its disk is full; an operator must make room');
+  if (FULL.has(code)) {
+    return new StorageError('STORAGE_FULL', 'the server cannot store anything more: its disk is full; an operator must make room', { cause: error });
+  }
   if (LOCKED.has(code)) {
-    return new StorageError('TRY_AGAIN', `the server's database is busy: try again in ${LOCKED_RETRY_AFTER_MS / 1000} s`, LOCKED_RETRY_AFTER_MS);
+    const retryAfterMs = LOCKED_RETRY_AFTER_MS;
+    return new StorageError('TRY_AGAIN', `the server's database is busy: try again in ${retryAfterMs / 1000} s`, { retryAfterMs, cause: error });
   }
   return error;
 }

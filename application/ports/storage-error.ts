@@ -18,11 +18,15 @@ export const LOCKED_RETRY_AFTER_MS = 1000;
 export class StorageError extends Error {
   override readonly name = 'StorageError';
 
+  /** `cause` is the driver's error, for the log. */
   constructor(
     readonly code: StorageErrorCode,
     message: string,
-    readonly retryAfterMs?: number,
+    options: { readonly retryAfterMs?: number; readonly cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
   }
+
+  readonly retryAfterMs: number | undefined;
 }

@@ -220,7 +220,7 @@ export class ChatSession implements TransportHandler {
     const answer = (error: unknown): Response => {
       if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
       if (error instanceof StorageError) {
-        this.log.error({ code: error.code, op: request.op, peer: this.transport.peerIp }, 'storage failed');
+        this.log.error({ code: error.code, err: error.cause, op: request.op, peer: this.transport.peerIp }, 'storage failed');
         return errorResponse(request.id, error.code, error.message, error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs });
       }
       this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
