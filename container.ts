@@ -36,6 +36,10 @@ export interface ChatAppOptions {
   readonly storage?: string;
   /** Where admin actions are logged; the server passes its own logger. Silent when left out. */
   readonly logger?: StructuredLogger;
+  /** Most deliveries that may wait for one user before sends to them are refused (QUEUE_FULL); default 10 000. */
+  readonly maxQueuedPerUser?: number;
+  /** How long a SQLite statement waits for a lock before the request answers TRY_AGAIN; default 5 s. */
+  readonly busyTimeoutMs?: number;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
 }
@@ -61,55 +65,57 @@ function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModu
   });
 }
 
-const servicesModule = new ContainerModule(({ bind }) => {
-  bind(SERVICES.AccountService)
-    .toResolvedValue(
-      (
-        repositories: Repositories,
-        unitOfWork: UnitOfWork,
-        hasher: PasswordHasher,
-        tokens: TokenGenerator,
-        clock: Clock,
-        sessions: SessionHub,
-      ) =>
-        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
-    )
-    .inSingletonScope();
-  bind(SERVICES.DeliveryService)
-    .toResolvedValue(
-      (repositories: Repositories, sessions: SessionHub) => new DeliveryService(repositories, sessions),
-      [TOKENS.Repositories, TOKENS.SessionHub],
-    )
-    .inSingletonScope();
-  bind(SERVICES.FriendService)
-    .toResolvedValue(
-      (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
-        new FriendService(repositories, delivery, sessions, clock),
-      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
-    )
-    .inSingletonScope();
-  bind(SERVICES.GroupService)
-    .toResolvedValue(
-      (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
-        new GroupService(repositories, unitOfWork, delivery, sessions, clock),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
-    )
-    .inSingletonScope();
-  bind(SERVICES.AdminService)
-    .toResolvedValue(
-      (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog) =>
-        new AdminService(repositories, groups, delivery, sessions, clock, audit),
-      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog],
-    )
-    .inSingletonScope();
-  bind(SERVICES.MessagingService)
-    .toResolvedValue(
-      (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
-      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.Clock],
-    )
-    .inSingletonScope();
-});
+function servicesModule(options: ChatAppOptions): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(SERVICES.AccountService)
+      .toResolvedValue(
+        (
+          repositories: Repositories,
+          unitOfWork: UnitOfWork,
+          hasher: PasswordHasher,
+          tokens: TokenGenerator,
+          clock: Clock,
+          sessions: SessionHub,
+        ) =>
+          new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions),
+        [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
+      )
+      .inSingletonScope();
+    bind(SERVICES.DeliveryService)
+      .toResolvedValue(
+        (repositories: Repositories, sessions: SessionHub) => new DeliveryService(repositories, sessions, options.maxQueuedPerUser),
+        [TOKENS.Repositories, TOKENS.SessionHub],
+      )
+      .inSingletonScope();
+    bind(SERVICES.FriendService)
+      .toResolvedValue(
+        (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
+          new FriendService(repositories, delivery, sessions, clock),
+        [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
+      )
+      .inSingletonScope();
+    bind(SERVICES.GroupService)
+      .toResolvedValue(
+        (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
+          new GroupService(repositories, unitOfWork, delivery, sessions, clock),
+        [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
+      )
+      .inSingletonScope();
+    bind(SERVICES.AdminService)
+      .toResolvedValue(
+        (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog) =>
+          new AdminService(repositories, groups, delivery, sessions, clock, audit),
+        [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog],
+      )
+      .inSingletonScope();
+    bind(SERVICES.MessagingService)
+      .toResolvedValue(
+        (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
+        [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.Clock],
+      )
+      .inSingletonScope();
+  });
+}
 
 function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
   return container.get<T>(id);
@@ -117,9 +123,9 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 
 /** Builds a fresh container, and so a fresh application, each call: a host may run several side by side. */
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
-  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite');
+  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs });
   const container = new Container();
-  container.load(storageModule(storage), runtimeModule(options, storage), servicesModule);
+  container.load(storageModule(storage), runtimeModule(options, storage), servicesModule(options));
   return {
     accounts: get(container, SERVICES.AccountService),
     admin: get(container, SERVICES.AdminService),

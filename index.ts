@@ -11,3 +11,4 @@ export {
   type ChatClientOptions,
   type ServerEvent,
 } from './interfaces/client/chat-client.js';
+export { sendOnce, type SendOperation } from './interfaces/client/client-message-id.js';

@@ -48,25 +48,38 @@ export class AdminService {
     return this.groups.all();
   }
 
-  /** A system message to any user, friend or not, delivered like any other. */
-  async sendToUser(admin: User, rawUsername: string, rawText: string): Promise<{ id: number; to: string }> {
+  /**
+   * A system message to any user, friend or not, delivered like any other: under their quota
+   * (QUEUE_FULL) and the admin's client message id, as `MessagingService.sendPrivate`.
+   */
+  async sendToUser(admin: User, rawUsername: string, rawText: string, clientMsgId?: string): Promise<{ id: number; to: string; sentAt: Date }> {
     assertAdmin(admin);
     const text = parseMessageText(rawText);
     const target = await findUser(this.repositories.users, rawUsername);
-    const [queued] = await this.delivery.deliver([
-      { recipientId: target.id, message: { kind: 'private', from: { id: admin.id, username: admin.username }, fromAdmin: true, text, sentAt: this.clock.now() } },
-    ]);
-    this.record(admin, 'adminsend', target.username);
-    return { id: queued!.id, to: target.username };
+    const sentAt = this.clock.now();
+    const receipt = await this.delivery.store(admin.id, {
+      deliveries: [{ recipientId: target.id, message: { kind: 'private', from: { id: admin.id, username: admin.username }, fromAdmin: true, text, sentAt } }],
+      sentAt,
+      clientMsgId,
+    });
+    if (receipt.firstId === null) throw this.delivery.queueFull(target.username);
+    if (!receipt.repeat) this.record(admin, 'adminsend', target.username);
+    return { id: receipt.firstId, to: target.username, sentAt: receipt.sentAt };
   }
 
-  /** A system message to every member of any group. */
-  async sendToGroup(admin: User, name: string, creator: string, text: string): Promise<{ group: string; recipients: number }> {
+  /** A system message to every member of any group; members whose queue is full are left out and named. */
+  async sendToGroup(
+    admin: User,
+    name: string,
+    creator: string,
+    text: string,
+    clientMsgId?: string,
+  ): Promise<{ group: string; recipients: number; queueFull: string[]; sentAt: Date }> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
-    const recipients = await this.groups.sendAsAdmin(admin, group, ref, text);
-    this.record(admin, 'adminsendgroup', `${ref.name}@${ref.creator}`, { recipients });
-    return { group: ref.name, recipients };
+    const { repeat, ...sent } = await this.groups.sendAsAdmin(admin, group, ref, text, clientMsgId);
+    if (!repeat) this.record(admin, 'adminsendgroup', `${ref.name}@${ref.creator}`, { recipients: sent.recipients });
+    return { group: ref.name, ...sent };
   }
 
   /**

@@ -22,4 +22,9 @@ export interface ChatApp extends ChatServices {
 }
 
 /** Opens an application on the given storage (`sqlite:<path>` or `memory`). */
-export type ChatAppFactory = (options: { storage: string; logger?: StructuredLogger }) => Promise<ChatApp>;
+export type ChatAppFactory = (options: {
+  storage: string;
+  logger?: StructuredLogger;
+  maxQueuedPerUser?: number;
+  busyTimeoutMs?: number;
+}) => Promise<ChatApp>;

@@ -1,6 +1,6 @@
-import type { MessageId, OfflineMessage, UserId } from '../domain/index.js';
+import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../domain/index.js';
 import type { KickReason, SessionHub, SessionSink } from './ports/session-hub.js';
-import type { Delivery } from './ports/message-queue.js';
+import type { Delivery, SendReceipt } from './ports/message-queue.js';
 import type { Repositories } from './ports/unit-of-work.js';
 
 /** How many queued deliveries an attach reads and pushes at a time. */
@@ -13,6 +13,13 @@ export const REPLAY_PAGE_SIZE = 200;
  */
 export const MAX_HELD_PUSHES = 4 * REPLAY_PAGE_SIZE;
 
+/**
+ * Most deliveries that may wait for one user (unacknowledged, pushed or not) before sends to
+ * them are refused with QUEUE_FULL. ejabberd's mod_offline keeps 5000 per user by default,
+ * Prosody's offline store has no limit; 10 000 leaves a user who is away for long room.
+ */
+export const DEFAULT_MAX_QUEUED_PER_USER = 10_000;
+
 /** Ends an attachment. */
 export type Detach = () => Promise<void>;
 
@@ -21,10 +28,17 @@ export interface Submitted<T> {
   readonly stored: Promise<T>;
 }
 
-/** What a send checked and will queue, and how its caller's answer is made from the queued deliveries. */
-export interface PreparedSend<T> {
+/** A message a user sends: one delivery per recipient, its time, and the client's id for it. */
+export interface OutgoingMessage {
   readonly deliveries: readonly Delivery[];
-  answer(queued: OfflineMessage[]): T | Promise<T>;
+  readonly sentAt: Date;
+  /** The client's id for the message: a retry carrying it gets the first send's receipt and stores nothing. */
+  readonly clientMsgId?: string | undefined;
+}
+
+/** What a send checked and will queue, and how its caller's answer is made from the receipt. */
+export interface PreparedSend<T> extends OutgoingMessage {
+  answer(receipt: SendReceipt): T | Promise<T>;
 }
 
 /** What `acknowledge` did with each id: removed now, or not waiting for this user (already removed, or never theirs). */
@@ -90,6 +104,8 @@ export class DeliveryService {
   constructor(
     private readonly repositories: Repositories,
     private readonly sessions: SessionHub,
+    /** Most deliveries that may wait for one user: see DEFAULT_MAX_QUEUED_PER_USER. */
+    readonly maxQueuedPerUser = DEFAULT_MAX_QUEUED_PER_USER,
   ) {}
 
   /**
@@ -108,7 +124,7 @@ export class DeliveryService {
     try {
       const prepared = await prepare();
       await earlier;
-      const stored = this.deliver(prepared.deliveries).then((queued) => prepared.answer(queued));
+      const stored = this.store(senderId, prepared).then((receipt) => prepared.answer(receipt));
       return { stored };
     } finally {
       handedOver();
@@ -128,6 +144,28 @@ export class DeliveryService {
     const queued = await this.repositories.messages.enqueue(deliveries);
     await this.push(queued);
     return queued;
+  }
+
+  /**
+   * Queues a message a user sent, as `deliver` does, under the recipients' quota (a recipient
+   * whose queue is full is left out and named in the receipt's `full`) and the client's id
+   * for it (a repeat stores and pushes nothing and answers the first receipt).
+   */
+  async store(senderId: UserId, message: OutgoingMessage): Promise<SendReceipt> {
+    const { deliveries, sentAt, clientMsgId } = message;
+    const key = clientMsgId === undefined ? undefined : { senderId, clientMsgId };
+    const receipt = await this.repositories.messages.send({ deliveries, sentAt, key, maxQueued: this.maxQueuedPerUser });
+    await this.push(receipt.queued);
+    return receipt;
+  }
+
+  /** The refusal of a message to one user whose queue is full. */
+  queueFull(recipient: string): DomainError {
+    return new DomainError(
+      'QUEUE_FULL',
+      `${recipient} has ${this.maxQueuedPerUser} messages waiting, the most the server keeps: try again once they have read some`,
+      { limit: this.maxQueuedPerUser, recipient },
+    );
   }
 
   /** Pushes deliveries already queued (in a unit of work of the caller's) to attached recipients. */

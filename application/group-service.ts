@@ -16,6 +16,7 @@ import {
   type User,
 } from '../domain/index.js';
 import type { DeliveryService, Submitted } from './delivery-service.js';
+import type { SendReceipt } from './ports/message-queue.js';
 import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -31,11 +32,13 @@ export interface GroupView {
   readonly banned: boolean;
 }
 
-/** What a group send answers: the group as it is now, and how many members it was stored for. */
+/** What a group send answers: the group as it is now, how many members it was stored for, and who was left out. */
 export interface GroupSent {
   readonly group: GroupView;
   readonly recipients: number;
   readonly sentAt: Date;
+  /** The members left out because their queue was full (QUEUE_FULL), by name. */
+  readonly queueFull: string[];
 }
 
 /** How a command names a group: its name, and its creator's name when the name alone is ambiguous. */
@@ -126,25 +129,33 @@ export class GroupService {
   }
 
   /** Sends to every member but the sender: see `send`. Admins may send to any group, member or not. */
-  async sendAsAdmin(admin: User, group: Group, ref: GroupRef, text: string): Promise<number> {
+  async sendAsAdmin(
+    admin: User,
+    group: Group,
+    ref: GroupRef,
+    text: string,
+    clientMsgId?: string,
+  ): Promise<{ recipients: number; queueFull: string[]; sentAt: Date; repeat: boolean }> {
     assertGroupNotBanned(group);
-    const message: ChatMessage = { kind: 'group', from: { id: admin.id, username: admin.username }, fromAdmin: true, group: ref, text: parseMessageText(text), sentAt: this.clock.now() };
+    const sentAt = this.clock.now();
+    const message: ChatMessage = { kind: 'group', from: { id: admin.id, username: admin.username }, fromAdmin: true, group: ref, text: parseMessageText(text), sentAt };
     const members = await this.repositories.groups.members(group.id);
-    const recipients = members.filter((m) => m.userId !== admin.id).map((m) => ({ recipientId: m.userId, message }));
-    await this.delivery.deliver(recipients);
-    return recipients.length;
+    const deliveries = members.filter((m) => m.userId !== admin.id).map((m) => ({ recipientId: m.userId, message }));
+    const receipt = await this.delivery.store(admin.id, { deliveries, sentAt, clientMsgId });
+    return { recipients: receipt.recipients, queueFull: await this.namesOf(receipt.full), sentAt: receipt.sentAt, repeat: receipt.repeat };
   }
 
   /**
    * Sends to every member but the sender: one write for the whole group, then pushed to
-   * those attached. Resolves once every copy is durable.
+   * those attached. Resolves once every copy is durable. Members whose queue is full are left
+   * out and named in `queueFull`; a `clientMsgId` the sender used before answers the first send.
    */
-  async send(user: User, groupId: GroupId, rawText: string): Promise<GroupSent> {
-    return (await this.submit(user, groupId, rawText)).stored;
+  async send(user: User, groupId: GroupId, rawText: string, clientMsgId?: string): Promise<GroupSent> {
+    return (await this.submit(user, groupId, rawText, clientMsgId)).stored;
   }
 
   /** `send` for a client with several sends in flight: see `MessagingService.submitPrivate`. */
-  submit(user: User, groupId: GroupId, rawText: string): Promise<Submitted<GroupSent>> {
+  submit(user: User, groupId: GroupId, rawText: string, clientMsgId?: string): Promise<Submitted<GroupSent>> {
     return this.delivery.send(user.id, async () => {
       const text = parseMessageText(rawText);
       const group = await this.repositories.groups.byId(groupId);
@@ -157,7 +168,13 @@ export class GroupService {
       const members = await this.repositories.groups.members(group.id);
       const message: ChatMessage = { kind: 'group', from: { id: user.id, username: user.username }, fromAdmin: user.isAdmin, group: ref, text, sentAt };
       const deliveries = members.filter((m) => m.userId !== user.id).map((m) => ({ recipientId: m.userId, message }));
-      return { deliveries, answer: async () => ({ group: await this.view(group, ref.creator), recipients: deliveries.length, sentAt }) };
+      const answer = async (receipt: SendReceipt): Promise<GroupSent> => ({
+        group: await this.view(group, ref.creator),
+        recipients: receipt.recipients,
+        sentAt: receipt.sentAt,
+        queueFull: await this.namesOf(receipt.full),
+      });
+      return { deliveries, sentAt, clientMsgId, answer };
     });
   }
 
@@ -188,6 +205,10 @@ export class GroupService {
     return candidates[0]!;
   }
 
+  private async namesOf(userIds: readonly number[]): Promise<string[]> {
+    const users = await Promise.all(userIds.map((id) => this.repositories.users.byId(id)));
+    return users.flatMap((user) => (user ? [user.username] : []));
+  }
 
   private async refOf(group: Group): Promise<GroupRef> {
     const creator = await this.repositories.users.byId(group.creatorId);

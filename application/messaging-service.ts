@@ -19,9 +19,13 @@ export class MessagingService {
     private readonly clock: Clock,
   ) {}
 
-  /** Sends to a friend; resolves once the message is durable, whether or not they are attached. */
-  async sendPrivate(sender: User, rawUsername: string, rawText: string): Promise<SentMessage> {
-    return (await this.submitPrivate(sender, rawUsername, rawText)).stored;
+  /**
+   * Sends to a friend; resolves once the message is durable, whether or not they are attached.
+   * A `clientMsgId` the sender used before answers the first send's id and time and stores
+   * nothing. Refused with QUEUE_FULL when the friend's queue is full.
+   */
+  async sendPrivate(sender: User, rawUsername: string, rawText: string, clientMsgId?: string): Promise<SentMessage> {
+    return (await this.submitPrivate(sender, rawUsername, rawText, clientMsgId)).stored;
   }
 
   /**
@@ -29,7 +33,7 @@ export class MessagingService {
    * checked and handed to storage, after the sender's earlier sends (so it keeps its place in
    * their order), with `stored`, which resolves once it is durable.
    */
-  submitPrivate(sender: User, rawUsername: string, rawText: string): Promise<Submitted<SentMessage>> {
+  submitPrivate(sender: User, rawUsername: string, rawText: string, clientMsgId?: string): Promise<Submitted<SentMessage>> {
     return this.delivery.send(sender.id, async () => {
       const text = parseMessageText(rawText);
       const username = parseUsername(rawUsername);
@@ -46,7 +50,12 @@ export class MessagingService {
             message: { kind: 'private', from: { id: sender.id, username: sender.username }, fromAdmin: sender.isAdmin, text, sentAt },
           },
         ],
-        answer: ([queued]) => ({ id: queued!.id, to: recipient.username, sentAt }),
+        sentAt,
+        clientMsgId,
+        answer: (receipt) => {
+          if (receipt.firstId === null) throw this.delivery.queueFull(recipient.username);
+          return { id: receipt.firstId, to: recipient.username, sentAt: receipt.sentAt };
+        },
       };
     });
   }

@@ -6,6 +6,7 @@ import { sqliteQueueBatchWriter } from './knex/sqlite-queue-batch-writer.js';
 import { KnexUnitOfWork, knexRepositories } from './knex/knex-unit-of-work.js';
 import { InMemoryUnitOfWork, memoryRepositories } from './memory/in-memory-unit-of-work.js';
 import { MemoryStore } from './memory/memory-store.js';
+import { withStorageErrors } from './storage-errors.js';
 
 /** Where the data lives: `sqlite:<path>` (`sqlite::memory:` for a throwaway database) or `memory`. */
 export type StorageUrl = `sqlite:${string}` | 'memory';
@@ -36,11 +37,13 @@ export interface StorageOptions {
    * their members); 0 turns the caches off and every lookup reads the database.
    */
   readonly cacheCapacity?: number;
+  /** How long a SQLite statement waits for a lock held elsewhere before answering TRY_AGAIN; default 5 s. */
+  readonly busyTimeoutMs?: number;
 }
 
 /** Opens the storage the URL names; a SQLite database is created and migrated as needed. */
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
-  const storage = await openBackend(parseStorageUrl(url));
+  const storage = await openBackend(parseStorageUrl(url), options);
   const capacity = options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY;
   if (capacity === 0) return storage;
   const caches = new RepositoryCaches(capacity);
@@ -52,7 +55,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
   };
 }
 
-async function openBackend(location: ReturnType<typeof parseStorageUrl>): Promise<Storage> {
+async function openBackend(location: ReturnType<typeof parseStorageUrl>, options: StorageOptions): Promise<Storage> {
   if (location.kind === 'memory') {
     const store = new MemoryStore();
     // Waiting for the store's queue lets a unit under way finish first, as Knex's destroy does.
@@ -62,11 +65,13 @@ async function openBackend(location: ReturnType<typeof parseStorageUrl>): Promis
       close: () => store.exclusive(async () => {}),
     };
   }
-  const db = await openSqliteDatabase(location.filename);
+  const db = await openSqliteDatabase(location.filename, options.busyTimeoutMs);
   const messages = new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db));
   return {
-    repositories: { ...knexRepositories(db), messages },
-    unitOfWork: new KnexUnitOfWork(db),
+    ...withStorageErrors({
+      repositories: { ...knexRepositories(db), messages },
+      unitOfWork: new KnexUnitOfWork(db, (recipients) => messages.recount(recipients)),
+    }),
     close: async () => {
       await messages.settle();
       await db.destroy();

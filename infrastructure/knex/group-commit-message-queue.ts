@@ -1,19 +1,25 @@
 import type { Knex } from 'knex';
-import { goneError, type Delivery, type MessageQueue } from '../../application/ports/message-queue.js';
+import { goneError, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import type { MessageId, OfflineMessage, UserId } from '../../domain/index.js';
 import { isForeignKeyViolation } from './is-unique-violation.js';
-import { KnexMessageQueue } from './knex-message-queue.js';
+import { CommitCounts, KnexMessageQueue } from './knex-message-queue.js';
 
-/** What one commit writes: deliveries from many senders and acknowledgements from many recipients. */
+/** What one commit writes: sends from many senders and acknowledgements from many recipients. */
 export interface QueueBatch {
-  readonly deliveries: readonly Delivery[];
+  readonly sends: readonly MessageSend[];
   readonly acknowledgements: readonly { readonly recipientId: UserId; readonly ids: readonly MessageId[] }[];
+  /**
+   * How many deliveries wait per recipient, where known. The writer counts the others once
+   * each inside its transaction and returns every count changed by the batch.
+   */
+  readonly counts: ReadonlyMap<UserId, number>;
 }
 
-/** What one commit did: the deliveries with their ids, in order, and per acknowledgement the ids it removed, ascending. */
+/** What one commit did: per send its receipt, per acknowledgement the ids it removed (ascending), and the counts it changed. */
 export interface QueueBatchResult {
-  readonly queued: OfflineMessage[];
+  readonly sent: SendReceipt[];
   readonly removed: MessageId[][];
+  readonly counts: ReadonlyMap<UserId, number>;
 }
 
 /**
@@ -32,7 +38,11 @@ export function knexQueueBatchWriter(db: Knex): QueueBatchWriter {
   return (batch) =>
     db.transaction(async (trx) => {
       const queue = new KnexMessageQueue(trx);
-      return { queued: await queue.enqueue(batch.deliveries), removed: await queue.acknowledgeEach(batch.acknowledgements) };
+      const counts = new CommitCounts(batch.counts);
+      const sent = await queue.sendEach(batch.sends, counts);
+      const removed = await queue.acknowledgeEach(batch.acknowledgements);
+      counts.removed(batch.acknowledgements, removed);
+      return { sent, removed, counts: counts.changed };
     });
 }
 
@@ -42,7 +52,7 @@ interface Submitted<R> {
 }
 
 type Write =
-  | ({ readonly kind: 'enqueue'; readonly deliveries: readonly Delivery[] } & Submitted<OfflineMessage[]>)
+  | ({ readonly kind: 'send'; readonly send: MessageSend } & Submitted<SendReceipt>)
   | ({ readonly kind: 'acknowledge'; readonly recipientId: UserId; readonly ids: readonly MessageId[] } & Submitted<MessageId[]>);
 
 /**
@@ -53,12 +63,23 @@ type Write =
  * transaction of its own, so a bad write (a delivery to a group deleted a moment earlier)
  * fails only its own submitter. Writes commit in submission order, so ids stay ascending.
  * Acknowledgements with no delivery to ride along wait up to ACK_COMMIT_DELAY_MS for one.
+ *
+ * The quota (`MessageSend.maxQueued`) is checked against counts of waiting deliveries kept
+ * here, in memory: each recipient's is counted once in the database, inside a commit, then
+ * kept up to date by the commits (sends add, acknowledgements remove). Deliveries queued in a
+ * unit of work (notices) are stored around this queue, so storage calls `recount` for their
+ * recipients once such a unit has committed. Several server processes on one database (the
+ * multi-node issue) must count in the database instead, inside the commit.
  */
 export class GroupCommitMessageQueue implements MessageQueue {
   private readonly direct: KnexMessageQueue;
   private waiting: Write[] = [];
   private draining = false;
   private delayed: NodeJS.Timeout | undefined;
+  /** Deliveries waiting per recipient, as of the last commit; a recipient absent is counted at its next send. */
+  private readonly counts = new Map<UserId, number>();
+  /** Recipients whose count a commit under way must not bring back. */
+  private readonly recounting = new Set<UserId>();
 
   constructor(
     db: Knex,
@@ -67,9 +88,21 @@ export class GroupCommitMessageQueue implements MessageQueue {
     this.direct = new KnexMessageQueue(db);
   }
 
-  enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
-    if (deliveries.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => this.submit({ kind: 'enqueue', deliveries, resolve, reject }));
+  async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
+    if (deliveries.length === 0) return [];
+    return (await this.send({ deliveries, maxQueued: Infinity, sentAt: deliveries[0]!.message.sentAt })).queued;
+  }
+
+  send(send: MessageSend): Promise<SendReceipt> {
+    return new Promise((resolve, reject) => this.submit({ kind: 'send', send, resolve, reject }));
+  }
+
+  /** Forgets the counts of these recipients, to be counted again: deliveries reached them around this queue. */
+  recount(recipientIds: readonly UserId[]): void {
+    for (const id of recipientIds) {
+      this.counts.delete(id);
+      if (this.draining) this.recounting.add(id);
+    }
   }
 
   acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
@@ -119,19 +152,20 @@ export class GroupCommitMessageQueue implements MessageQueue {
       }
     }
     this.draining = false;
+    this.recounting.clear();
   }
 
   /** Writes the batch in one transaction and, once it has committed, answers each submitter. */
   private async commit(batch: readonly Write[]): Promise<void> {
-    const enqueues = batch.filter((write) => write.kind === 'enqueue');
+    const sends = batch.filter((write) => write.kind === 'send');
     const acknowledgements = batch.filter((write) => write.kind === 'acknowledge');
-    const { queued, removed } = await this.write({ deliveries: enqueues.flatMap((write) => write.deliveries), acknowledgements });
-    let offset = 0;
-    for (const write of enqueues) write.resolve(queued.slice(offset, (offset += write.deliveries.length)));
+    const { sent, removed, counts } = await this.write({ sends: sends.map((write) => write.send), acknowledgements, counts: this.counts });
+    for (const [id, count] of counts) if (!this.recounting.has(id)) this.counts.set(id, count);
+    sends.forEach((write, i) => write.resolve(sent[i]!));
     acknowledgements.forEach((write, i) => write.resolve(removed[i]!));
   }
 }
 
 function refusalOf(write: Write, error: unknown): unknown {
-  return write.kind === 'enqueue' && isForeignKeyViolation(error) ? goneError(write.deliveries) : error;
+  return write.kind === 'send' && isForeignKeyViolation(error) ? goneError(write.send.deliveries) : error;
 }

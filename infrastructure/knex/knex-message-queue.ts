@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { goneError, type Delivery, type MessageQueue } from '../../application/ports/message-queue.js';
+import { goneError, withinQuota, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { isForeignKeyViolation } from './is-unique-violation.js';
 import type { ChatMessage, Correspondent, GroupRef, MessageId, NoticeTopic, OfflineMessage, UserId } from '../../domain/index.js';
 
@@ -75,6 +75,61 @@ function fromRow(row: MessageRow): OfflineMessage {
   return { id: Number(row.id), recipientId: Number(row.recipient_id), message };
 }
 
+/** A row of `client_message_ids`: what the first send under a client message id stored. */
+export interface ClientMessageRow {
+  message_id: number | null;
+  recipients: number;
+  full: string;
+  sent_at: number | string;
+}
+
+/** The receipt a repeat answers with. */
+export function repeatOf(row: ClientMessageRow): SendReceipt {
+  const firstId = row.message_id === null ? null : Number(row.message_id);
+  return { repeat: true, queued: [], firstId, recipients: Number(row.recipients), full: JSON.parse(row.full) as UserId[], sentAt: new Date(Number(row.sent_at)) };
+}
+
+/** The receipt of a send that stored `queued`. */
+export function receiptOf(message: MessageSend, queued: OfflineMessage[], full: UserId[]): SendReceipt {
+  return { repeat: false, queued, firstId: queued[0]?.id ?? null, recipients: queued.length, full, sentAt: message.sentAt };
+}
+
+/** The `client_message_ids` row that records a send, or nothing when it had no key or stored nothing. */
+export function clientMessageRow(message: MessageSend, receipt: SendReceipt): (ClientMessageRow & { sender_id: number; client_msg_id: string }) | undefined {
+  if (!message.key || receipt.recipients === 0) return undefined;
+  return {
+    sender_id: message.key.senderId,
+    client_msg_id: message.key.clientMsgId,
+    message_id: receipt.firstId,
+    recipients: receipt.recipients,
+    full: JSON.stringify(receipt.full),
+    sent_at: receipt.sentAt.getTime(),
+  };
+}
+
+/** Counts of waiting deliveries while one commit is written: those known before it, and what it changed. */
+export class CommitCounts {
+  readonly changed = new Map<UserId, number>();
+
+  constructor(private readonly known: ReadonlyMap<UserId, number> = new Map()) {}
+
+  get(recipientId: UserId): number | undefined {
+    return this.changed.get(recipientId) ?? this.known.get(recipientId);
+  }
+
+  set(recipientId: UserId, count: number): void {
+    this.changed.set(recipientId, count);
+  }
+
+  /** Takes what acknowledgements removed off the known counts. */
+  removed(acknowledgements: readonly { readonly recipientId: UserId }[], removed: readonly MessageId[][]): void {
+    acknowledgements.forEach(({ recipientId }, i) => {
+      const count = this.get(recipientId);
+      if (count !== undefined) this.set(recipientId, Math.max(0, count - removed[i]!.length));
+    });
+  }
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) result.push(items.slice(i, i + ROWS_PER_STATEMENT));
@@ -82,7 +137,11 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 export class KnexMessageQueue implements MessageQueue {
-  constructor(private readonly db: Knex | Knex.Transaction) {}
+  /** `queuedTo` hears which recipients each enqueue wrote to: a unit of work tells the quota counts after commit. */
+  constructor(
+    private readonly db: Knex | Knex.Transaction,
+    private readonly queuedTo?: (recipientIds: readonly UserId[]) => void,
+  ) {}
 
   async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
     if (deliveries.length === 0) return [];
@@ -103,7 +162,37 @@ export class KnexMessageQueue implements MessageQueue {
       if (isForeignKeyViolation(error)) throw goneError(deliveries);
       throw error;
     }
+    this.queuedTo?.(deliveries.map((delivery) => delivery.recipientId));
     return rows.map((row, i) => fromRow({ ...row, id: ids[i]! }));
+  }
+
+  async send(message: MessageSend): Promise<SendReceipt> {
+    const work = async (db: Knex | Knex.Transaction) => (await new KnexMessageQueue(db, this.queuedTo).sendEach([message], new CommitCounts()))[0]!;
+    return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
+  }
+
+  /**
+   * `send` for several messages, in order. `counts` holds what waits per recipient where
+   * known; the others are counted once each, and every count is kept up to date with what is
+   * stored. Call it inside a transaction.
+   */
+  async sendEach(messages: readonly MessageSend[], counts: CommitCounts): Promise<SendReceipt[]> {
+    const receipts: SendReceipt[] = [];
+    for (const message of messages) {
+      const { key } = message;
+      const first = key && ((await this.db('client_message_ids').where({ sender_id: key.senderId, client_msg_id: key.clientMsgId }).first()) as ClientMessageRow | undefined);
+      if (first) {
+        receipts.push(repeatOf(first));
+        continue;
+      }
+      for (const { recipientId } of message.deliveries) if (counts.get(recipientId) === undefined) counts.set(recipientId, await this.countFor(recipientId));
+      const { taken, full } = withinQuota(message, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
+      const receipt = receiptOf(message, await this.enqueue(taken), full);
+      const row = clientMessageRow(message, receipt);
+      if (row) await this.db('client_message_ids').insert(row);
+      receipts.push(receipt);
+    }
+    return receipts;
   }
 
   async pendingFor(recipientId: UserId, options: { after?: MessageId; limit?: number } = {}): Promise<OfflineMessage[]> {

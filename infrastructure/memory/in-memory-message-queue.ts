@@ -1,6 +1,6 @@
-import { goneError, type Delivery, type MessageQueue } from '../../application/ports/message-queue.js';
+import { goneError, withinQuota, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import type { ChatMessage, GroupId, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
-import { assertReferences, type MemoryAccess, type MemoryStore } from './memory-store.js';
+import { assertReferences, type MemoryAccess, type MemoryStore, type MemoryTables } from './memory-store.js';
 
 /** As `offline_messages.group_id`: a notice that a group was deleted does not need the group to exist. */
 function referencedGroupId(message: ChatMessage): GroupId | null {
@@ -12,22 +12,21 @@ export class InMemoryMessageQueue implements MessageQueue {
   constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
 
   enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
-    return this.access((tables) => {
-      try {
-        assertReferences(tables, {
-          users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),
-          groups: deliveries.map(({ message }) => referencedGroupId(message)),
-        });
-      } catch {
-        throw goneError(deliveries);
-      }
-      const queued = deliveries.map(({ recipientId, message }) => ({
-        id: ++tables.sequences.messages,
-        recipientId,
-        message: structuredClone(message),
-      }));
-      tables.messages.push(...queued);
-      return queued;
+    return this.access((tables) => store(tables, deliveries));
+  }
+
+  send(message: MessageSend): Promise<SendReceipt> {
+    return this.access((tables): SendReceipt => {
+      const { key } = message;
+      const first = key && tables.clientMessageIds.find((r) => r.senderId === key.senderId && r.clientMsgId === key.clientMsgId);
+      if (first) return { repeat: true, queued: [], firstId: first.firstId, recipients: first.recipients, full: first.full, sentAt: first.sentAt };
+      const counts = new Map<UserId, number>();
+      const countOf = (id: UserId) => counts.get(id) ?? tables.messages.filter((m) => m.recipientId === id).length;
+      const { taken, full } = withinQuota(message, countOf, (id) => counts.set(id, countOf(id) + 1));
+      const queued = store(tables, taken);
+      const receipt = { firstId: queued[0]?.id ?? null, recipients: queued.length, full, sentAt: message.sentAt };
+      if (key && queued.length > 0) tables.clientMessageIds.push({ ...key, ...receipt });
+      return { repeat: false, queued, ...receipt };
     });
   }
 
@@ -51,4 +50,23 @@ export class InMemoryMessageQueue implements MessageQueue {
   countFor(recipientId: UserId): Promise<number> {
     return this.access((tables) => tables.messages.filter((m) => m.recipientId === recipientId).length);
   }
+}
+
+/** Queues the deliveries, all or nothing, as `offline_messages` with its foreign keys would. */
+function store(tables: MemoryTables, deliveries: readonly Delivery[]): OfflineMessage[] {
+  try {
+    assertReferences(tables, {
+      users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),
+      groups: deliveries.map(({ message }) => referencedGroupId(message)),
+    });
+  } catch {
+    throw goneError(deliveries);
+  }
+  const queued = deliveries.map(({ recipientId, message }) => ({
+    id: ++tables.sequences.messages,
+    recipientId,
+    message: structuredClone(message),
+  }));
+  tables.messages.push(...queued);
+  return queued;
 }

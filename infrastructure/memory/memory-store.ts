@@ -1,9 +1,19 @@
 import type { LoginRecord } from '../../application/ports/login-log.js';
-import type { Friendship, Group, GroupId, Membership, OfflineMessage, User, UserId } from '../../domain/index.js';
+import type { Friendship, Group, GroupId, Membership, MessageId, OfflineMessage, User, UserId } from '../../domain/index.js';
 
 export interface UserRecord {
   user: User;
   tokenHash: string | null;
+}
+
+/** A row of `client_message_ids`. */
+export interface ClientMessageRecord {
+  readonly senderId: UserId;
+  readonly clientMsgId: string;
+  readonly firstId: MessageId | null;
+  readonly recipients: number;
+  readonly full: UserId[];
+  readonly sentAt: Date;
 }
 
 /** The in-memory tables: plain data, so a unit of work can snapshot them with structuredClone. */
@@ -16,6 +26,8 @@ export interface MemoryTables {
   messages: OfflineMessage[];
   /** Kept in the order recorded. */
   logins: LoginRecord[];
+  /** What each send that carried a client message id stored, as `client_message_ids`. */
+  clientMessageIds: ClientMessageRecord[];
   /** The last id handed out per table: like SQLite AUTOINCREMENT, an id is never handed out twice. */
   sequences: { users: number; groups: number; messages: number };
 }
@@ -32,6 +44,7 @@ export class MemoryStore {
     friendships: [],
     messages: [],
     logins: [],
+    clientMessageIds: [],
     sequences: { users: 0, groups: 0, messages: 0 },
   };
   private tail: Promise<unknown> = Promise.resolve();

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import type { ChatAppFactory } from '../../application/chat-app.js';
 import { ChatClient, DEFAULT_PORT, type ChatClientOptions } from '../client/chat-client.js';
+import { sendOnce, type SendOperation } from '../client/client-message-id.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { askPassword } from './password-input.js';
 import { ProfileStore, type Profile } from './profile-store.js';
@@ -123,6 +124,14 @@ export class CliContext {
     }
   }
 
+  /**
+   * Sends a message under a fresh client message id, repeating it once on a new connection if
+   * the first was lost before the answer: the server stores it once either way.
+   */
+  sendMessage<T extends object>(op: SendOperation, args: Record<string, unknown>): Promise<T> {
+    return sendOnce(args, (withId) => this.with(this.session(), ({ client }) => client.request<T>(op, withId)));
+  }
+
   /** Asks for a password without echo: on the shell's line editor there, else on the terminal. */
   askPassword(message: string): Promise<string> {
     return this.shared ? this.shared.askPassword(message) : askPassword(message);
@@ -134,6 +143,12 @@ export class CliContext {
     const second = await this.askPassword('Password again: ');
     if (first !== second) throw new CliError(EXIT.USAGE, 'the passwords do not match');
     return first;
+  }
+
+  /** Warns, on stderr, of the members a group send left out because their queue is full (with --json the data says it). */
+  warnQueueFull(names: readonly string[] | undefined): void {
+    if (this.args.json || !names?.length) return;
+    process.stderr.write(`warning: not stored for ${names.join(', ')}: their queue of unread messages is full (QUEUE_FULL)\n`);
   }
 
   /** Prints a result: the human line, or with --json the data as one JSON document. */

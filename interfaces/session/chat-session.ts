@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
 import type { Detach } from '../../application/delivery-service.js';
 import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
+import { StorageError } from '../../application/ports/storage-error.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
 import { messageEventJson } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
@@ -308,6 +309,10 @@ export class ChatSession implements TransportHandler {
     };
     const answer = (error: unknown): Response => {
       if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
+      if (error instanceof StorageError) {
+        this.log.error({ code: error.code, err: error.cause, op: request.op, peer: this.transport.peerIp }, 'storage failed');
+        return errorResponse(request.id, error.code, error.message, error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs });
+      }
       this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
       return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
     };

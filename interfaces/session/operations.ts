@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
+import { CLIENT_MSG_ID_MAX_LENGTH } from '../../application/ports/message-queue.js';
 import { viewOfUser } from '../../application/views.js';
 import { GROUP_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
 
@@ -85,6 +86,8 @@ const password = z.string().max(4096);
 const groupName = z.string().max(GROUP_NAME_MAX_LENGTH * 8);
 const credentials = z.strictObject({ username, password });
 const none = z.strictObject({});
+/** The client's own id for a message, so that a retry of it stores nothing new. */
+const clientMsgId = z.string().min(1).max(CLIENT_MSG_ID_MAX_LENGTH).optional();
 /** Most ids one `ack` may carry. */
 export const MAX_ACK_IDS = 1000;
 
@@ -150,9 +153,9 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
 
   groups: member(none, async ({ services, user }) => ({ groups: await services.groups.list(user) })),
 
-  sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string() }), async ({ services, user }, { group, text }) => {
-    const { stored } = await services.groups.submit(user, group, text);
-    return { stored: stored.then((sent) => ({ group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() })) };
+  sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string(), clientMsgId }), async ({ services, user }, args) => {
+    const { stored } = await services.groups.submit(user, args.group, args.text, args.clientMsgId);
+    return { stored: stored.then((sent) => ({ ...sent, sentAt: sent.sentAt.toISOString() })) };
   }),
 
   allusers: admin(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
@@ -161,13 +164,15 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
 
   allgroup: admin(none, async ({ services, user }) => ({ groups: await services.admin.allGroups(user) })),
 
-  adminsend: admin(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => ({
-    message: await services.admin.sendToUser(user, to, text),
-  })),
+  adminsend: admin(z.strictObject({ to: username, text: z.string(), clientMsgId }), async ({ services, user }, args) => {
+    const sent = await services.admin.sendToUser(user, args.to, args.text, args.clientMsgId);
+    return { message: { ...sent, sentAt: sent.sentAt.toISOString() } };
+  }),
 
-  adminsendgroup: admin(z.strictObject({ name: groupName, creator: username, text: z.string() }), async ({ services, user }, args) => ({
-    message: await services.admin.sendToGroup(user, args.name, args.creator, args.text),
-  })),
+  adminsendgroup: admin(z.strictObject({ name: groupName, creator: username, text: z.string(), clientMsgId }), async ({ services, user }, args) => {
+    const sent = await services.admin.sendToGroup(user, args.name, args.creator, args.text, args.clientMsgId);
+    return { message: { ...sent, sentAt: sent.sentAt.toISOString() } };
+  }),
 
   blockuser: admin(z.strictObject({ username, force: z.boolean().default(false) }), async ({ services, user }, args) => ({
     user: await services.admin.banUser(user, args.username, args.force),
@@ -183,8 +188,8 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     group: await services.admin.unbanGroup(user, args.name, args.creator),
   })),
 
-  send: pipelined(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => {
-    const { stored } = await services.messaging.submitPrivate(user, to, text);
+  send: pipelined(z.strictObject({ to: username, text: z.string(), clientMsgId }), async ({ services, user }, { to, text, clientMsgId: id }) => {
+    const { stored } = await services.messaging.submitPrivate(user, to, text, id);
     return { stored: stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } })) };
   }),
 } as Record<string, Operation<unknown>>;

@@ -70,8 +70,8 @@ export function failResponse(id: RequestId | null, code: string, message: string
   return { type: 'response', id, status: 'fail', code, message, ...(data ? { data: { ...data } } : {}) };
 }
 
-export function errorResponse(id: RequestId | null, code: string, message: string): Response {
-  return { type: 'response', id, status: 'error', code, message };
+export function errorResponse(id: RequestId | null, code: string, message: string, data?: Readonly<Record<string, unknown>>): Response {
+  return { type: 'response', id, status: 'error', code, message, ...(data ? { data: { ...data } } : {}) };
 }
 
 /** A server push; `id` is set on deliveries the client must acknowledge. */

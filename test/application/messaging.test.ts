@@ -28,6 +28,7 @@ describe('friends, messages and delivery', () => {
     const messages = storage.repositories.messages;
     const queue: MessageQueue = {
       enqueue: (deliveries) => messages.enqueue(deliveries),
+      send: (message) => messages.send(message),
       acknowledge: (userId, ids) => messages.acknowledge(userId, ids),
       countFor: (userId) => messages.countFor(userId),
       pendingFor: (userId, options) => around(() => messages.pendingFor(userId, options)),
@@ -238,6 +239,35 @@ describe('friends, messages and delivery', () => {
       await messaging.sendPrivate(admin, 'bob', 'hello from staff');
       const [, message] = await storage.repositories.messages.pendingFor(bob.id);
       expect(message!.message).to.deep.include({ fromAdmin: true });
+    });
+  });
+
+  describe('client message ids and the quota', () => {
+    it('answer a retried send with the first id and time, pushing nothing twice', async () => {
+      await friends.add(alice, 'bob');
+      const bobSink = new RecordingSink();
+      await delivery.attach(bob.id, bobSink);
+      const clock = new FixedClock();
+      const sending = new MessagingService(storage.repositories, delivery, clock);
+      const first = await sending.sendPrivate(alice, 'bob', 'once', 'id-1');
+      clock.current = new Date('2026-11-25T13:00:00Z');
+      expect(await sending.sendPrivate(alice, 'bob', 'once', 'id-1')).to.deep.equal(first);
+      expect(texts(bobSink).filter((text) => text === 'once')).to.have.length(1);
+      expect((await sending.sendPrivate(alice, 'bob', 'once', 'id-2')).id).to.be.greaterThan(first.id);
+    });
+
+    it('refuse a send to a full queue with QUEUE_FULL naming the limit and the recipient, storing nothing', async () => {
+      await friends.add(alice, 'bob');
+      const limited = new DeliveryService(storage.repositories, sessions, 2);
+      const sending = new MessagingService(storage.repositories, limited, new FixedClock());
+      // The friend-added notice counts: one send fills the queue.
+      await sending.sendPrivate(alice, 'bob', 'fills it');
+      const refused = (await sending.sendPrivate(alice, 'bob', 'one too many', 'id-3').catch((error: unknown) => error)) as DomainError;
+      expect([refused.code, refused.details]).to.deep.equal(['QUEUE_FULL', { limit: 2, recipient: 'bob' }]);
+      expect(await storage.repositories.messages.countFor(bob.id)).to.equal(2);
+      const [oldest] = await storage.repositories.messages.pendingFor(bob.id);
+      await limited.acknowledge(bob.id, [oldest!.id]);
+      expect((await sending.sendPrivate(alice, 'bob', 'one too many', 'id-3')).to).to.equal('bob');
     });
   });
 

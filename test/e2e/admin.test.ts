@@ -71,6 +71,26 @@ describe('administration, end to end with real processes', function () {
     ]);
   });
 
+  it('answers a repeated adminsend or adminsendgroup with the first answer, storing and auditing it once', async () => {
+    await expectOk(world.chatctl('alice', 'newgroup', 'team'));
+    await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
+    const root = await world.client('root');
+    try {
+      const direct = { to: 'bob', text: 'only once', clientMsgId: 'a-1' };
+      const first = await root.request('adminsend', direct);
+      expect(await root.request('adminsend', direct)).to.deep.equal(first);
+      const group = { name: 'team', creator: 'alice', text: 'all once', clientMsgId: 'a-2' };
+      const sent = await root.request('adminsendgroup', group);
+      expect(sent).to.deep.include({ message: { group: 'team', recipients: 2, queueFull: [], sentAt: (sent.message as { sentAt: string }).sentAt } });
+      expect(await root.request('adminsendgroup', group)).to.deep.equal(sent);
+    } finally {
+      await root.close();
+    }
+    expect((await world.queuedFor('bob')).filter((body) => body.endsWith('once'))).to.deep.equal(['only once', 'all once']);
+    const audit = world.server.running.stderr.seen.filter((line) => line.includes('"audit":true')).map((line) => (JSON.parse(line) as { action: string }).action);
+    expect(audit).to.deep.equal(['adminsend', 'adminsendgroup']);
+  });
+
   it('bans a user: kicked live, refused at login, queued messages kept; unban lets them back', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
     await expectOk(world.chatctl('bob', 'send', 'alice', 'queued before the ban'));

@@ -46,4 +46,13 @@ describe('the server process', function () {
     expect(serve.code).to.equal(2);
     expect(serve.stderr).to.contain('chatctl: --max-frame-bytes must be a whole number, at least 65536 (got 4096)');
   });
+
+  it('refuses a queue quota below one and a negative lock timeout, as bad usage', async () => {
+    const quota = await chatctl(['serve', '--port', '0', '--db', 'memory', '--max-queued-per-user', '0'], {});
+    expect(quota.code).to.equal(2);
+    expect(quota.stderr).to.contain('chatctl: --max-queued-per-user must be a whole number, at least 1 (got 0)');
+    const lock = await chatctl(['serve', '--port', '0', '--db', 'memory', '--db-lock-timeout', '-1'], {});
+    expect(lock.code).to.equal(2);
+    expect(lock.stderr).to.contain('chatctl: --db-lock-timeout must be a number of seconds, 0 or more (got -1)');
+  });
 });

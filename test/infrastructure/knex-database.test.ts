@@ -14,6 +14,7 @@ const SCHEMA: Record<string, string[]> = {
   user_friends: ['user_id', 'friend_id', 'created_at'],
   offline_messages: ['id', 'recipient_id', 'kind', 'sender_id', 'group_id', 'body', 'payload', 'created_at'],
   user_login_log: ['id', 'user_id', 'ip', 'logged_in_at'],
+  client_message_ids: ['sender_id', 'client_msg_id', 'message_id', 'recipients', 'full', 'sent_at'],
 };
 
 /** Each table's unique constraints and indexes, as column lists (primary keys included). */
@@ -24,6 +25,7 @@ const KEYS: Record<string, string[]> = {
   user_friends: ['friend_id', 'user_id,friend_id (unique)'],
   offline_messages: ['id', 'recipient_id,id'],
   user_login_log: ['id', 'user_id,logged_in_at'],
+  client_message_ids: ['sender_id,client_msg_id (unique)'],
 };
 
 async function pragma(db: Knex, name: string): Promise<unknown> {
@@ -71,7 +73,7 @@ describe('the SQLite database', () => {
     expect(await pragma(db, 'synchronous')).to.equal(2);
   });
 
-  it('has the six tables of the seed schema with their columns, keys and indexes', async () => {
+  it('has the six tables of the seed schema, and the client message ids, with their columns, keys and indexes', async () => {
     const db = await openAt(file);
     const tables = await db('sqlite_master').where({ type: 'table' }).pluck('name');
     expect(tables.filter((name: string) => !/^(sqlite|knex)_/.test(name)).sort()).to.deep.equal(Object.keys(SCHEMA).sort());
@@ -119,7 +121,7 @@ describe('the SQLite database', () => {
     await first.destroy();
     const second = await openAt(file);
     expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids']);
   });
 
   it('can roll the schema back and forward again', async () => {

@@ -176,5 +176,66 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect(again!.message).to.deep.equal(privateFrom(alice, 'original', 1));
       expect(again!.recipientId).to.equal(bob.id);
     });
+
+    describe('send: client message ids and the quota', () => {
+      let carol: User;
+      const key = (sender: User, clientMsgId: string) => ({ senderId: sender.id, clientMsgId });
+      const sendTo = (recipients: User[], text: string, options: { key?: ReturnType<typeof key>; maxQueued?: number } = {}) => {
+        const message = privateFrom(alice, text, 5);
+        return messages().send({ deliveries: recipients.map((r) => to(r, message)), key: options.key, maxQueued: options.maxQueued ?? 100, sentAt: message.sentAt });
+      };
+      beforeEach(async () => {
+        carol = await fixture.addUser('carol');
+      });
+
+      it('answers a repeat of a client message id with the first receipt, storing nothing more, even after acknowledgement', async () => {
+        const first = await sendTo([bob], 'once', { key: key(alice, 'm-1') });
+        expect(first).to.include({ repeat: false, firstId: first.queued[0]!.id, recipients: 1 });
+        expect(first.sentAt).to.deep.equal(at(5));
+        await messages().acknowledge(bob.id, [first.firstId!]);
+        const again = await sendTo([bob], 'once', { key: key(alice, 'm-1') });
+        expect(again).to.deep.equal({ ...first, repeat: true, queued: [] });
+        expect(await messages().countFor(bob.id)).to.equal(0);
+        const other = await sendTo([bob], 'other sender, same id', { key: key(bob, 'm-1') });
+        expect(other.repeat).to.equal(false);
+      });
+
+      it('tells a repeat submitted at the same moment as the first, storing it once', async () => {
+        const [first, second] = await Promise.all([1, 2].map(() => sendTo([bob, carol], 'same', { key: key(alice, 'k') })));
+        expect([first!.repeat, second!.repeat]).to.deep.equal([false, true]);
+        expect(second!.firstId).to.equal(first!.firstId);
+        expect(second!.recipients).to.equal(2);
+        expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['same']);
+        expect(await messages().countFor(carol.id)).to.equal(1);
+      });
+
+      it('leaves out a recipient whose queue is full, also when the sends that fill it are written together', async () => {
+        const sends = await Promise.all(Array.from({ length: 5 }, (_, i) => sendTo([bob], `m${i}`, { maxQueued: 3 })));
+        expect(sends.map((sent) => sent.recipients)).to.deep.equal([1, 1, 1, 0, 0]);
+        expect(sends[4]!.full).to.deep.equal([bob.id]);
+        expect(await messages().countFor(bob.id)).to.equal(3);
+        const group = await sendTo([bob, carol], 'to both', { maxQueued: 3, key: key(alice, 'g') });
+        expect(group).to.include({ recipients: 1 });
+        expect(group.full).to.deep.equal([bob.id]);
+        expect(group.queued.map((d) => d.recipientId)).to.deep.equal([carol.id]);
+        const [oldest] = await messages().pendingFor(bob.id);
+        await messages().acknowledge(bob.id, [oldest!.id]);
+        expect((await sendTo([bob], 'room again', { maxQueued: 3 })).recipients).to.equal(1);
+      });
+
+      it('counts notices queued by enqueue, in or out of a unit of work, towards the quota', async () => {
+        await messages().enqueue([to(bob, privateFrom(alice, 'notice 1'))]);
+        expect((await sendTo([bob], 'counted', { maxQueued: 3 })).recipients).to.equal(1);
+        await fixture.storage.unitOfWork.run((repositories) => repositories.messages.enqueue([to(bob, privateFrom(alice, 'notice 2'))]));
+        expect((await sendTo([bob], 'over', { maxQueued: 3 })).full).to.deep.equal([bob.id]);
+      });
+
+      it('records no client message id for a send that stored nothing, so its retry is weighed again', async () => {
+        await sendTo([bob], 'fills', { maxQueued: 1 });
+        expect((await sendTo([bob], 'refused', { key: key(alice, 'r'), maxQueued: 1 })).recipients).to.equal(0);
+        const retry = await sendTo([bob], 'refused', { key: key(alice, 'r'), maxQueued: 2 });
+        expect(retry).to.include({ repeat: false, recipients: 1 });
+      });
+    });
   });
 }

@@ -47,16 +47,17 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       context.print(lines.length === 0 ? 'no groups' : lines.join('\n'), { groups });
     }),
     command('adminsend <username> <message..>', 'A system message to any user', adminsendBuilder, async (context, args) => {
-      const { message } = await request<{ message: { to: string } }>(context, 'adminsend', { to: args.username, text: args.message.map(String).join(' ') });
+      const { message } = await context.sendMessage<{ message: { to: string } }>('adminsend', { to: args.username, text: args.message.map(String).join(' ') });
       context.print(`system message sent to ${message.to}`, { message });
     }),
     command('adminsendgroup <groupname> <creator_username> <message..>', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
-      const { message } = await request<{ message: { group: string; recipients: number } }>(context, 'adminsendgroup', {
+      const { message } = await context.sendMessage<{ message: { group: string; recipients: number; queueFull: string[] } }>('adminsendgroup', {
         name: args.groupname,
         creator: args.creator_username,
         text: args.message.map(String).join(' '),
       });
       context.print(`system message sent to ${displayName(message.group)} (${message.recipients} members)`, { message });
+      context.warnQueueFull(message.queueFull);
     }),
     command('blockuser <username>', 'Ban a user: kicked at once, refused at login', blockUserBuilder, async (context, args) => {
       const { user } = await request<{ user: UserListing }>(context, 'blockuser', { username: args.username, force: args.force });

@@ -86,10 +86,9 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
       if (!chosen) {
         throw new CliError(EXIT.USAGE, `${args.n} is not a number from your last \`groups\` listing (1 to ${listing.length}): run \`chatctl groups\` to see them`, 'NO_SUCH_NUMBER');
       }
-      await context.with(context.session(), async ({ client }) => {
-        const sent = await client.request<{ group: GroupView; recipients: number }>('sendgroup', { group: chosen.id, text });
-        context.print(`sent to ${displayName(sent.group.name)} (${sent.recipients} member${sent.recipients === 1 ? '' : 's'})`, sent);
-      });
+      const sent = await context.sendMessage<{ group: GroupView; recipients: number; queueFull: string[] }>('sendgroup', { group: chosen.id, text });
+      context.print(`sent to ${displayName(sent.group.name)} (${sent.recipients} member${sent.recipients === 1 ? '' : 's'})`, sent);
+      context.warnQueueFull(sent.queueFull);
     },
   };
 

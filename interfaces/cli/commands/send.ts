@@ -18,10 +18,8 @@ export function sendCommand(shared?: CliContext['shared']): CommandModule<Global
       const context = new CliContext(args, shared);
       const text = args.message.map(String).join(' ');
       if (args.message.length === 0) throw new CliError(EXIT.USAGE, 'say something: chatctl send <username> <message..>', 'USAGE');
-      await context.with(context.session(), async ({ client }) => {
-        const { message } = await client.request<{ message: { id: number; to: string; sentAt: string } }>('send', { to: args.username, text });
-        context.print(`sent to ${message.to}`, { message });
-      });
+      const { message } = await context.sendMessage<{ message: { id: number; to: string; sentAt: string } }>('send', { to: args.username, text });
+      context.print(`sent to ${message.to}`, { message });
     },
   };
 }

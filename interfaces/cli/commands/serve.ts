@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
+import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
+import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-error.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { DEFAULT_CONNECTION_LIMITS, MAX_TIMER_MS, TcpGateway } from '../../tcp/tcp-gateway.js';
@@ -35,6 +37,16 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     )
     .option('tls-cert', { type: 'string', describe: 'Serve TLS on the port: the certificate chain (PEM file); needs --tls-key' })
     .option('tls-key', { type: 'string', describe: 'The private key (PEM file) of --tls-cert' })
+    .option('max-queued-per-user', {
+      type: 'number',
+      default: DEFAULT_MAX_QUEUED_PER_USER,
+      describe: 'Most unacknowledged deliveries kept for one user; sends past it are refused with QUEUE_FULL',
+    })
+    .option('db-lock-timeout', {
+      type: 'number',
+      default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
+      describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN',
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) {
@@ -49,6 +61,14 @@ const builder = (yargs: Argv<GlobalArgs>) =>
         if (!(seconds * 1000 >= 1 && seconds * 1000 <= MAX_TIMER_MS)) {
           throw new CliError(EXIT.USAGE, `--${flag} must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMER_MS / 1000)} (got ${seconds})`, 'USAGE');
         }
+      }
+      const maxQueued = args.maxQueuedPerUser as number;
+      if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) {
+        throw new CliError(EXIT.USAGE, `--max-queued-per-user must be a whole number, at least 1 (got ${maxQueued})`, 'USAGE');
+      }
+      const lockTimeout = args.dbLockTimeout as number;
+      if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
+        throw new CliError(EXIT.USAGE, `--db-lock-timeout must be a number of seconds, 0 or more (got ${lockTimeout})`, 'USAGE');
       }
       return true;
     });
@@ -83,7 +103,12 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const tls = await tlsOptions(args.tlsCert, args.tlsKey);
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
-      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger });
+      const app = await createApp({
+        storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`,
+        logger,
+        maxQueuedPerUser: args.maxQueuedPerUser,
+        busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
+      });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,

@@ -1,0 +1,32 @@
+/** Codes of storage failures a client can act on: they are the server's fault, not the request's. */
+export type StorageErrorCode = 'STORAGE_FULL' | 'TRY_AGAIN';
+
+/**
+ * How long a database write waits for a lock held elsewhere before the request answers
+ * TRY_AGAIN (SQLite's busy timeout; PostgreSQL's lock_timeout when it comes).
+ */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
+
+/** How long a client should wait before repeating a request that met a locked database. */
+export const LOCKED_RETRY_AFTER_MS = 1000;
+
+/**
+ * A storage failure with a meaning: the disk is full (STORAGE_FULL, until an operator makes
+ * room), or the database stayed locked past its timeout (TRY_AGAIN, after `retryAfterMs`).
+ * Storage adapters throw it in place of the driver's error; nothing was written.
+ */
+export class StorageError extends Error {
+  override readonly name = 'StorageError';
+
+  /** `cause` is the driver's error, for the log. */
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options: { readonly retryAfterMs?: number; readonly cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+
+  readonly retryAfterMs: number | undefined;
+}
