@@ -1,8 +1,9 @@
 import {
   assertNotBanned,
+  assertWellFormedPassword,
   checkPasswordStrength,
   DomainError,
-  parseUsername,
+  parseNewUsername,
   type User,
 } from '../domain/index.js';
 import { findUser } from './find-user.js';
@@ -32,7 +33,7 @@ export class AccountService {
   ) {}
 
   async register(rawUsername: string, password: string): Promise<UserView> {
-    const username = parseUsername(rawUsername);
+    const username = parseNewUsername(rawUsername);
     checkPasswordStrength(password);
     if (await this.repositories.users.byUsername(username)) {
       throw new DomainError('USERNAME_TAKEN', `the username ${username} is taken`);
@@ -47,6 +48,7 @@ export class AccountService {
    * and kicks every connection still attached under the old session.
    */
   async login(rawUsername: string, password: string, ip: string): Promise<LoginResult> {
+    assertWellFormedPassword(password);
     // Read in a unit of work, so from storage itself: an operator may have changed the user on the database (promote).
     const user = await this.unitOfWork.run(({ users }) => findUser(users, rawUsername));
     if (!(await this.hasher.verify(password, user.passwordHash))) {

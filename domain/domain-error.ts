@@ -2,7 +2,9 @@
 export type DomainErrorCode =
   | 'INVALID_USERNAME'
   | 'USERNAME_TAKEN'
+  | 'USERNAME_RESERVED'
   | 'WEAK_PASSWORD'
+  | 'INVALID_PASSWORD'
   | 'UNKNOWN_USER'
   | 'WRONG_PASSWORD'
   | 'USER_BANNED'

@@ -86,6 +86,15 @@ describe('AccountService', () => {
     expect(await refusalCode(accounts.authenticate(token))).to.equal('USER_BANNED');
   });
 
+  it('refuses a reserved name at register, and a password that is not well-formed Unicode at register and login', async () => {
+    expect(await refusalCode(accounts.register('Admin', 'correct horse'))).to.equal('USERNAME_RESERVED');
+    expect(await refusalCode(accounts.register('alice', 'correct horse\ud800'))).to.equal('INVALID_PASSWORD');
+    await accounts.register('alice', 'correct horse\u{10ffff}');
+    // Both lone surrogates used to encode as U+FFFD, so each matched the other's hash.
+    expect(await refusalCode(accounts.login('alice', 'correct horse\udbff', '127.0.0.1'))).to.equal('INVALID_PASSWORD');
+    expect((await accounts.login('alice', 'correct horse\u{10ffff}', '127.0.0.1')).user.username).to.equal('alice');
+  });
+
   it('promotes and demotes admins by name', async () => {
     await accounts.register('alice', 'correct horse');
     expect((await accounts.promote('ALICE', true)).isAdmin).to.equal(true);

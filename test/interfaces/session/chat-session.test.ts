@@ -86,9 +86,9 @@ describe('ChatSession, through a real TcpGateway', () => {
         code: 'USER_BANNED',
         reason: 'USER_BANNED',
         end: async () => {
-          const root = await fixture.user('root');
-          await fixture.app.accounts.promote('root', true);
-          await fixture.app.admin.banUser({ ...root, isAdmin: true }, 'alice');
+          const boss = await fixture.user('boss');
+          await fixture.app.accounts.promote('boss', true);
+          await fixture.app.admin.banUser({ ...boss, isAdmin: true }, 'alice');
         },
       },
     };
