@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
-import { AccountService } from './application/account-service.js';
+import { AccountService, DEFAULT_TOKEN_LIFETIME_SECONDS } from './application/account-service.js';
 import { AdminService } from './application/admin-service.js';
 import type { AuditLog, StructuredLogger } from './application/ports/audit-log.js';
 import type { ChatApp } from './application/chat-app.js';
@@ -31,6 +31,11 @@ const SERVICES = {
   MessagingService: Symbol.for('parley.MessagingService') as ServiceIdentifierFor<MessagingService>,
 } as const;
 
+/** Plain values the options set for the services. */
+const SETTINGS = {
+  TokenLifetimeMs: Symbol.for('parley.TokenLifetimeMs') as ServiceIdentifierFor<number>,
+} as const;
+
 export interface ChatAppOptions {
   /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
   readonly storage?: string;
@@ -38,6 +43,8 @@ export interface ChatAppOptions {
   readonly logger?: StructuredLogger;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
+  /** How long a session token works after login, in milliseconds (default 30 days); then TOKEN_EXPIRED. */
+  readonly tokenLifetimeMs?: number;
 }
 
 /** The storage adapter family, whichever backend `storage` chose. */
@@ -58,6 +65,7 @@ function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModu
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.SessionHub).toConstantValue(hub);
     bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
+    bind(SETTINGS.TokenLifetimeMs).toConstantValue(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_SECONDS * 1000);
   });
 }
 
@@ -71,9 +79,10 @@ const servicesModule = new ContainerModule(({ bind }) => {
         tokens: TokenGenerator,
         clock: Clock,
         sessions: SessionHub,
+        tokenLifetimeMs: number,
       ) =>
-        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
+        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions, tokenLifetimeMs),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub, SETTINGS.TokenLifetimeMs],
     )
     .inSingletonScope();
   bind(SERVICES.DeliveryService)

@@ -70,8 +70,9 @@ export class AdminService {
   }
 
   /**
-   * Bans a user: their live connections are kicked at once, their token stops working, and
-   * their queued messages are kept. Banning yourself or another admin needs `force`.
+   * Bans a user: their live connections are kicked at once, their token is revoked for good
+   * (after an unban they log in again), and their queued messages are kept. Banning yourself
+   * or another admin needs `force`.
    */
   async banUser(admin: User, rawUsername: string, force = false): Promise<UserListing> {
     assertAdmin(admin);
@@ -80,6 +81,8 @@ export class AdminService {
       throw new DomainError('CANNOT_BAN_ADMIN', `${target.username} is ${target.id === admin.id ? 'you' : 'an admin'}: say --force to ban them anyway`);
     }
     if (target.ban) throw new DomainError('ALREADY_BANNED', `${target.username} is already banned`);
+    // Revoked first: a failure between the two writes leaves a logged-out user, never a ban that keeps a token.
+    await this.repositories.users.setToken(target.id, null);
     await this.repositories.users.setBan(target.id, { by: admin.id, at: this.clock.now() });
     await this.sessions.kick(target.id, 'USER_BANNED', 'an admin banned you');
     this.record(admin, 'blockuser', target.username, { force });
@@ -90,6 +93,8 @@ export class AdminService {
     assertAdmin(admin);
     const target = await findUser(this.repositories.users, rawUsername);
     if (!target.ban) throw new DomainError('NOT_BANNED', `${target.username} is not banned`);
+    // Again here for a ban set straight on the database, which revoked nothing.
+    await this.repositories.users.setToken(target.id, null);
     await this.repositories.users.setBan(target.id, null);
     this.record(admin, 'unblockuser', target.username);
     return { username: target.username, isAdmin: target.isAdmin, banned: false, online: (await this.sessions.onlineAmong([target.id])).has(target.id) };

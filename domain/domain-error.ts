@@ -10,6 +10,7 @@ export type DomainErrorCode =
   | 'USER_BANNED'
   | 'NOT_AUTHENTICATED'
   | 'SESSION_EXPIRED'
+  | 'TOKEN_EXPIRED'
   | 'NOT_ADMIN'
   | 'CANNOT_BEFRIEND_SELF'
   | 'ALREADY_FRIENDS'

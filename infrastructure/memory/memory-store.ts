@@ -3,7 +3,7 @@ import type { Friendship, Group, GroupId, Membership, OfflineMessage, User, User
 
 export interface UserRecord {
   user: User;
-  tokenHash: string | null;
+  token: { hash: string; issuedAt: Date } | null;
 }
 
 /** The in-memory tables: plain data, so a unit of work can snapshot them with structuredClone. */

@@ -71,7 +71,7 @@ describe('administration, end to end with real processes', function () {
     ]);
   });
 
-  it('bans a user: kicked live, refused at login, queued messages kept; unban lets them back', async () => {
+  it('bans a user: kicked live, refused at login, token revoked for good, queued messages kept; unban lets them log in again', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
     await expectOk(world.chatctl('bob', 'send', 'alice', 'queued before the ban'));
     expect((await world.chatctl('boss', 'blockuser', 'alice')).stdout).to.equal('alice is banned');
@@ -83,6 +83,8 @@ describe('administration, end to end with real processes', function () {
     expect(Number(bans[0].banned_at)).to.be.closeTo(Date.now(), 60_000);
     expect((await world.chatctl('boss', 'unblockuser', 'alice')).stdout).to.equal('alice is no longer banned');
     expect((await world.chatctl('boss', 'unblockuser', 'alice')).stderr).to.equal('chatctl: alice is not banned');
+    const stale = await world.chatctl('alice', 'whoami');
+    expect([stale.code, stale.stderr]).to.deep.equal([4, 'chatctl: your session has ended (logged out, logged in elsewhere, or banned); log in again']);
 
     const back = await world.chatctl('alice', 'login', 'alice', 'pw-alice-123');
     expect(bodies(back.stdout)).to.include('bob: queued before the ban');
@@ -91,7 +93,7 @@ describe('administration, end to end with real processes', function () {
     expect((await world.chatctl('boss', 'blockuser', 'alice')).code).to.equal(0);
     expect(await listener.exited()).to.equal(4);
     expect(listener.stderr.seen.join('\n')).to.contain('disconnected: an admin banned you');
-    expect((await world.chatctl('alice', 'whoami')).stderr).to.equal('chatctl: alice is banned');
+    expect((await world.chatctl('alice', 'whoami')).stderr).to.equal('chatctl: your session has ended (logged out, logged in elsewhere, or banned); log in again');
   });
 
   it('asks for --force to ban yourself or another admin', async () => {

@@ -1,11 +1,14 @@
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { TcpGateway } from '../../tcp/tcp-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export const DEFAULT_DB = 'data/chat.sqlite';
+/** The longest `--token-lifetime`: ten years, past which a lifetime means "never" and should say so by being refused. */
+const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -17,11 +20,22 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: DEFAULT_MAX_PAYLOAD_BYTES,
       describe: `Largest payload one frame may carry; at least ${MIN_MAX_PAYLOAD_BYTES}, so the largest message fits`,
     })
+    .option('token-lifetime', {
+      type: 'number',
+      default: DEFAULT_TOKEN_LIFETIME_SECONDS,
+      describe: 'Seconds a login lasts; then the token is refused with TOKEN_EXPIRED and the user logs in again (default 30 days)',
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       const maxFrameBytes = args.maxFrameBytes as number;
-      if (Number.isSafeInteger(maxFrameBytes) && maxFrameBytes >= MIN_MAX_PAYLOAD_BYTES) return true;
-      throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+      if (!Number.isSafeInteger(maxFrameBytes) || maxFrameBytes < MIN_MAX_PAYLOAD_BYTES) {
+        throw new CliError(EXIT.USAGE, `--max-frame-bytes must be a whole number, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxFrameBytes})`, 'USAGE');
+      }
+      const tokenLifetime = args.tokenLifetime as number;
+      if (!(tokenLifetime > 0 && tokenLifetime <= MAX_TOKEN_LIFETIME_SECONDS)) {
+        throw new CliError(EXIT.USAGE, `--token-lifetime must be a number of seconds above 0 and at most ${MAX_TOKEN_LIFETIME_SECONDS} (got ${tokenLifetime})`, 'USAGE');
+      }
+      return true;
     });
 
 /** `chatctl serve`: runs the server until SIGINT or SIGTERM, then shuts down gracefully. */
@@ -32,7 +46,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
-      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger });
+      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger, tokenLifetimeMs: args.tokenLifetime * 1000 });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,

@@ -31,10 +31,10 @@ describe('ChatSession, through a real TcpGateway', () => {
 
     beforeEach(() => {
       lookups = 0;
-      const authenticate = fixture.app.accounts.authenticate.bind(fixture.app.accounts);
-      fixture.app.accounts.authenticate = (token) => {
+      const liveSession = fixture.app.accounts.liveSession.bind(fixture.app.accounts);
+      fixture.app.accounts.liveSession = (token) => {
         lookups++;
-        return authenticate(token);
+        return liveSession(token);
       };
     });
 
@@ -82,8 +82,9 @@ describe('ChatSession, through a real TcpGateway', () => {
     const ends: Record<string, { code: string; reason: string; end(token: string): Promise<unknown> }> = {
       'a newer login': { code: 'SESSION_EXPIRED', reason: 'SESSION_REPLACED', end: () => fixture.app.accounts.login('alice', 'pw-alice-123', '127.0.0.1') },
       'a logout': { code: 'SESSION_EXPIRED', reason: 'LOGGED_OUT', end: (token) => fixture.app.accounts.logout(token) },
+      // A ban revokes the token itself: it is refused as any ended session is, and never works again.
       'a ban': {
-        code: 'USER_BANNED',
+        code: 'SESSION_EXPIRED',
         reason: 'USER_BANNED',
         end: async () => {
           const boss = await fixture.user('boss');
