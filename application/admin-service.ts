@@ -2,6 +2,7 @@ import { DomainError, parseMessageText, type User } from '../domain/index.js';
 import type { DeliveryService } from './delivery-service.js';
 import { findUser } from './find-user.js';
 import type { GroupService, GroupView } from './group-service.js';
+import { readPage, type Page, type PageArgs } from './paging.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -29,23 +30,26 @@ export class AdminService {
     private readonly audit: AuditLog,
   ) {}
 
-  /** Every user by name; `onlineOnly` keeps the attached ones. */
-  async users(admin: User, onlineOnly = false): Promise<UserListing[]> {
+  /**
+   * One page of every user, by id; `onlineOnly` keeps the attached ones of that page, so a
+   * page may hold fewer than its limit (even none) and still have a next one.
+   */
+  async users(admin: User, onlineOnly = false, args: PageArgs = {}): Promise<Page<UserListing>> {
     assertAdmin(admin);
-    const users = await this.repositories.users.all();
-    const online = await this.sessions.onlineAmong(users.map((user) => user.id));
-    const listing = users.map((user) => ({
+    const { items, nextCursor } = await readPage(args, (page) => this.repositories.users.all(page), (user) => user.id);
+    const online = await this.sessions.onlineAmong(items.map((user) => user.id));
+    const listing = items.map((user) => ({
       username: user.username,
       isAdmin: user.isAdmin,
       banned: user.ban !== null,
       online: online.has(user.id),
     }));
-    return onlineOnly ? listing.filter((user) => user.online) : listing;
+    return { items: onlineOnly ? listing.filter((user) => user.online) : listing, nextCursor };
   }
 
-  async allGroups(admin: User): Promise<GroupView[]> {
+  async allGroups(admin: User, args: PageArgs = {}): Promise<Page<GroupView>> {
     assertAdmin(admin);
-    return this.groups.all();
+    return this.groups.all(args);
   }
 
   /** A system message to any user, friend or not, delivered like any other. */

@@ -17,7 +17,9 @@ import {
 } from '../domain/index.js';
 import type { DeliveryService, Submitted } from './delivery-service.js';
 import { findUser } from './find-user.js';
+import { readPage, type Page, type PageArgs } from './paging.js';
 import type { Clock } from './ports/clock.js';
+import type { GroupSummary } from './ports/group-repository.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { Repositories, UnitOfWork } from './ports/unit-of-work.js';
 
@@ -104,14 +106,14 @@ export class GroupService {
     return this.summaryOf(group);
   }
 
-  /** The groups the user belongs to, by id, with how many members are online. */
-  async list(user: User): Promise<GroupView[]> {
-    return Promise.all((await this.repositories.groups.groupsOf(user.id)).map(({ group, creatorName }) => this.view(group, creatorName)));
+  /** One page of the groups the user belongs to, by id, with how many members are online. */
+  async list(user: User, args: PageArgs = {}): Promise<Page<GroupView>> {
+    return this.views(await readPage(args, (page) => this.repositories.groups.groupsOf(user.id, page), (summary) => summary.group.id));
   }
 
-  /** Every group, by id: for admins. */
-  async all(): Promise<GroupView[]> {
-    return Promise.all((await this.repositories.groups.all()).map(({ group, creatorName }) => this.view(group, creatorName)));
+  /** One page of every group, by id: for admins. */
+  async all(args: PageArgs = {}): Promise<Page<GroupView>> {
+    return this.views(await readPage(args, (page) => this.repositories.groups.all(page), (summary) => summary.group.id));
   }
 
   /** The group a name and its creator's name denote, whoever asks. */
@@ -196,6 +198,10 @@ export class GroupService {
 
   private async summaryOf(group: Group): Promise<GroupView> {
     return this.view(group, (await this.refOf(group)).creator);
+  }
+
+  private async views({ items, nextCursor }: Page<GroupSummary>): Promise<Page<GroupView>> {
+    return { items: await Promise.all(items.map(({ group, creatorName }) => this.view(group, creatorName))), nextCursor };
   }
 
   private async view(group: Group, creator: string): Promise<GroupView> {

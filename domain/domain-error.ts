@@ -33,7 +33,8 @@ export type DomainErrorCode =
   | 'GROUP_BANNED'
   | 'ALREADY_BANNED'
   | 'NOT_BANNED'
-  | 'CANNOT_BAN_ADMIN';
+  | 'CANNOT_BAN_ADMIN'
+  | 'INVALID_PAGE';
 
 /** An expected refusal: a rule said no. Adapters turn the code into a `fail` response or an exit status. */
 export class DomainError extends Error {

@@ -1,4 +1,5 @@
 import type { Ban, User, UserId, Username } from '../../domain/index.js';
+import type { PageRequest } from './page-request.js';
 
 export interface NewUser {
   readonly username: Username;
@@ -25,8 +26,8 @@ export interface UserRepository {
   byUsername(username: Username): Promise<User | undefined>;
   /** The user whose current session token hashes to `tokenHash`, with its issue time, if any. */
   byTokenHash(tokenHash: string): Promise<TokenHolder | undefined>;
-  /** Every user, ordered by username. */
-  all(): Promise<User[]>;
+  /** Users ordered by id: one page of them, or every one when `page` is left out. */
+  all(page?: PageRequest): Promise<User[]>;
   /** Replaces the user's session token; null ends the session, and no earlier token works again. */
   setToken(id: UserId, token: StoredToken | null): Promise<void>;
   setAdmin(id: UserId, isAdmin: boolean): Promise<void>;

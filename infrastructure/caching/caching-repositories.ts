@@ -1,6 +1,7 @@
 import type { FriendshipRepository } from '../../application/ports/friendship-repository.js';
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
 import type { Repositories, UnitOfWork } from '../../application/ports/unit-of-work.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import type { Ban, Group, GroupId, GroupRole, Membership, User, UserId, Username } from '../../domain/index.js';
 import { LookupCache } from './lookup-cache.js';
@@ -128,8 +129,8 @@ class CachingUserRepository implements UserRepository {
     return holder;
   }
 
-  all(): Promise<User[]> {
-    return this.inner.all();
+  all(page?: PageRequest): Promise<User[]> {
+    return this.inner.all(page);
   }
 
   async setToken(id: UserId, token: StoredToken | null): Promise<void> {
@@ -175,8 +176,8 @@ class CachingFriendshipRepository implements FriendshipRepository {
     return this.caches.friendships.get(`${a}:${b}`, () => this.inner.areFriends(a, b));
   }
 
-  friendsOf(userId: UserId): Promise<User[]> {
-    return this.inner.friendsOf(userId);
+  friendsOf(userId: UserId, page?: PageRequest): Promise<User[]> {
+    return this.inner.friendsOf(userId, page);
   }
 }
 
@@ -233,12 +234,12 @@ class CachingGroupRepository implements GroupRepository {
     return this.caches.members.get(`${groupId}`, () => this.inner.members(groupId));
   }
 
-  groupsOf(userId: UserId): Promise<GroupSummary[]> {
-    return this.inner.groupsOf(userId);
+  groupsOf(userId: UserId, page?: PageRequest): Promise<GroupSummary[]> {
+    return this.inner.groupsOf(userId, page);
   }
 
-  all(): Promise<GroupSummary[]> {
-    return this.inner.all();
+  all(page?: PageRequest): Promise<GroupSummary[]> {
+    return this.inner.all(page);
   }
 
   private write<T>(forget: () => void, change: () => Promise<T>): Promise<T> {

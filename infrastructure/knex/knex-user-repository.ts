@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
 import { isUniqueViolation } from './is-unique-violation.js';
+import { paged } from './paged.js';
 
 export interface UserRow {
   id: number;
@@ -72,8 +74,8 @@ export class KnexUserRepository implements UserRepository {
     return row && { user: fromRow(row), issuedAt: new Date(Number(row.token_issued_at)) };
   }
 
-  async all(): Promise<User[]> {
-    return (await this.db<UserRow>('users').orderBy('username')).map(fromRow);
+  async all(page?: PageRequest): Promise<User[]> {
+    return (await this.db<UserRow>('users').modify(paged('id', page))).map(fromRow);
   }
 
   async setToken(id: UserId, token: StoredToken | null): Promise<void> {

@@ -1,6 +1,7 @@
+import type { PageRequest } from '../../application/ports/page-request.js';
 import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
-import { assertReferences, byText, type MemoryAccess, type MemoryStore, type MemoryTables, type UserRecord } from './memory-store.js';
+import { assertReferences, pageOf, type MemoryAccess, type MemoryStore, type MemoryTables, type UserRecord } from './memory-store.js';
 
 export class InMemoryUserRepository implements UserRepository {
   constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
@@ -38,8 +39,8 @@ export class InMemoryUserRepository implements UserRepository {
     });
   }
 
-  all(): Promise<User[]> {
-    return this.access((tables) => tables.users.map((record) => record.user).sort(byText((user) => user.username)));
+  all(page?: PageRequest): Promise<User[]> {
+    return this.access((tables) => pageOf(tables.users.map((record) => record.user).sort((a, b) => a.id - b.id), (user) => user.id, page));
   }
 
   setToken(id: UserId, token: StoredToken | null): Promise<void> {

@@ -85,6 +85,9 @@ const password = z.string().max(4096);
 const groupName = z.string().max(GROUP_NAME_MAX_LENGTH * 8);
 const credentials = z.strictObject({ username, password });
 const none = z.strictObject({});
+/** A listing's page arguments; the service checks their range and gives the precise refusal. */
+const page = { limit: z.int().optional(), cursor: z.string().max(64).optional() };
+const paged = z.strictObject(page);
 /** Most ids one `ack` may carry. */
 export const MAX_ACK_IDS = 1000;
 
@@ -125,7 +128,10 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     friend: await services.friends.add(user, args.username),
   })),
 
-  friends: member(none, async ({ services, user }) => ({ friends: await services.friends.list(user) })),
+  friends: member(paged, async ({ services, user }, args) => {
+    const { items, nextCursor } = await services.friends.list(user, args);
+    return { friends: items, nextCursor };
+  }),
 
   newgroup: member(z.strictObject({ name: groupName }), async ({ services, user }, { name }) => ({
     group: await services.groups.create(user, name),
@@ -145,18 +151,25 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     async ({ services, user }, { username: kicked, ...named }) => ({ group: await services.groups.kick(user, named, kicked) }),
   ),
 
-  groups: member(none, async ({ services, user }) => ({ groups: await services.groups.list(user) })),
+  groups: member(paged, async ({ services, user }, args) => {
+    const { items, nextCursor } = await services.groups.list(user, args);
+    return { groups: items, nextCursor };
+  }),
 
   sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string() }), async ({ services, user }, { group, text }) => {
     const { stored } = await services.groups.submit(user, group, text);
     return { stored: stored.then((sent) => ({ group: sent.group, recipients: sent.recipients, sentAt: sent.sentAt.toISOString() })) };
   }),
 
-  allusers: admin(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
-    users: await services.admin.users(user, online),
-  })),
+  allusers: admin(z.strictObject({ online: z.boolean().default(false), ...page }), async ({ services, user }, { online, ...args }) => {
+    const { items, nextCursor } = await services.admin.users(user, online, args);
+    return { users: items, nextCursor };
+  }),
 
-  allgroup: admin(none, async ({ services, user }) => ({ groups: await services.admin.allGroups(user) })),
+  allgroup: admin(paged, async ({ services, user }, args) => {
+    const { items, nextCursor } = await services.admin.allGroups(user, args);
+    return { groups: items, nextCursor };
+  }),
 
   adminsend: admin(z.strictObject({ to: username, text: z.string() }), async ({ services, user }, { to, text }) => ({
     message: await services.admin.sendToUser(user, to, text),

@@ -44,9 +44,9 @@ describe('administration, end to end with real processes', function () {
     await listener.stderr.waitFor(/listening as alice/);
     const all = JSON.parse((await world.chatctl('boss', 'allusers', '--json')).stdout);
     expect(all.users).to.deep.equal([
+      { username: 'boss', isAdmin: true, banned: false, online: false },
       { username: 'alice', isAdmin: false, banned: false, online: true },
       { username: 'bob', isAdmin: false, banned: false, online: false },
-      { username: 'boss', isAdmin: true, banned: false, online: false },
     ]);
     const online = await world.chatctl('boss', 'allusers', '--online');
     expect(online.stdout).to.match(/alice\s+│\s+user\s+│\s+active\s+│\s+online/);

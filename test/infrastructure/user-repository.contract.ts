@@ -39,9 +39,19 @@ export function describeUserRepository(name: string, open: () => Promise<Storage
       expect((await users().byTokenHash('h2'))?.user.id).to.equal(bob.id);
     });
 
-    it('lists every user ordered by username, whatever the order they joined in', async () => {
+    it('lists every user ordered by id, whatever their names', async () => {
       for (const username of ['carol', 'alice', 'dave', 'bob']) await fixture.addUser(username);
-      expect((await users().all()).map((u) => u.username)).to.deep.equal(['alice', 'bob', 'carol', 'dave']);
+      expect((await users().all()).map((u) => u.username)).to.deep.equal(['carol', 'alice', 'dave', 'bob']);
+    });
+
+    it('lists users a page at a time, each after the id the last page ended on', async () => {
+      const added = [];
+      for (const username of ['carol', 'alice', 'dave', 'bob', 'erin']) added.push(await fixture.addUser(username));
+      const ids = added.map((u) => u.id);
+      expect((await users().all({ limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(0, 2));
+      expect((await users().all({ after: ids[1]!, limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(2, 4));
+      expect((await users().all({ after: ids[3]!, limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(4));
+      expect(await users().all({ after: ids[4]!, limit: 2 })).to.deep.equal([]);
     });
 
     it('makes and unmakes admins', async () => {
