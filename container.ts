@@ -8,6 +8,7 @@ import { DeliveryService } from './application/delivery-service.js';
 import { FriendService } from './application/friend-service.js';
 import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
+import { MAX_PAGE_SIZE } from './application/paging.js';
 import type { Clock } from './application/ports/clock.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
 import type { SessionHub } from './application/ports/session-hub.js';
@@ -34,6 +35,7 @@ const SERVICES = {
 /** Plain values the options set for the services. */
 const SETTINGS = {
   TokenLifetimeMs: Symbol.for('parley.TokenLifetimeMs') as ServiceIdentifierFor<number>,
+  MaxPageSize: Symbol.for('parley.MaxPageSize') as ServiceIdentifierFor<number>,
 } as const;
 
 export interface ChatAppOptions {
@@ -45,6 +47,8 @@ export interface ChatAppOptions {
   readonly scryptCost?: ScryptCost;
   /** How long a session token works after login, in milliseconds (default 30 days); then TOKEN_EXPIRED. */
   readonly tokenLifetimeMs?: number;
+  /** The most rows one page of a listing may hold: 1 to MAX_PAGE_SIZE, which is the default. */
+  readonly maxPageSize?: number;
 }
 
 /** The storage adapter family, whichever backend `storage` chose. */
@@ -66,6 +70,7 @@ function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModu
     bind(TOKENS.SessionHub).toConstantValue(hub);
     bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
     bind(SETTINGS.TokenLifetimeMs).toConstantValue(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_SECONDS * 1000);
+    bind(SETTINGS.MaxPageSize).toConstantValue(options.maxPageSize ?? MAX_PAGE_SIZE);
   });
 }
 
@@ -93,23 +98,23 @@ const servicesModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(SERVICES.FriendService)
     .toResolvedValue(
-      (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
-        new FriendService(repositories, delivery, sessions, clock),
-      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
+      (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock, maxPageSize: number) =>
+        new FriendService(repositories, delivery, sessions, clock, maxPageSize),
+      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, SETTINGS.MaxPageSize],
     )
     .inSingletonScope();
   bind(SERVICES.GroupService)
     .toResolvedValue(
-      (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
-        new GroupService(repositories, unitOfWork, delivery, sessions, clock),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
+      (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock, maxPageSize: number) =>
+        new GroupService(repositories, unitOfWork, delivery, sessions, clock, maxPageSize),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, SETTINGS.MaxPageSize],
     )
     .inSingletonScope();
   bind(SERVICES.AdminService)
     .toResolvedValue(
-      (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog) =>
-        new AdminService(repositories, groups, delivery, sessions, clock, audit),
-      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog],
+      (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog, maxPageSize: number) =>
+        new AdminService(repositories, groups, delivery, sessions, clock, audit, maxPageSize),
+      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog, SETTINGS.MaxPageSize],
     )
     .inSingletonScope();
   bind(SERVICES.MessagingService)

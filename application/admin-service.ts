@@ -2,7 +2,7 @@ import { DomainError, parseMessageText, type User } from '../domain/index.js';
 import type { DeliveryService } from './delivery-service.js';
 import { findUser } from './find-user.js';
 import type { GroupService, GroupView } from './group-service.js';
-import { readPage, type Page, type PageArgs } from './paging.js';
+import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -28,6 +28,8 @@ export class AdminService {
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
+    /** The most rows a page of `users` may hold (`allGroups` asks GroupService, which has its own). */
+    private readonly maxPageSize = MAX_PAGE_SIZE,
   ) {}
 
   /**
@@ -36,7 +38,7 @@ export class AdminService {
    */
   async users(admin: User, onlineOnly = false, args: PageArgs = {}): Promise<Page<UserListing>> {
     assertAdmin(admin);
-    const { items, nextCursor } = await readPage(args, (page) => this.repositories.users.all(page), (user) => user.id);
+    const { items, nextCursor } = await readPage(args, (page) => this.repositories.users.all(page), (user) => user.id, this.maxPageSize);
     const online = await this.sessions.onlineAmong(items.map((user) => user.id));
     const listing = items.map((user) => ({
       username: user.username,

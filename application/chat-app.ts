@@ -21,5 +21,8 @@ export interface ChatApp extends ChatServices {
   close(): Promise<void>;
 }
 
-/** Opens an application on the given storage (`sqlite:<path>` or `memory`); `tokenLifetimeMs` bounds how long a login lasts. */
-export type ChatAppFactory = (options: { storage: string; logger?: StructuredLogger; tokenLifetimeMs?: number }) => Promise<ChatApp>;
+/**
+ * Opens an application on the given storage (`sqlite:<path>` or `memory`); `tokenLifetimeMs`
+ * bounds how long a login lasts, `maxPageSize` how many rows a listing's page may hold.
+ */
+export type ChatAppFactory = (options: { storage: string; logger?: StructuredLogger; tokenLifetimeMs?: number; maxPageSize?: number }) => Promise<ChatApp>;

@@ -4,7 +4,7 @@ import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { Repositories } from './ports/unit-of-work.js';
 import type { DeliveryService } from './delivery-service.js';
-import { readPage, type Page, type PageArgs } from './paging.js';
+import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 
 export interface FriendView {
   readonly username: string;
@@ -18,6 +18,8 @@ export class FriendService {
     private readonly delivery: DeliveryService,
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
+    /** The most rows a page of `list` may hold. */
+    private readonly maxPageSize = MAX_PAGE_SIZE,
   ) {}
 
   async add(user: User, rawUsername: string): Promise<FriendView> {
@@ -46,7 +48,7 @@ export class FriendService {
 
   /** One page of the user's friends, in the order they registered, each with whether they are attached now. */
   async list(user: User, args: PageArgs = {}): Promise<Page<FriendView>> {
-    const { items, nextCursor } = await readPage(args, (page) => this.repositories.friendships.friendsOf(user.id, page), (friend) => friend.id);
+    const { items, nextCursor } = await readPage(args, (page) => this.repositories.friendships.friendsOf(user.id, page), (friend) => friend.id, this.maxPageSize);
     const online = await this.sessions.onlineAmong(items.map((friend) => friend.id));
     return { items: items.map((friend) => ({ username: friend.username, online: online.has(friend.id) })), nextCursor };
   }

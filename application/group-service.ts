@@ -17,7 +17,7 @@ import {
 } from '../domain/index.js';
 import type { DeliveryService, Submitted } from './delivery-service.js';
 import { findUser } from './find-user.js';
-import { readPage, type Page, type PageArgs } from './paging.js';
+import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 import type { Clock } from './ports/clock.js';
 import type { GroupSummary } from './ports/group-repository.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -54,6 +54,8 @@ export class GroupService {
     private readonly delivery: DeliveryService,
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
+    /** The most rows a page of `list` or `all` may hold. */
+    private readonly maxPageSize = MAX_PAGE_SIZE,
   ) {}
 
   /** Creates a group owned by the user; at most MAX_GROUPS_PER_CREATOR each. */
@@ -108,12 +110,12 @@ export class GroupService {
 
   /** One page of the groups the user belongs to, by id, with how many members are online. */
   async list(user: User, args: PageArgs = {}): Promise<Page<GroupView>> {
-    return this.views(await readPage(args, (page) => this.repositories.groups.groupsOf(user.id, page), (summary) => summary.group.id));
+    return this.views(await readPage(args, (page) => this.repositories.groups.groupsOf(user.id, page), (summary) => summary.group.id, this.maxPageSize));
   }
 
   /** One page of every group, by id: for admins. */
   async all(args: PageArgs = {}): Promise<Page<GroupView>> {
-    return this.views(await readPage(args, (page) => this.repositories.groups.all(page), (summary) => summary.group.id));
+    return this.views(await readPage(args, (page) => this.repositories.groups.all(page), (summary) => summary.group.id, this.maxPageSize));
   }
 
   /** The group a name and its creator's name denote, whoever asks. */

@@ -4,7 +4,8 @@ import type { PageRequest } from './ports/page-request.js';
 /** Rows in a page of `friends`, `groups`, `allusers` or `allgroup` when the client names no limit. */
 export const DEFAULT_PAGE_SIZE = 100;
 /**
- * The most rows a client may ask for in one page. The widest row is a group (about 260 bytes
+ * The most rows a client may ask for in one page, and the most a server may be configured to
+ * allow (`serve --max-page-size` may only lower it). The widest row is a group (about 260 bytes
  * with a 32-emoji name and the longest creator), so the largest page stays near 52 KB, inside
  * the smallest frame limit a server may have (64 KiB), however long the names. Prosody's MAM
  * and Synapse's room directory cap their pages in the same hundreds.
@@ -27,13 +28,19 @@ export interface Page<T> {
 const CURSOR = /^[1-9][0-9]{0,15}$/;
 
 /**
- * Reads one page through `read` (rows ordered by the id `idOf` gives) and says where the next
- * begins. The cursor is the last id shown, but clients must treat it as opaque.
+ * Reads one page through `read` (rows ordered by the id `idOf` gives) of at most `maxLimit`
+ * rows, and says where the next begins. The cursor is the last id shown, but clients must
+ * treat it as opaque.
  */
-export async function readPage<R>(args: PageArgs, read: (page: PageRequest) => Promise<R[]>, idOf: (row: R) => number): Promise<Page<R>> {
-  const limit = args.limit ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new DomainError('INVALID_PAGE', `a page holds 1 to ${MAX_PAGE_SIZE} rows (got ${limit})`, { maxLimit: MAX_PAGE_SIZE });
+export async function readPage<R>(
+  args: PageArgs,
+  read: (page: PageRequest) => Promise<R[]>,
+  idOf: (row: R) => number,
+  maxLimit = MAX_PAGE_SIZE,
+): Promise<Page<R>> {
+  const limit = args.limit ?? Math.min(DEFAULT_PAGE_SIZE, maxLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxLimit) {
+    throw new DomainError('INVALID_PAGE', `a page holds 1 to ${maxLimit} rows (got ${limit})`, { maxLimit });
   }
   if (args.cursor !== undefined && !CURSOR.test(args.cursor)) {
     throw new DomainError('INVALID_PAGE', 'that cursor is not one this listing gave: start again without a cursor');

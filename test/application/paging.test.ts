@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, readPage } from '../../application/paging.js';
 import type { PageRequest } from '../../application/ports/page-request.js';
+import type { DomainError } from '../../domain/index.js';
 import { refusalCode } from '../support/refusals.js';
 
 describe('listing pages', () => {
@@ -41,5 +42,12 @@ describe('listing pages', () => {
       expect(await refusalCode(readPage({ cursor }, read, (id) => id)), cursor).to.equal('INVALID_PAGE');
     }
     expect(asked).to.deep.equal([]);
+  });
+
+  it('hold at most what the server allows, and no more than that by default', async () => {
+    expect((await readPage({}, read, (id) => id, 5)).items).to.deep.equal(ids.slice(0, 5));
+    const refused = await readPage({ limit: 6 }, read, (id) => id, 5).then(() => expect.fail('expected a refusal'), (error: DomainError) => error);
+    expect(refused).to.include({ code: 'INVALID_PAGE', message: 'a page holds 1 to 5 rows (got 6)' });
+    expect(refused.details).to.deep.equal({ maxLimit: 5 });
   });
 });

@@ -102,6 +102,24 @@ describe('listings in pages, end to end with real processes', function () {
     expect(tooMany.message).to.contain(`1 to ${MAX_PAGE_SIZE}`);
   });
 
+  it('holds pages to the server\'s --max-page-size, and refuses a bad one at start', async () => {
+    const small = await ServerProcess.start(server.db, ['--max-page-size', '2']);
+    try {
+      const peer = await RawPeer.open(small.port);
+      peers.push(peer);
+      peer.request(1, 'login', { username: 'alice', password: 'pw-alice-123' });
+      const token = ((await peer.next()).data as { token: string }).token;
+      peer.request(2, 'friends', {}, token);
+      expect(((await peer.next()).data as { friends: unknown[] }).friends).to.have.length(2);
+      peer.request(3, 'friends', { limit: 3 }, token);
+      expect(await peer.next()).to.deep.include({ status: 'fail', code: 'INVALID_PAGE', data: { maxLimit: 2 } });
+    } finally {
+      await small.stop();
+    }
+    const bad = await chatctl(['serve', '--port', '0', '--db', 'memory', '--max-page-size', String(MAX_PAGE_SIZE + 1)], {});
+    expect([bad.code, bad.stderr.split('\n').at(-1)]).to.deep.equal([2, `chatctl: --max-page-size must be a whole number from 1 to ${MAX_PAGE_SIZE} (got ${MAX_PAGE_SIZE + 1})`]);
+  });
+
   it('chatctl prints every page by default', async () => {
     await chatctl(['login', 'alice', 'pw-alice-123'], as('alice'));
     const friends = JSON.parse((await chatctl(['friends', '--json'], as('alice'))).stdout) as { friends: unknown[]; nextCursor: null };

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
+import { MAX_PAGE_SIZE } from '../../../application/paging.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { TcpGateway } from '../../tcp/tcp-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
@@ -25,6 +26,11 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: DEFAULT_TOKEN_LIFETIME_SECONDS,
       describe: 'Seconds a login lasts; then the token is refused with TOKEN_EXPIRED and the user logs in again (default 30 days)',
     })
+    .option('max-page-size', {
+      type: 'number',
+      default: MAX_PAGE_SIZE,
+      describe: `Most rows one page of friends, groups, allusers or allgroup may hold; 1 to ${MAX_PAGE_SIZE}, the most that fits the smallest frame`,
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       const maxFrameBytes = args.maxFrameBytes as number;
@@ -34,6 +40,10 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       const tokenLifetime = args.tokenLifetime as number;
       if (!(tokenLifetime > 0 && tokenLifetime <= MAX_TOKEN_LIFETIME_SECONDS)) {
         throw new CliError(EXIT.USAGE, `--token-lifetime must be a number of seconds above 0 and at most ${MAX_TOKEN_LIFETIME_SECONDS} (got ${tokenLifetime})`, 'USAGE');
+      }
+      const maxPageSize = args.maxPageSize as number;
+      if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_PAGE_SIZE) {
+        throw new CliError(EXIT.USAGE, `--max-page-size must be a whole number from 1 to ${MAX_PAGE_SIZE} (got ${maxPageSize})`, 'USAGE');
       }
       return true;
     });
@@ -46,7 +56,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
-      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger, tokenLifetimeMs: args.tokenLifetime * 1000 });
+      const app = await createApp({ storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`, logger, tokenLifetimeMs: args.tokenLifetime * 1000, maxPageSize: args.maxPageSize });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,
