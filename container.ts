@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
-import { AccountService } from './application/account-service.js';
+import { AccountService, DEFAULT_TOKEN_LIFETIME_SECONDS } from './application/account-service.js';
 import { AdminService } from './application/admin-service.js';
 import type { AuditLog, StructuredLogger } from './application/ports/audit-log.js';
 import type { ChatApp } from './application/chat-app.js';
-import { DeliveryService } from './application/delivery-service.js';
+import { DEFAULT_MAX_QUEUED_PER_USER, DeliveryService } from './application/delivery-service.js';
 import { FriendService } from './application/friend-service.js';
 import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
+import { MAX_PAGE_SIZE } from './application/paging.js';
 import type { Clock } from './application/ports/clock.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
 import type { SessionHub } from './application/ports/session-hub.js';
@@ -31,6 +32,13 @@ const SERVICES = {
   MessagingService: Symbol.for('parley.MessagingService') as ServiceIdentifierFor<MessagingService>,
 } as const;
 
+/** Plain values the options set for the services. */
+const SETTINGS = {
+  TokenLifetimeMs: Symbol.for('parley.TokenLifetimeMs') as ServiceIdentifierFor<number>,
+  MaxPageSize: Symbol.for('parley.MaxPageSize') as ServiceIdentifierFor<number>,
+  MaxQueuedPerUser: Symbol.for('parley.MaxQueuedPerUser') as ServiceIdentifierFor<number>,
+} as const;
+
 export interface ChatAppOptions {
   /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
   readonly storage?: string;
@@ -42,6 +50,10 @@ export interface ChatAppOptions {
   readonly busyTimeoutMs?: number;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
+  /** How long a session token works after login, in milliseconds (default 30 days); then TOKEN_EXPIRED. */
+  readonly tokenLifetimeMs?: number;
+  /** The most rows one page of a listing may hold: 1 to MAX_PAGE_SIZE, which is the default. */
+  readonly maxPageSize?: number;
 }
 
 /** The storage adapter family, whichever backend `storage` chose. */
@@ -62,60 +74,62 @@ function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModu
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.SessionHub).toConstantValue(hub);
     bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
+    bind(SETTINGS.TokenLifetimeMs).toConstantValue(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_SECONDS * 1000);
+    bind(SETTINGS.MaxPageSize).toConstantValue(options.maxPageSize ?? MAX_PAGE_SIZE);
+    bind(SETTINGS.MaxQueuedPerUser).toConstantValue(options.maxQueuedPerUser ?? DEFAULT_MAX_QUEUED_PER_USER);
   });
 }
 
-function servicesModule(options: ChatAppOptions): ContainerModule {
-  return new ContainerModule(({ bind }) => {
-    bind(SERVICES.AccountService)
-      .toResolvedValue(
-        (
-          repositories: Repositories,
-          unitOfWork: UnitOfWork,
-          hasher: PasswordHasher,
-          tokens: TokenGenerator,
-          clock: Clock,
-          sessions: SessionHub,
-        ) =>
-          new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions),
-        [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
-      )
-      .inSingletonScope();
-    bind(SERVICES.DeliveryService)
-      .toResolvedValue(
-        (repositories: Repositories, sessions: SessionHub) => new DeliveryService(repositories, sessions, options.maxQueuedPerUser),
-        [TOKENS.Repositories, TOKENS.SessionHub],
-      )
-      .inSingletonScope();
-    bind(SERVICES.FriendService)
-      .toResolvedValue(
-        (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
-          new FriendService(repositories, delivery, sessions, clock),
-        [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
-      )
-      .inSingletonScope();
-    bind(SERVICES.GroupService)
-      .toResolvedValue(
-        (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock) =>
-          new GroupService(repositories, unitOfWork, delivery, sessions, clock),
-        [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock],
-      )
-      .inSingletonScope();
-    bind(SERVICES.AdminService)
-      .toResolvedValue(
-        (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog) =>
-          new AdminService(repositories, groups, delivery, sessions, clock, audit),
-        [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog],
-      )
-      .inSingletonScope();
-    bind(SERVICES.MessagingService)
-      .toResolvedValue(
-        (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
-        [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.Clock],
-      )
-      .inSingletonScope();
-  });
-}
+const servicesModule = new ContainerModule(({ bind }) => {
+  bind(SERVICES.AccountService)
+    .toResolvedValue(
+      (
+        repositories: Repositories,
+        unitOfWork: UnitOfWork,
+        hasher: PasswordHasher,
+        tokens: TokenGenerator,
+        clock: Clock,
+        sessions: SessionHub,
+        tokenLifetimeMs: number,
+      ) =>
+        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions, tokenLifetimeMs),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub, SETTINGS.TokenLifetimeMs],
+    )
+    .inSingletonScope();
+  bind(SERVICES.DeliveryService)
+    .toResolvedValue(
+      (repositories: Repositories, sessions: SessionHub, maxQueuedPerUser: number) => new DeliveryService(repositories, sessions, maxQueuedPerUser),
+      [TOKENS.Repositories, TOKENS.SessionHub, SETTINGS.MaxQueuedPerUser],
+    )
+    .inSingletonScope();
+  bind(SERVICES.FriendService)
+    .toResolvedValue(
+      (repositories: Repositories, delivery: DeliveryService, sessions: SessionHub, clock: Clock, maxPageSize: number) =>
+        new FriendService(repositories, delivery, sessions, clock, maxPageSize),
+      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, SETTINGS.MaxPageSize],
+    )
+    .inSingletonScope();
+  bind(SERVICES.GroupService)
+    .toResolvedValue(
+      (repositories: Repositories, unitOfWork: UnitOfWork, delivery: DeliveryService, sessions: SessionHub, clock: Clock, maxPageSize: number) =>
+        new GroupService(repositories, unitOfWork, delivery, sessions, clock, maxPageSize),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, SETTINGS.MaxPageSize],
+    )
+    .inSingletonScope();
+  bind(SERVICES.AdminService)
+    .toResolvedValue(
+      (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog, maxPageSize: number) =>
+        new AdminService(repositories, groups, delivery, sessions, clock, audit, maxPageSize),
+      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog, SETTINGS.MaxPageSize],
+    )
+    .inSingletonScope();
+  bind(SERVICES.MessagingService)
+    .toResolvedValue(
+      (repositories: Repositories, delivery: DeliveryService, clock: Clock) => new MessagingService(repositories, delivery, clock),
+      [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.Clock],
+    )
+    .inSingletonScope();
+});
 
 function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
   return container.get<T>(id);
@@ -125,7 +139,7 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
   const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs });
   const container = new Container();
-  container.load(storageModule(storage), runtimeModule(options, storage), servicesModule(options));
+  container.load(storageModule(storage), runtimeModule(options, storage), servicesModule);
   return {
     accounts: get(container, SERVICES.AccountService),
     admin: get(container, SERVICES.AdminService),

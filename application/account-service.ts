@@ -1,8 +1,9 @@
 import {
   assertNotBanned,
+  assertWellFormedPassword,
   checkPasswordStrength,
   DomainError,
-  parseUsername,
+  parseNewUsername,
   type User,
 } from '../domain/index.js';
 import { findUser } from './find-user.js';
@@ -20,6 +21,20 @@ export interface LoginResult {
   readonly welcome: string;
 }
 
+/** The user behind a live session token, and when that token stops working. */
+export interface LiveSession {
+  readonly user: User;
+  readonly expiresAt: Date;
+}
+
+/**
+ * How long a session token works after login, in seconds, unless the server says otherwise:
+ * 30 days. ejabberd's OAuth tokens last about 50 days by default (`oauth_expire`); Synapse
+ * leaves `session_lifetime` to the operator. A month lets a weekly user stay logged in while
+ * a token copied from a stolen profile file dies within weeks.
+ */
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 30 * 24 * 60 * 60;
+
 /** Registration, login, logout and token authentication: one live session per user. */
 export class AccountService {
   constructor(
@@ -29,10 +44,12 @@ export class AccountService {
     private readonly tokens: TokenGenerator,
     private readonly clock: Clock,
     private readonly sessions: SessionHub,
+    /** How long a token works after it is issued; past that it is refused with TOKEN_EXPIRED. */
+    private readonly tokenLifetimeMs = DEFAULT_TOKEN_LIFETIME_SECONDS * 1000,
   ) {}
 
   async register(rawUsername: string, password: string): Promise<UserView> {
-    const username = parseUsername(rawUsername);
+    const username = parseNewUsername(rawUsername);
     checkPasswordStrength(password);
     if (await this.repositories.users.byUsername(username)) {
       throw new DomainError('USERNAME_TAKEN', `the username ${username} is taken`);
@@ -47,6 +64,7 @@ export class AccountService {
    * and kicks every connection still attached under the old session.
    */
   async login(rawUsername: string, password: string, ip: string): Promise<LoginResult> {
+    assertWellFormedPassword(password);
     // Read in a unit of work, so from storage itself: an operator may have changed the user on the database (promote).
     const user = await this.unitOfWork.run(({ users }) => findUser(users, rawUsername));
     if (!(await this.hasher.verify(password, user.passwordHash))) {
@@ -56,7 +74,10 @@ export class AccountService {
     const token = this.tokens.generate();
     const at = this.clock.now();
     await this.unitOfWork.run(async ({ users, logins }) => {
-      await users.setTokenHash(user.id, this.tokens.hash(token));
+      // A ban made while the password was being checked revoked the tokens then: issue none after it.
+      const current = await users.byId(user.id);
+      if (current) assertNotBanned(current);
+      await users.setToken(user.id, { hash: this.tokens.hash(token), issuedAt: at });
       await logins.record({ userId: user.id, ip, at });
     });
     await this.sessions.kick(user.id, 'SESSION_REPLACED', 'you logged in somewhere else');
@@ -66,19 +87,28 @@ export class AccountService {
   /** Ends the session server-side: the token stops working and attached connections are kicked. */
   async logout(token: string | undefined): Promise<void> {
     const user = await this.authenticate(token);
-    await this.repositories.users.setTokenHash(user.id, null);
+    await this.repositories.users.setToken(user.id, null);
     await this.sessions.kick(user.id, 'LOGGED_OUT', 'you logged out');
   }
 
-  /** The user behind a live session token; refuses missing, stale and banned sessions. */
+  /** The user behind a live session token; refuses missing, ended, expired and banned sessions. */
   async authenticate(token: string | undefined): Promise<User> {
+    return (await this.liveSession(token)).user;
+  }
+
+  /** `authenticate`, also saying when the token expires, for a connection that remembers who it serves. */
+  async liveSession(token: string | undefined): Promise<LiveSession> {
     if (!token) throw new DomainError('NOT_AUTHENTICATED', 'log in first');
-    const user = await this.repositories.users.byTokenHash(this.tokens.hash(token));
-    if (!user) {
-      throw new DomainError('SESSION_EXPIRED', 'your session has ended (logged out, or logged in elsewhere); log in again');
+    const holder = await this.repositories.users.byTokenHash(this.tokens.hash(token));
+    if (!holder) {
+      throw new DomainError('SESSION_EXPIRED', 'your session has ended (logged out, logged in elsewhere, or banned); log in again');
     }
-    assertNotBanned(user);
-    return user;
+    const expiresAt = new Date(holder.issuedAt.getTime() + this.tokenLifetimeMs);
+    if (this.clock.now() >= expiresAt) {
+      throw new DomainError('TOKEN_EXPIRED', `your login has expired (tokens last ${formatLifetime(this.tokenLifetimeMs)}); log in again`);
+    }
+    assertNotBanned(holder.user);
+    return { user: holder.user, expiresAt };
   }
 
   /** Operator bootstrap, straight on the storage: makes a user an admin, or stops them being one. */
@@ -87,4 +117,10 @@ export class AccountService {
     await this.repositories.users.setAdmin(user.id, isAdmin);
     return viewOfUser({ ...user, isAdmin });
   }
+}
+
+/** A lifetime as people say it: whole days when it is at least one, else seconds. */
+function formatLifetime(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 1 && Number.isInteger(days) ? `${days} day${days === 1 ? '' : 's'}` : `${ms / 1000} s`;
 }

@@ -2,6 +2,7 @@ import { DomainError, parseMessageText, type User } from '../domain/index.js';
 import type { DeliveryService } from './delivery-service.js';
 import { findUser } from './find-user.js';
 import type { GroupService, GroupView } from './group-service.js';
+import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 import type { AuditLog } from './ports/audit-log.js';
 import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
@@ -27,25 +28,30 @@ export class AdminService {
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
     private readonly audit: AuditLog,
+    /** The most rows a page of `users` may hold (`allGroups` asks GroupService, which has its own). */
+    private readonly maxPageSize = MAX_PAGE_SIZE,
   ) {}
 
-  /** Every user by name; `onlineOnly` keeps the attached ones. */
-  async users(admin: User, onlineOnly = false): Promise<UserListing[]> {
+  /**
+   * One page of every user, by id; `onlineOnly` keeps the attached ones of that page, so a
+   * page may hold fewer than its limit (even none) and still have a next one.
+   */
+  async users(admin: User, onlineOnly = false, args: PageArgs = {}): Promise<Page<UserListing>> {
     assertAdmin(admin);
-    const users = await this.repositories.users.all();
-    const online = await this.sessions.onlineAmong(users.map((user) => user.id));
-    const listing = users.map((user) => ({
+    const { items, nextCursor } = await readPage(args, (page) => this.repositories.users.all(page), (user) => user.id, this.maxPageSize);
+    const online = await this.sessions.onlineAmong(items.map((user) => user.id));
+    const listing = items.map((user) => ({
       username: user.username,
       isAdmin: user.isAdmin,
       banned: user.ban !== null,
       online: online.has(user.id),
     }));
-    return onlineOnly ? listing.filter((user) => user.online) : listing;
+    return { items: onlineOnly ? listing.filter((user) => user.online) : listing, nextCursor };
   }
 
-  async allGroups(admin: User): Promise<GroupView[]> {
+  async allGroups(admin: User, args: PageArgs = {}): Promise<Page<GroupView>> {
     assertAdmin(admin);
-    return this.groups.all();
+    return this.groups.all(args);
   }
 
   /**
@@ -83,8 +89,9 @@ export class AdminService {
   }
 
   /**
-   * Bans a user: their live connections are kicked at once, their token stops working, and
-   * their queued messages are kept. Banning yourself or another admin needs `force`.
+   * Bans a user: their live connections are kicked at once, their token is revoked for good
+   * (after an unban they log in again), and their queued messages are kept. Banning yourself
+   * or another admin needs `force`.
    */
   async banUser(admin: User, rawUsername: string, force = false): Promise<UserListing> {
     assertAdmin(admin);
@@ -93,6 +100,8 @@ export class AdminService {
       throw new DomainError('CANNOT_BAN_ADMIN', `${target.username} is ${target.id === admin.id ? 'you' : 'an admin'}: say --force to ban them anyway`);
     }
     if (target.ban) throw new DomainError('ALREADY_BANNED', `${target.username} is already banned`);
+    // Revoked first: a failure between the two writes leaves a logged-out user, never a ban that keeps a token.
+    await this.repositories.users.setToken(target.id, null);
     await this.repositories.users.setBan(target.id, { by: admin.id, at: this.clock.now() });
     await this.sessions.kick(target.id, 'USER_BANNED', 'an admin banned you');
     this.record(admin, 'blockuser', target.username, { force });
@@ -103,6 +112,8 @@ export class AdminService {
     assertAdmin(admin);
     const target = await findUser(this.repositories.users, rawUsername);
     if (!target.ban) throw new DomainError('NOT_BANNED', `${target.username} is not banned`);
+    // Again here for a ban set straight on the database, which revoked nothing.
+    await this.repositories.users.setToken(target.id, null);
     await this.repositories.users.setBan(target.id, null);
     this.record(admin, 'unblockuser', target.username);
     return { username: target.username, isAdmin: target.isAdmin, banned: false, online: (await this.sessions.onlineAmong([target.id])).has(target.id) };

@@ -21,10 +21,17 @@ export interface ChatApp extends ChatServices {
   close(): Promise<void>;
 }
 
-/** Opens an application on the given storage (`sqlite:<path>` or `memory`). */
+/**
+ * Opens an application on the given storage (`sqlite:<path>` or `memory`); `tokenLifetimeMs`
+ * bounds how long a login lasts, `maxPageSize` how many rows a listing's page may hold,
+ * `maxQueuedPerUser` how many deliveries may wait for one user, `busyTimeoutMs` how long a
+ * write waits for a database lock.
+ */
 export type ChatAppFactory = (options: {
   storage: string;
   logger?: StructuredLogger;
   maxQueuedPerUser?: number;
   busyTimeoutMs?: number;
+  tokenLifetimeMs?: number;
+  maxPageSize?: number;
 }) => Promise<ChatApp>;

@@ -4,6 +4,7 @@ import type { Clock } from './ports/clock.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { Repositories } from './ports/unit-of-work.js';
 import type { DeliveryService } from './delivery-service.js';
+import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 
 export interface FriendView {
   readonly username: string;
@@ -17,6 +18,8 @@ export class FriendService {
     private readonly delivery: DeliveryService,
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
+    /** The most rows a page of `list` may hold. */
+    private readonly maxPageSize = MAX_PAGE_SIZE,
   ) {}
 
   async add(user: User, rawUsername: string): Promise<FriendView> {
@@ -43,10 +46,10 @@ export class FriendService {
     return { username: other.username, online: (await this.sessions.onlineAmong([other.id])).has(other.id) };
   }
 
-  /** The user's friends by name, each with whether they are attached now. */
-  async list(user: User): Promise<FriendView[]> {
-    const friends = await this.repositories.friendships.friendsOf(user.id);
-    const online = await this.sessions.onlineAmong(friends.map((friend) => friend.id));
-    return friends.map((friend) => ({ username: friend.username, online: online.has(friend.id) }));
+  /** One page of the user's friends, in the order they registered, each with whether they are attached now. */
+  async list(user: User, args: PageArgs = {}): Promise<Page<FriendView>> {
+    const { items, nextCursor } = await readPage(args, (page) => this.repositories.friendships.friendsOf(user.id, page), (friend) => friend.id, this.maxPageSize);
+    const online = await this.sessions.onlineAmong(items.map((friend) => friend.id));
+    return { items: items.map((friend) => ({ username: friend.username, online: online.has(friend.id) })), nextCursor };
   }
 }

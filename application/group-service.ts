@@ -18,7 +18,9 @@ import {
 import type { DeliveryService, Submitted } from './delivery-service.js';
 import type { SendReceipt } from './ports/message-queue.js';
 import { findUser } from './find-user.js';
+import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 import type { Clock } from './ports/clock.js';
+import type { GroupSummary } from './ports/group-repository.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { Repositories, UnitOfWork } from './ports/unit-of-work.js';
 
@@ -55,6 +57,8 @@ export class GroupService {
     private readonly delivery: DeliveryService,
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
+    /** The most rows a page of `list` or `all` may hold. */
+    private readonly maxPageSize = MAX_PAGE_SIZE,
   ) {}
 
   /** Creates a group owned by the user; at most MAX_GROUPS_PER_CREATOR each. */
@@ -107,14 +111,14 @@ export class GroupService {
     return this.summaryOf(group);
   }
 
-  /** The groups the user belongs to, by id, with how many members are online. */
-  async list(user: User): Promise<GroupView[]> {
-    return Promise.all((await this.repositories.groups.groupsOf(user.id)).map(({ group, creatorName }) => this.view(group, creatorName)));
+  /** One page of the groups the user belongs to, by id, with how many members are online. */
+  async list(user: User, args: PageArgs = {}): Promise<Page<GroupView>> {
+    return this.views(await readPage(args, (page) => this.repositories.groups.groupsOf(user.id, page), (summary) => summary.group.id, this.maxPageSize));
   }
 
-  /** Every group, by id: for admins. */
-  async all(): Promise<GroupView[]> {
-    return Promise.all((await this.repositories.groups.all()).map(({ group, creatorName }) => this.view(group, creatorName)));
+  /** One page of every group, by id: for admins. */
+  async all(args: PageArgs = {}): Promise<Page<GroupView>> {
+    return this.views(await readPage(args, (page) => this.repositories.groups.all(page), (summary) => summary.group.id, this.maxPageSize));
   }
 
   /** The group a name and its creator's name denote, whoever asks. */
@@ -217,6 +221,10 @@ export class GroupService {
 
   private async summaryOf(group: Group): Promise<GroupView> {
     return this.view(group, (await this.refOf(group)).creator);
+  }
+
+  private async views({ items, nextCursor }: Page<GroupSummary>): Promise<Page<GroupView>> {
+    return { items: await Promise.all(items.map(({ group, creatorName }) => this.view(group, creatorName))), nextCursor };
   }
 
   private async view(group: Group, creator: string): Promise<GroupView> {

@@ -2,12 +2,15 @@
 export type DomainErrorCode =
   | 'INVALID_USERNAME'
   | 'USERNAME_TAKEN'
+  | 'USERNAME_RESERVED'
   | 'WEAK_PASSWORD'
+  | 'INVALID_PASSWORD'
   | 'UNKNOWN_USER'
   | 'WRONG_PASSWORD'
   | 'USER_BANNED'
   | 'NOT_AUTHENTICATED'
   | 'SESSION_EXPIRED'
+  | 'TOKEN_EXPIRED'
   | 'NOT_ADMIN'
   | 'CANNOT_BEFRIEND_SELF'
   | 'ALREADY_FRIENDS'
@@ -31,7 +34,8 @@ export type DomainErrorCode =
   | 'ALREADY_BANNED'
   | 'NOT_BANNED'
   | 'CANNOT_BAN_ADMIN'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'INVALID_PAGE';
 
 /** An expected refusal: a rule said no. Adapters turn the code into a `fail` response or an exit status. */
 export class DomainError extends Error {

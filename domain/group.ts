@@ -1,5 +1,5 @@
 import { DomainError } from './domain-error.js';
-import { characterCount, hasControlCharacters, hasLoneSurrogate } from './text.js';
+import { characterCount, hasControlCharacters, hasInvisibleCharacters, hasLoneSurrogate } from './text.js';
 import type { Ban, UserId, Username } from './user.js';
 
 export type GroupId = number;
@@ -25,8 +25,9 @@ export interface GroupRef {
 }
 
 /**
- * A group name is 1 to 32 characters after trimming, any script, no control characters.
- * Names compare exactly: "Team" and "team" are different groups.
+ * A group name is 1 to 32 characters after trimming, any script, no control characters and
+ * no invisible ones (zero-width, bidi controls, fillers), so two names that look alike are
+ * alike and none reorders the line it is printed on. Names compare exactly: "Team" and "team" are different groups.
  */
 export function parseGroupName(raw: string): string {
   const name = raw.trim();
@@ -36,6 +37,9 @@ export function parseGroupName(raw: string): string {
   }
   if (hasControlCharacters(name) || hasLoneSurrogate(name)) {
     throw new DomainError('INVALID_GROUP_NAME', 'a group name cannot hold control characters');
+  }
+  if (hasInvisibleCharacters(name)) {
+    throw new DomainError('INVALID_GROUP_NAME', 'a group name cannot hold invisible characters (zero-width, bidi controls, fillers)');
   }
   return name;
 }

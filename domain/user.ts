@@ -1,4 +1,5 @@
 import { DomainError } from './domain-error.js';
+import { hasLoneSurrogate } from './text.js';
 
 export type UserId = number;
 
@@ -12,6 +13,17 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
 
 const USERNAME_SHAPE = /^[a-z][a-z0-9_-]*$/;
+
+/**
+ * Names a newcomer may not take, because users would read them as the server or its staff
+ * (the names IRC services and mail systems keep, RFC 2142). Compared without `_` and `-`,
+ * so `ad-min` and `root_` are refused too.
+ */
+export const RESERVED_USERNAMES: ReadonlySet<string> = new Set([
+  'abuse', 'admin', 'administrator', 'chanserv', 'daemon', 'help', 'hostmaster', 'moderator', 'nickserv', 'nobody',
+  'official', 'operator', 'oper', 'parley', 'postmaster', 'root', 'security', 'server', 'staff', 'support', 'sysop',
+  'system', 'webmaster',
+]);
 
 /** Who banned a user or a group, and when. */
 export interface Ban {
@@ -51,6 +63,29 @@ export function parseUsername(raw: string): Username {
   return name as Username;
 }
 
+/**
+ * A username for a new account: `parseUsername`'s rules, and none of RESERVED_USERNAMES.
+ * Lookups use `parseUsername` alone, so an account made before a name was reserved still works.
+ */
+export function parseNewUsername(raw: string): Username {
+  const name = parseUsername(raw);
+  if (RESERVED_USERNAMES.has(name.replace(/[-_]/g, ''))) {
+    throw new DomainError('USERNAME_RESERVED', `the username ${name} is reserved: choose another`);
+  }
+  return name;
+}
+
+/**
+ * Refuses a password that is not well-formed Unicode (a lone UTF-16 surrogate): such a
+ * password has no UTF-8 form, and encoding it replaces the surrogate with U+FFFD, so two
+ * different passwords would hash the same. Checked at register and at login.
+ */
+export function assertWellFormedPassword(password: string): void {
+  if (hasLoneSurrogate(password)) {
+    throw new DomainError('INVALID_PASSWORD', 'a password must be well-formed Unicode (it holds a lone surrogate)');
+  }
+}
+
 /** Refuses passwords that are too short to resist guessing or too long to hash cheaply. */
 export function checkPasswordStrength(password: string): void {
   if (password.length < PASSWORD_MIN_LENGTH) {
@@ -62,6 +97,7 @@ export function checkPasswordStrength(password: string): void {
   if (password.trim().length === 0) {
     throw new DomainError('WEAK_PASSWORD', 'a password cannot be only spaces');
   }
+  assertWellFormedPassword(password);
 }
 
 export function assertNotBanned(user: User): void {

@@ -1,4 +1,5 @@
 import type { Ban, Group, GroupId, GroupRole, Membership, UserId } from '../../domain/index.js';
+import type { PageRequest } from './page-request.js';
 
 export interface NewGroup {
   readonly name: string;
@@ -38,8 +39,8 @@ export interface GroupRepository {
   membership(groupId: GroupId, userId: UserId): Promise<Membership | undefined>;
   /** Members of a group, owner first, then by join time. */
   members(groupId: GroupId): Promise<Membership[]>;
-  /** The groups the user belongs to, ordered by group id. */
-  groupsOf(userId: UserId): Promise<GroupSummary[]>;
-  /** Every group, ordered by id. */
-  all(): Promise<GroupSummary[]>;
+  /** The groups the user belongs to, ordered by group id: one page of them, or every one when `page` is left out. */
+  groupsOf(userId: UserId, page?: PageRequest): Promise<GroupSummary[]>;
+  /** Groups ordered by id: one page of them, or every one when `page` is left out. */
+  all(page?: PageRequest): Promise<GroupSummary[]>;
 }

@@ -1,4 +1,5 @@
 import type { Ban, User, UserId, Username } from '../../domain/index.js';
+import type { PageRequest } from './page-request.js';
 
 export interface NewUser {
   readonly username: Username;
@@ -6,17 +7,29 @@ export interface NewUser {
   readonly createdAt: Date;
 }
 
+/** A session token as stored: only its hash, and when it was issued (its age decides whether it expired). */
+export interface StoredToken {
+  readonly hash: string;
+  readonly issuedAt: Date;
+}
+
+/** The user a session token belongs to, and when that token was issued. */
+export interface TokenHolder {
+  readonly user: User;
+  readonly issuedAt: Date;
+}
+
 export interface UserRepository {
   /** Stores a new user and returns it with its id; throws DomainError USERNAME_TAKEN if the name is in use. */
   add(user: NewUser): Promise<User>;
   byId(id: UserId): Promise<User | undefined>;
   byUsername(username: Username): Promise<User | undefined>;
-  /** The user whose current session token hashes to `tokenHash`, if any. */
-  byTokenHash(tokenHash: string): Promise<User | undefined>;
-  /** Every user, ordered by username. */
-  all(): Promise<User[]>;
-  /** Replaces the user's session token hash; null ends the session. */
-  setTokenHash(id: UserId, tokenHash: string | null): Promise<void>;
+  /** The user whose current session token hashes to `tokenHash`, with its issue time, if any. */
+  byTokenHash(tokenHash: string): Promise<TokenHolder | undefined>;
+  /** Users ordered by id: one page of them, or every one when `page` is left out. */
+  all(page?: PageRequest): Promise<User[]>;
+  /** Replaces the user's session token; null ends the session, and no earlier token works again. */
+  setToken(id: UserId, token: StoredToken | null): Promise<void>;
   setAdmin(id: UserId, isAdmin: boolean): Promise<void>;
   /** Bans with who and when, or lifts the ban with null. */
   setBan(id: UserId, ban: Ban | null): Promise<void>;

@@ -1,7 +1,8 @@
 import type { FriendshipRepository } from '../../application/ports/friendship-repository.js';
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
 import type { Repositories, UnitOfWork } from '../../application/ports/unit-of-work.js';
-import type { NewUser, UserRepository } from '../../application/ports/user-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
+import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import type { Ban, Group, GroupId, GroupRole, Membership, User, UserId, Username } from '../../domain/index.js';
 import { LookupCache } from './lookup-cache.js';
 
@@ -10,8 +11,8 @@ export const DEFAULT_CACHE_CAPACITY = 50_000;
 
 interface UserRecord {
   readonly user: User;
-  /** The token hash the user was found by, when they were: only then can a token lookup be answered from here. */
-  readonly tokenHash?: string;
+  /** The token the user was found by, when they were: only then can a token lookup be answered from here. */
+  readonly token?: StoredToken;
 }
 
 /**
@@ -109,26 +110,31 @@ class CachingUserRepository implements UserRepository {
     return user;
   }
 
-  async byTokenHash(tokenHash: string): Promise<User | undefined> {
-    if (!this.cached) return this.fresh(await this.inner.byTokenHash(tokenHash));
+  async byTokenHash(tokenHash: string): Promise<TokenHolder | undefined> {
+    if (!this.cached) {
+      const holder = await this.inner.byTokenHash(tokenHash);
+      this.fresh(holder?.user);
+      return holder;
+    }
     const id = this.caches.userIdsByToken.peek(tokenHash);
     const hit = id && this.caches.users.peek(`${id.value}`);
-    if (hit?.value.tokenHash === tokenHash) return hit.value.user;
+    const token = hit?.value.token;
+    if (hit && token?.hash === tokenHash) return { user: hit.value.user, issuedAt: token.issuedAt };
     const mark = this.caches.users.mark();
-    const user = await this.inner.byTokenHash(tokenHash);
-    if (user) {
-      this.caches.userIdsByToken.fill(tokenHash, user.id, this.caches.userIdsByToken.mark());
-      this.caches.users.fill(`${user.id}`, { user, tokenHash }, mark);
+    const holder = await this.inner.byTokenHash(tokenHash);
+    if (holder) {
+      this.caches.userIdsByToken.fill(tokenHash, holder.user.id, this.caches.userIdsByToken.mark());
+      this.caches.users.fill(`${holder.user.id}`, { user: holder.user, token: { hash: tokenHash, issuedAt: holder.issuedAt } }, mark);
     }
-    return user;
+    return holder;
   }
 
-  all(): Promise<User[]> {
-    return this.inner.all();
+  all(page?: PageRequest): Promise<User[]> {
+    return this.inner.all(page);
   }
 
-  async setTokenHash(id: UserId, tokenHash: string | null): Promise<void> {
-    await this.write(id, () => this.inner.setTokenHash(id, tokenHash));
+  async setToken(id: UserId, token: StoredToken | null): Promise<void> {
+    await this.write(id, () => this.inner.setToken(id, token));
   }
 
   async setAdmin(id: UserId, isAdmin: boolean): Promise<void> {
@@ -170,8 +176,8 @@ class CachingFriendshipRepository implements FriendshipRepository {
     return this.caches.friendships.get(`${a}:${b}`, () => this.inner.areFriends(a, b));
   }
 
-  friendsOf(userId: UserId): Promise<User[]> {
-    return this.inner.friendsOf(userId);
+  friendsOf(userId: UserId, page?: PageRequest): Promise<User[]> {
+    return this.inner.friendsOf(userId, page);
   }
 }
 
@@ -228,12 +234,12 @@ class CachingGroupRepository implements GroupRepository {
     return this.caches.members.get(`${groupId}`, () => this.inner.members(groupId));
   }
 
-  groupsOf(userId: UserId): Promise<GroupSummary[]> {
-    return this.inner.groupsOf(userId);
+  groupsOf(userId: UserId, page?: PageRequest): Promise<GroupSummary[]> {
+    return this.inner.groupsOf(userId, page);
   }
 
-  all(): Promise<GroupSummary[]> {
-    return this.inner.all();
+  all(page?: PageRequest): Promise<GroupSummary[]> {
+    return this.inner.all(page);
   }
 
   private write<T>(forget: () => void, change: () => Promise<T>): Promise<T> {

@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { FriendshipRepository } from '../../application/ports/friendship-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import type { Friendship, User, UserId } from '../../domain/index.js';
 import { userFromRow, type UserRow } from './knex-user-repository.js';
+import { paged } from './paged.js';
 
 interface FriendRow {
   user_id: number;
@@ -28,11 +30,12 @@ export class KnexFriendshipRepository implements FriendshipRepository {
     return (await this.db<FriendRow>('user_friends').where({ user_id: a, friend_id: b }).first()) !== undefined;
   }
 
-  async friendsOf(userId: UserId): Promise<User[]> {
+  async friendsOf(userId: UserId, page?: PageRequest): Promise<User[]> {
+    // Paged on f.friend_id, so the walk follows the (user_id, friend_id) primary key.
     const rows = await this.db('user_friends as f')
       .join('users as u', 'u.id', 'f.friend_id')
       .where('f.user_id', userId)
-      .orderBy('u.username')
+      .modify(paged('f.friend_id', page))
       .select<UserRow[]>('u.*');
     return rows.map(userFromRow);
   }

@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import { assertCanCreateAnotherGroup, DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
 import { isUniqueViolation } from './is-unique-violation.js';
+import { paged } from './paged.js';
 
 interface GroupRow {
   id: number;
@@ -140,19 +142,19 @@ export class KnexGroupRepository implements GroupRepository {
     return rows.map(memberFromRow);
   }
 
-  async groupsOf(userId: UserId): Promise<GroupSummary[]> {
-    return this.summaries((query) => query.whereIn('g.id', this.db('group_members').select('group_id').where({ user_id: userId })));
+  async groupsOf(userId: UserId, page?: PageRequest): Promise<GroupSummary[]> {
+    return this.summaries(page, (query) => query.whereIn('g.id', this.db('group_members').select('group_id').where({ user_id: userId })));
   }
 
-  async all(): Promise<GroupSummary[]> {
-    return this.summaries((query) => query);
+  async all(page?: PageRequest): Promise<GroupSummary[]> {
+    return this.summaries(page, (query) => query);
   }
 
-  private async summaries(filter: (query: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<GroupSummary[]> {
+  private async summaries(page: PageRequest | undefined, filter: (query: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<GroupSummary[]> {
     const memberCount = this.db('group_members as m').count('*').whereRaw('?? = ??', ['m.group_id', 'g.id']).as('member_count');
     const rows = (await filter(
       this.db('groups as g').join('users as u', 'u.id', 'g.creator_id').select('g.*', 'u.username as creator_name', memberCount),
-    ).orderBy('g.id')) as SummaryRow[];
+    ).modify(paged('g.id', page))) as SummaryRow[];
     return rows.map((row) => ({ group: fromRow(row), creatorName: row.creator_name, memberCount: Number(row.member_count) }));
   }
 }

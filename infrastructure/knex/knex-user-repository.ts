@@ -1,7 +1,9 @@
 import type { Knex } from 'knex';
-import type { NewUser, UserRepository } from '../../application/ports/user-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
+import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
 import { isUniqueViolation } from './is-unique-violation.js';
+import { paged } from './paged.js';
 
 export interface UserRow {
   id: number;
@@ -9,6 +11,7 @@ export interface UserRow {
   password_hash: string;
   is_admin: number | boolean;
   token_hash: string | null;
+  token_issued_at: number | string | null;
   banned_by: number | null;
   banned_at: number | string | null;
   created_at: number | string;
@@ -20,6 +23,7 @@ function toRow(user: NewUser): Omit<UserRow, 'id'> {
     password_hash: user.passwordHash,
     is_admin: false,
     token_hash: null,
+    token_issued_at: null,
     banned_by: null,
     banned_at: null,
     created_at: user.createdAt.getTime(),
@@ -65,16 +69,17 @@ export class KnexUserRepository implements UserRepository {
     return this.findOne({ username });
   }
 
-  async byTokenHash(tokenHash: string): Promise<User | undefined> {
-    return this.findOne({ token_hash: tokenHash });
+  async byTokenHash(tokenHash: string): Promise<TokenHolder | undefined> {
+    const row = await this.db<UserRow>('users').where({ token_hash: tokenHash }).first();
+    return row && { user: fromRow(row), issuedAt: new Date(Number(row.token_issued_at)) };
   }
 
-  async all(): Promise<User[]> {
-    return (await this.db<UserRow>('users').orderBy('username')).map(fromRow);
+  async all(page?: PageRequest): Promise<User[]> {
+    return (await this.db<UserRow>('users').modify(paged('id', page))).map(fromRow);
   }
 
-  async setTokenHash(id: UserId, tokenHash: string | null): Promise<void> {
-    await this.db('users').where({ id }).update({ token_hash: tokenHash });
+  async setToken(id: UserId, token: StoredToken | null): Promise<void> {
+    await this.db('users').where({ id }).update({ token_hash: token?.hash ?? null, token_issued_at: token?.issuedAt.getTime() ?? null });
   }
 
   async setAdmin(id: UserId, isAdmin: boolean): Promise<void> {

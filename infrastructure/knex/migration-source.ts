@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as clientMessageIds from './migrations/0002-client-message-ids.js';
+import * as tokenIssuedAt from './migrations/0003-token-issued-at.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'> & { readonly name: string };
 
 const MIGRATIONS: readonly Migration[] = [
   { name: '0001-initial-schema', ...initialSchema },
   { name: '0002-client-message-ids', ...clientMessageIds },
+  { name: '0003-token-issued-at', ...tokenIssuedAt },
 ];
 
 /** Lists the migrations by import, not by reading a folder, so they run the same from source and from dist/. */

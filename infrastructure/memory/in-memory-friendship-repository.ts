@@ -1,6 +1,7 @@
 import type { FriendshipRepository } from '../../application/ports/friendship-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import type { User, UserId } from '../../domain/index.js';
-import { assertReferences, byText, type MemoryAccess, type MemoryStore } from './memory-store.js';
+import { assertReferences, pageOf, type MemoryAccess, type MemoryStore } from './memory-store.js';
 
 export class InMemoryFriendshipRepository implements FriendshipRepository {
   constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
@@ -20,13 +21,11 @@ export class InMemoryFriendshipRepository implements FriendshipRepository {
     return this.access((tables) => tables.friendships.some((f) => f.userId === a && f.friendId === b));
   }
 
-  friendsOf(userId: UserId): Promise<User[]> {
+  friendsOf(userId: UserId, page?: PageRequest): Promise<User[]> {
     return this.access((tables) => {
       const friends = new Set(tables.friendships.filter((f) => f.userId === userId).map((f) => f.friendId));
-      return tables.users
-        .map((record) => record.user)
-        .filter((user) => friends.has(user.id))
-        .sort(byText((user) => user.username));
+      const users = tables.users.map((record) => record.user).filter((user) => friends.has(user.id));
+      return pageOf(users.sort((a, b) => a.id - b.id), (user) => user.id, page);
     });
   }
 }

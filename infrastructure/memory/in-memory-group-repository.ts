@@ -1,6 +1,7 @@
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import { assertCanCreateAnotherGroup, DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
-import { assertReferences, type MemoryAccess, type MemoryStore, type MemoryTables } from './memory-store.js';
+import { assertReferences, pageOf, type MemoryAccess, type MemoryStore, type MemoryTables } from './memory-store.js';
 
 const ROLE_ORDER: Readonly<Record<GroupRole, number>> = { owner: 0, member: 1 };
 
@@ -86,21 +87,20 @@ export class InMemoryGroupRepository implements GroupRepository {
     );
   }
 
-  groupsOf(userId: UserId): Promise<GroupSummary[]> {
+  groupsOf(userId: UserId, page?: PageRequest): Promise<GroupSummary[]> {
     return this.access((tables) => {
       const mine = new Set(tables.members.filter((m) => m.userId === userId).map((m) => m.groupId));
-      return summaries(tables, tables.groups.filter((g) => mine.has(g.id)));
+      return summaries(tables, tables.groups.filter((g) => mine.has(g.id)), page);
     });
   }
 
-  all(): Promise<GroupSummary[]> {
-    return this.access((tables) => summaries(tables, tables.groups));
+  all(page?: PageRequest): Promise<GroupSummary[]> {
+    return this.access((tables) => summaries(tables, tables.groups, page));
   }
 }
 
-function summaries(tables: MemoryTables, groups: readonly Group[]): GroupSummary[] {
-  return [...groups]
-    .sort((a, b) => a.id - b.id)
+function summaries(tables: MemoryTables, groups: readonly Group[], page: PageRequest | undefined): GroupSummary[] {
+  return pageOf([...groups].sort((a, b) => a.id - b.id), (group) => group.id, page)
     .map((group) => ({
       group,
       creatorName: tables.users.find((record) => record.user.id === group.creatorId)?.user.username ?? '',

@@ -1,6 +1,7 @@
-import type { NewUser, UserRepository } from '../../application/ports/user-repository.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
+import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
-import { assertReferences, byText, type MemoryAccess, type MemoryStore, type MemoryTables, type UserRecord } from './memory-store.js';
+import { assertReferences, pageOf, type MemoryAccess, type MemoryStore, type MemoryTables, type UserRecord } from './memory-store.js';
 
 export class InMemoryUserRepository implements UserRepository {
   constructor(store: MemoryStore, private readonly access: MemoryAccess = store.access) {}
@@ -18,7 +19,7 @@ export class InMemoryUserRepository implements UserRepository {
         ban: null,
         createdAt: new Date(user.createdAt.getTime()),
       };
-      tables.users.push({ user: stored, tokenHash: null });
+      tables.users.push({ user: stored, token: null });
       return stored;
     });
   }
@@ -31,17 +32,20 @@ export class InMemoryUserRepository implements UserRepository {
     return this.access((tables) => tables.users.find((record) => record.user.username === username)?.user);
   }
 
-  byTokenHash(tokenHash: string): Promise<User | undefined> {
-    return this.access((tables) => tables.users.find((record) => record.tokenHash === tokenHash)?.user);
+  byTokenHash(tokenHash: string): Promise<TokenHolder | undefined> {
+    return this.access((tables) => {
+      const record = tables.users.find((candidate) => candidate.token?.hash === tokenHash);
+      return record?.token ? { user: record.user, issuedAt: record.token.issuedAt } : undefined;
+    });
   }
 
-  all(): Promise<User[]> {
-    return this.access((tables) => tables.users.map((record) => record.user).sort(byText((user) => user.username)));
+  all(page?: PageRequest): Promise<User[]> {
+    return this.access((tables) => pageOf(tables.users.map((record) => record.user).sort((a, b) => a.id - b.id), (user) => user.id, page));
   }
 
-  setTokenHash(id: UserId, tokenHash: string | null): Promise<void> {
+  setToken(id: UserId, token: StoredToken | null): Promise<void> {
     return this.change(id, (record) => {
-      record.tokenHash = tokenHash;
+      record.token = token && { hash: token.hash, issuedAt: new Date(token.issuedAt.getTime()) };
     });
   }
 

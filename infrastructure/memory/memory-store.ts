@@ -1,9 +1,10 @@
 import type { LoginRecord } from '../../application/ports/login-log.js';
+import type { PageRequest } from '../../application/ports/page-request.js';
 import type { Friendship, Group, GroupId, Membership, MessageId, OfflineMessage, User, UserId } from '../../domain/index.js';
 
 export interface UserRecord {
   user: User;
-  tokenHash: string | null;
+  token: { hash: string; issuedAt: Date } | null;
 }
 
 /** A row of `client_message_ids`. */
@@ -74,7 +75,8 @@ export function assertReferences(
   if (missing.length > 0) throw new Error(`FOREIGN KEY constraint failed: no ${missing.join(', no ')}`);
 }
 
-/** Orders by a string key the way SQLite's default BINARY collation does for ASCII. */
-export function byText<T>(key: (item: T) => string): (a: T, b: T) => number {
-  return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+/** One page of rows already ordered by id, as PageRequest says; every row when `page` is left out. */
+export function pageOf<T>(rows: readonly T[], id: (row: T) => number, page: PageRequest | undefined): T[] {
+  if (!page) return [...rows];
+  return rows.filter((row) => id(row) > (page.after ?? 0)).slice(0, page.limit);
 }

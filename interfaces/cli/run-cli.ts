@@ -20,7 +20,7 @@ import { ProfileStore } from './profile-store.js';
 import { runShell } from './shell.js';
 
 /** Refusals that mean "log in (again)", whichever command met them. */
-const SESSION_CODES = new Set(['NOT_AUTHENTICATED', 'SESSION_EXPIRED']);
+const SESSION_CODES = new Set(['NOT_AUTHENTICATED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
 
 const EPILOGUE = `Exit status: 0 done, 1 refused by the server, 2 bad usage, 3 server unreachable, not answering in time or protocol error, 4 not logged in or session replaced.
 Sessions are kept per profile in $CHATCTL_HOME/<profile>.json (default ~/.chatctl), readable only by you.`;

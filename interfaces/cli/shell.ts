@@ -7,6 +7,7 @@ import { CliContext, clientOptions, type GlobalArgs, type SharedConnection } fro
 import { EXIT, type CliError, type ExitCode } from './exit-codes.js';
 import { Inbox } from './inbox.js';
 import { connectionLost, kickedError } from './commands/listen.js';
+import { readListing } from './listing.js';
 
 const HISTORY_KEPT = 500;
 const QUIT = new Set(['quit', 'exit', '.quit', '.exit']);
@@ -122,8 +123,9 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
 
   const refreshFriends = async () => {
     if (!client.token) return;
-    const { friends } = await client.request<{ friends: { username: string }[] }>('friends').catch(() => ({ friends: [] }));
-    friendNames = friends.map((f) => f.username);
+    // Every page, so completion knows friends past the first hundred.
+    const { items } = await readListing<{ username: string }>(client, 'friends', 'friends', {}, {}).catch(() => ({ items: [] }));
+    friendNames = items.map((f) => f.username);
   };
 
   const closing = new Promise<void>((resolve) => rl.once('close', resolve));

@@ -25,10 +25,11 @@ export interface SessionLimits {
   readonly closeGraceMs: number;
 }
 
-/** A session token and the user it was found to belong to. */
+/** A session token, the user it was found to belong to, and when it stops working. */
 interface Identity {
   readonly token: string;
   readonly user: User;
+  readonly expiresAt: Date;
 }
 
 /**
@@ -329,15 +330,16 @@ export class ChatSession implements TransportHandler {
 
   /**
    * The user behind a request's token: the attachment's identity when the token is the one it
-   * holds, else storage's answer (remembered if it names the attached user). `fresh` always
-   * asks storage, for rights that must be current.
+   * holds and has not expired, else storage's answer (remembered if it names the attached
+   * user), which refuses an expired token. `fresh` always asks storage, for rights that must
+   * be current.
    */
   private async identify(token: string | undefined, fresh: boolean): Promise<Identity> {
     const remembered = this.attachment?.identity;
-    if (!fresh && remembered && remembered.token === token) return remembered;
-    const user = await this.services.accounts.authenticate(token);
+    if (!fresh && remembered && remembered.token === token && Date.now() < remembered.expiresAt.getTime()) return remembered;
+    const { user, expiresAt } = await this.services.accounts.liveSession(token);
+    const identity = { token: token as string, user, expiresAt }; // liveSession refuses a missing token
     clearTimeout(this.timers.login); // a valid token meets the login deadline
-    const identity = { token: token as string, user }; // authenticate refuses a missing token
     const attachment = this.attachment;
     if (attachment?.userId === user.id && (!attachment.identity || attachment.identity.token === token)) attachment.identity = identity;
     return identity;
@@ -366,12 +368,12 @@ export class ChatSession implements TransportHandler {
       this.release(attachment);
       return replayed;
     }
-    const user = await this.services.accounts.authenticate(token).catch((error: unknown) => {
+    const { user, expiresAt } = await this.services.accounts.liveSession(token).catch((error: unknown) => {
       if (this.attachment === attachment) this.detach();
       throw error;
     });
     if (this.attachment === attachment) {
-      attachment.identity = { token, user };
+      attachment.identity = { token, user, expiresAt };
       clearTimeout(this.timers.login);
     }
     return replayed;

@@ -88,6 +88,9 @@ const credentials = z.strictObject({ username, password });
 const none = z.strictObject({});
 /** The client's own id for a message, so that a retry of it stores nothing new. */
 const clientMsgId = z.string().min(1).max(CLIENT_MSG_ID_MAX_LENGTH).optional();
+/** A listing's page arguments; the service checks their range and gives the precise refusal. */
+const page = { limit: z.int().optional(), cursor: z.string().max(64).optional() };
+const paged = z.strictObject(page);
 /** Most ids one `ack` may carry. */
 export const MAX_ACK_IDS = 1000;
 
@@ -131,7 +134,10 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     friend: await services.friends.add(user, args.username),
   })),
 
-  friends: member(none, async ({ services, user }) => ({ friends: await services.friends.list(user) })),
+  friends: member(paged, async ({ services, user }, args) => {
+    const { items, nextCursor } = await services.friends.list(user, args);
+    return { friends: items, nextCursor };
+  }),
 
   newgroup: member(z.strictObject({ name: groupName }), async ({ services, user }, { name }) => ({
     group: await services.groups.create(user, name),
@@ -151,18 +157,25 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     async ({ services, user }, { username: kicked, ...named }) => ({ group: await services.groups.kick(user, named, kicked) }),
   ),
 
-  groups: member(none, async ({ services, user }) => ({ groups: await services.groups.list(user) })),
+  groups: member(paged, async ({ services, user }, args) => {
+    const { items, nextCursor } = await services.groups.list(user, args);
+    return { groups: items, nextCursor };
+  }),
 
   sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string(), clientMsgId }), async ({ services, user }, args) => {
     const { stored } = await services.groups.submit(user, args.group, args.text, args.clientMsgId);
     return { stored: stored.then((sent) => ({ ...sent, sentAt: sent.sentAt.toISOString() })) };
   }),
 
-  allusers: admin(z.strictObject({ online: z.boolean().default(false) }), async ({ services, user }, { online }) => ({
-    users: await services.admin.users(user, online),
-  })),
+  allusers: admin(z.strictObject({ online: z.boolean().default(false), ...page }), async ({ services, user }, { online, ...args }) => {
+    const { items, nextCursor } = await services.admin.users(user, online, args);
+    return { users: items, nextCursor };
+  }),
 
-  allgroup: admin(none, async ({ services, user }) => ({ groups: await services.admin.allGroups(user) })),
+  allgroup: admin(paged, async ({ services, user }, args) => {
+    const { items, nextCursor } = await services.admin.allGroups(user, args);
+    return { groups: items, nextCursor };
+  }),
 
   adminsend: admin(z.strictObject({ to: username, text: z.string(), clientMsgId }), async ({ services, user }, args) => {
     const sent = await services.admin.sendToUser(user, args.to, args.text, args.clientMsgId);

@@ -86,6 +86,46 @@ describe('AccountService', () => {
     expect(await refusalCode(accounts.authenticate(token))).to.equal('USER_BANNED');
   });
 
+  it('refuses a reserved name at register, and a password that is not well-formed Unicode at register and login', async () => {
+    expect(await refusalCode(accounts.register('Admin', 'correct horse'))).to.equal('USERNAME_RESERVED');
+    expect(await refusalCode(accounts.register('alice', 'correct horse\ud800'))).to.equal('INVALID_PASSWORD');
+    await accounts.register('alice', 'correct horse\u{10ffff}');
+    // Both lone surrogates used to encode as U+FFFD, so each matched the other's hash.
+    expect(await refusalCode(accounts.login('alice', 'correct horse\udbff', '127.0.0.1'))).to.equal('INVALID_PASSWORD');
+    expect((await accounts.login('alice', 'correct horse\u{10ffff}', '127.0.0.1')).user.username).to.equal('alice');
+  });
+
+  it('expires a token its lifetime after login with TOKEN_EXPIRED, telling the user to log in again', async () => {
+    const clock = new FixedClock();
+    const hourLong = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, clock, sessions, 3_600_000);
+    await hourLong.register('alice', 'correct horse');
+    const { token } = await hourLong.login('alice', 'correct horse', '127.0.0.1');
+    const issued = clock.now().getTime();
+    expect((await hourLong.liveSession(token)).expiresAt).to.deep.equal(new Date(issued + 3_600_000));
+    clock.current = new Date(issued + 3_599_999);
+    expect((await hourLong.authenticate(token)).username).to.equal('alice');
+    clock.current = new Date(issued + 3_600_000);
+    const expired = await hourLong.authenticate(token).then(() => undefined, (error: Error) => error);
+    expect(expired).to.include({ code: 'TOKEN_EXPIRED' });
+    expect(expired!.message).to.contain('log in again');
+    const again = await hourLong.login('alice', 'correct horse', '127.0.0.1');
+    expect((await hourLong.authenticate(again.token)).username).to.equal('alice');
+  });
+
+  it('issues no token to a user banned while their password was being checked', async () => {
+    const alice = await accounts.register('alice', 'correct horse');
+    const hasher = cheapHasher();
+    const verify = hasher.verify.bind(hasher);
+    hasher.verify = async (password, hash) => {
+      const matches = await verify(password, hash);
+      await storage.repositories.users.setBan(alice.id, { by: null, at: new Date() });
+      return matches;
+    };
+    const racing = new AccountService(storage.repositories, storage.unitOfWork, hasher, tokens, new FixedClock(), sessions);
+    expect(await refusalCode(racing.login('alice', 'correct horse', '127.0.0.1'))).to.equal('USER_BANNED');
+    expect(await storage.repositories.logins.recentFor(alice.id, 10)).to.deep.equal([]);
+  });
+
   it('promotes and demotes admins by name', async () => {
     await accounts.register('alice', 'correct horse');
     expect((await accounts.promote('ALICE', true)).isAdmin).to.equal(true);

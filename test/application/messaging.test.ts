@@ -55,7 +55,7 @@ describe('friends, messages and delivery', () => {
       const bobSink = new RecordingSink();
       await delivery.attach(bob.id, bobSink);
       expect(await friends.add(alice, 'BOB')).to.deep.equal({ username: 'bob', online: true });
-      expect((await friends.list(bob)).map((f) => f.username)).to.deep.equal(['alice']);
+      expect((await friends.list(bob)).items.map((f) => f.username)).to.deep.equal(['alice']);
       expect(bobSink.pushed.map((d) => [d.message.kind, d.message.text])).to.deep.equal([['notice', 'alice added you as a friend']]);
     });
 
@@ -66,14 +66,20 @@ describe('friends, messages and delivery', () => {
       expect(await refusalCode(friends.add(alice, 'alice'))).to.equal('CANNOT_BEFRIEND_SELF');
     });
 
-    it('are listed by name with who is online', async () => {
+    it('are listed in the order they registered, with who is online, a page at a time', async () => {
       await friends.add(alice, 'carol');
       await friends.add(alice, 'bob');
       await delivery.attach(carol.id, new RecordingSink());
-      expect(await friends.list(alice)).to.deep.equal([
-        { username: 'bob', online: false },
-        { username: 'carol', online: true },
-      ]);
+      expect(await friends.list(alice)).to.deep.equal({
+        items: [
+          { username: 'bob', online: false },
+          { username: 'carol', online: true },
+        ],
+        nextCursor: null,
+      });
+      const first = await friends.list(alice, { limit: 1 });
+      expect(first.items).to.deep.equal([{ username: 'bob', online: false }]);
+      expect(await friends.list(alice, { limit: 1, cursor: first.nextCursor! })).to.deep.equal({ items: [{ username: 'carol', online: true }], nextCursor: null });
     });
   });
 

@@ -43,6 +43,14 @@ describe('groups', () => {
     expect(code(() => parseGroupName('a\u0000b'))).to.equal('INVALID_GROUP_NAME');
   });
 
+  it('have names with no invisible characters: zero-width, bidi controls, the BOM, soft hyphens, tags, Hangul fillers', () => {
+    for (const bad of ['te\u200bam', 'team\u200d', 'evil\u202eeulav', '\u2066team\u2069', 'te\ufeffam', 'te\u00adam', 'team\u{e0041}', '\u3164', 'a\u115fb', 'a\u1160b', 'a\uffa0b', 'a\u061cb']) {
+      expect(code(() => parseGroupName(bad)), JSON.stringify(bad)).to.equal('INVALID_GROUP_NAME');
+    }
+    expect(parseGroupName('한국어 팀')).to.equal('한국어 팀');
+    expect(parseGroupName('עברית team')).to.equal('עברית team');
+  });
+
   it(`stop at ${MAX_GROUPS_PER_CREATOR} per creator, saying so`, () => {
     expect(() => assertCanCreateAnotherGroup(MAX_GROUPS_PER_CREATOR - 1)).to.not.throw();
     expect(() => assertCanCreateAnotherGroup(MAX_GROUPS_PER_CREATOR)).to.throw(DomainError, String(MAX_GROUPS_PER_CREATOR));

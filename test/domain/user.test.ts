@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import {
+  assertWellFormedPassword,
   checkPasswordStrength,
   DomainError,
+  parseNewUsername,
   parseUsername,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -40,6 +42,24 @@ describe('usernames', () => {
     }
     expect(parseUsername('a-b_c')).to.equal('a-b_c');
   });
+
+  it('hold no invisible characters: zero-width, bidi controls, fillers', () => {
+    for (const bad of ['bob\u200b', 'ali\u202ece', 'car\ufeffol', 'da\u00adve', 'er\u3164in']) {
+      expect(refusal(() => parseUsername(bad)).code, JSON.stringify(bad)).to.equal('INVALID_USERNAME');
+    }
+  });
+
+  it('refuse, for a new account, names people would take for the server or its staff, in any case and spelling', () => {
+    for (const reserved of ['admin', 'ADMIN', 'System', 'root', 'server', 'operator', 'ad-min', 'root_', 'sys_op', 'postmaster']) {
+      const error = refusal(() => parseNewUsername(reserved));
+      expect(error.code, reserved).to.equal('USERNAME_RESERVED');
+      expect(error.message).to.contain('reserved');
+    }
+    expect(parseNewUsername('adminton')).to.equal('adminton');
+    expect(parseNewUsername('Rooted')).to.equal('rooted');
+    // An account made before its name was reserved can still be named.
+    expect(parseUsername('admin')).to.equal('admin');
+  });
 });
 
 describe('passwords', () => {
@@ -48,6 +68,14 @@ describe('passwords', () => {
     expect(refusal(() => checkPasswordStrength('a'.repeat(PASSWORD_MIN_LENGTH - 1))).message).to.contain(`${PASSWORD_MIN_LENGTH}`);
     expect(refusal(() => checkPasswordStrength(' '.repeat(PASSWORD_MIN_LENGTH))).code).to.equal('WEAK_PASSWORD');
     expect(() => checkPasswordStrength('a'.repeat(PASSWORD_MIN_LENGTH))).to.not.throw();
+  });
+
+  it('are well-formed Unicode: a lone surrogate, which would hash like U+FFFD, is refused', () => {
+    for (const bad of ['correct horse\ud800', 'correct horse\udbff', '\udc00correct horse', 'correct\ud83d horse']) {
+      expect(refusal(() => checkPasswordStrength(bad)).code, JSON.stringify(bad)).to.equal('INVALID_PASSWORD');
+      expect(refusal(() => assertWellFormedPassword(bad)).message).to.contain('well-formed Unicode');
+    }
+    expect(() => checkPasswordStrength('correct horse 😀')).to.not.throw();
   });
 
   it(`are at most ${PASSWORD_MAX_LENGTH} characters, to bound the hashing work`, () => {

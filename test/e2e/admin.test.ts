@@ -10,9 +10,9 @@ describe('administration, end to end with real processes', function () {
 
   beforeEach(async () => {
     world = await World.start();
-    await world.users('root', 'alice', 'bob');
-    await expectOk(chatctl(['promote', 'root', '--db', world.server.db], world.as('root')));
-    expect((await world.chatctl('root', 'login', 'root', 'pw-root-123')).stdout).to.equal('welcome, root (admin)');
+    await world.users('boss', 'alice', 'bob');
+    await expectOk(chatctl(['promote', 'boss', '--db', world.server.db], world.as('boss')));
+    expect((await world.chatctl('boss', 'login', 'boss', 'pw-boss-123')).stdout).to.equal('welcome, boss (admin)');
   });
   afterEach(() => world.stop());
 
@@ -20,7 +20,7 @@ describe('administration, end to end with real processes', function () {
     const cli = await world.chatctl('alice', 'allusers');
     expect([cli.code, cli.stderr]).to.deep.equal([1, 'chatctl: only an admin can do that']);
     expect((await world.chatctl('alice', '--help')).stdout).to.not.contain('allusers');
-    expect((await world.chatctl('root', '--help')).stdout).to.contain('[admin] Every user');
+    expect((await world.chatctl('boss', '--help')).stdout).to.contain('[admin] Every user');
     const alice = await world.client('alice');
     const calls: [string, Record<string, unknown>][] = [
       ['allusers', {}],
@@ -42,13 +42,13 @@ describe('administration, end to end with real processes', function () {
   it('lists every user with ban and presence, and --online keeps the attached ones', async () => {
     const listener = run(['listen'], world.as('alice'));
     await listener.stderr.waitFor(/listening as alice/);
-    const all = JSON.parse((await world.chatctl('root', 'allusers', '--json')).stdout);
+    const all = JSON.parse((await world.chatctl('boss', 'allusers', '--json')).stdout);
     expect(all.users).to.deep.equal([
+      { username: 'boss', isAdmin: true, banned: false, online: false },
       { username: 'alice', isAdmin: false, banned: false, online: true },
       { username: 'bob', isAdmin: false, banned: false, online: false },
-      { username: 'root', isAdmin: true, banned: false, online: false },
     ]);
-    const online = await world.chatctl('root', 'allusers', '--online');
+    const online = await world.chatctl('boss', 'allusers', '--online');
     expect(online.stdout).to.match(/alice\s+│\s+user\s+│\s+active\s+│\s+online/);
     expect(online.stdout).to.not.contain('bob');
     listener.child.kill('SIGINT');
@@ -58,23 +58,23 @@ describe('administration, end to end with real processes', function () {
   it('sends system messages to anyone and to any group, queued for the offline, tagged on display', async () => {
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
-    expect((await world.chatctl('root', 'adminsend', 'bob', 'maintenance at noon')).stdout).to.equal('system message sent to bob');
-    expect((await world.chatctl('root', 'adminsendgroup', 'team', 'alice', 'be nice')).stdout).to.equal('system message sent to team (2 members)');
-    expect((await world.chatctl('root', 'adminsendgroup', 'team', 'bob', 'x')).stderr).to.equal('chatctl: there is no group "team" created by bob');
-    expect((await world.chatctl('root', 'adminsend', 'nobody', 'x')).code).to.equal(1);
+    expect((await world.chatctl('boss', 'adminsend', 'bob', 'maintenance at noon')).stdout).to.equal('system message sent to bob');
+    expect((await world.chatctl('boss', 'adminsendgroup', 'team', 'alice', 'be nice')).stdout).to.equal('system message sent to team (2 members)');
+    expect((await world.chatctl('boss', 'adminsendgroup', 'team', 'bob', 'x')).stderr).to.equal('chatctl: there is no group "team" created by bob');
+    expect((await world.chatctl('boss', 'adminsend', 'nobody', 'x')).code).to.equal(1);
     const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
-    expect(bodies(login.stdout).slice(-2)).to.deep.equal(['[system] root: maintenance at noon', '[team@alice] [system] root: be nice']);
+    expect(bodies(login.stdout).slice(-2)).to.deep.equal(['[system] boss: maintenance at noon', '[team@alice] [system] boss: be nice']);
     const audit = world.server.running.stderr.seen.filter((line) => line.includes('"audit":true')).map((line) => JSON.parse(line));
     expect(audit.map((a) => [a.admin, a.action, a.target])).to.deep.equal([
-      ['root', 'adminsend', 'bob'],
-      ['root', 'adminsendgroup', 'team@alice'],
+      ['boss', 'adminsend', 'bob'],
+      ['boss', 'adminsendgroup', 'team@alice'],
     ]);
   });
 
   it('answers a repeated adminsend or adminsendgroup with the first answer, storing and auditing it once', async () => {
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
-    const root = await world.client('root');
+    const root = await world.client('boss');
     try {
       const direct = { to: 'bob', text: 'only once', clientMsgId: 'a-1' };
       const first = await root.request('adminsend', direct);
@@ -91,56 +91,58 @@ describe('administration, end to end with real processes', function () {
     expect(audit).to.deep.equal(['adminsend', 'adminsendgroup']);
   });
 
-  it('bans a user: kicked live, refused at login, queued messages kept; unban lets them back', async () => {
+  it('bans a user: kicked live, refused at login, token revoked for good, queued messages kept; unban lets them log in again', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
     await expectOk(world.chatctl('bob', 'send', 'alice', 'queued before the ban'));
-    expect((await world.chatctl('root', 'blockuser', 'alice')).stdout).to.equal('alice is banned');
+    expect((await world.chatctl('boss', 'blockuser', 'alice')).stdout).to.equal('alice is banned');
     expect(await world.queuedFor('alice')).to.deep.equal(['queued before the ban']);
     expect((await world.chatctl('alice', 'login', 'alice', 'pw-alice-123')).stderr).to.equal('chatctl: alice is banned');
-    expect((await world.chatctl('root', 'blockuser', 'alice')).stderr).to.equal('chatctl: alice is already banned');
+    expect((await world.chatctl('boss', 'blockuser', 'alice')).stderr).to.equal('chatctl: alice is already banned');
     const bans = await world.query((db) => db('users').where({ username: 'alice' }).select('banned_by', 'banned_at'));
     expect(bans[0].banned_by).to.be.a('number');
     expect(Number(bans[0].banned_at)).to.be.closeTo(Date.now(), 60_000);
-    expect((await world.chatctl('root', 'unblockuser', 'alice')).stdout).to.equal('alice is no longer banned');
-    expect((await world.chatctl('root', 'unblockuser', 'alice')).stderr).to.equal('chatctl: alice is not banned');
+    expect((await world.chatctl('boss', 'unblockuser', 'alice')).stdout).to.equal('alice is no longer banned');
+    expect((await world.chatctl('boss', 'unblockuser', 'alice')).stderr).to.equal('chatctl: alice is not banned');
+    const stale = await world.chatctl('alice', 'whoami');
+    expect([stale.code, stale.stderr]).to.deep.equal([4, 'chatctl: your session has ended (logged out, logged in elsewhere, or banned); log in again']);
 
     const back = await world.chatctl('alice', 'login', 'alice', 'pw-alice-123');
     expect(bodies(back.stdout)).to.include('bob: queued before the ban');
     const listener = run(['listen'], world.as('alice'));
     await listener.stderr.waitFor(/listening as alice/);
-    expect((await world.chatctl('root', 'blockuser', 'alice')).code).to.equal(0);
+    expect((await world.chatctl('boss', 'blockuser', 'alice')).code).to.equal(0);
     expect(await listener.exited()).to.equal(4);
     expect(listener.stderr.seen.join('\n')).to.contain('disconnected: an admin banned you');
-    expect((await world.chatctl('alice', 'whoami')).stderr).to.equal('chatctl: alice is banned');
+    expect((await world.chatctl('alice', 'whoami')).stderr).to.equal('chatctl: your session has ended (logged out, logged in elsewhere, or banned); log in again');
   });
 
   it('asks for --force to ban yourself or another admin', async () => {
-    const self = await world.chatctl('root', 'blockuser', 'root');
-    expect([self.code, self.stderr]).to.deep.equal([1, 'chatctl: root is you: say --force to ban them anyway']);
+    const self = await world.chatctl('boss', 'blockuser', 'boss');
+    expect([self.code, self.stderr]).to.deep.equal([1, 'chatctl: boss is you: say --force to ban them anyway']);
     await expectOk(chatctl(['promote', 'bob', '--db', world.server.db], world.as('bob')));
-    expect((await world.chatctl('root', 'blockuser', 'bob')).stderr).to.equal('chatctl: bob is an admin: say --force to ban them anyway');
-    expect((await world.chatctl('root', 'blockuser', 'bob', '--force')).code).to.equal(0);
+    expect((await world.chatctl('boss', 'blockuser', 'bob')).stderr).to.equal('chatctl: bob is an admin: say --force to ban them anyway');
+    expect((await world.chatctl('boss', 'blockuser', 'bob', '--force')).code).to.equal(0);
   });
 
   it('bans a group: members cannot send, groups shows it, unban restores it', async () => {
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
-    expect((await world.chatctl('root', 'blockgroup', 'team', 'alice')).stdout).to.equal('the group "team" is banned');
-    expect((await world.chatctl('root', 'blockgroup', 'team', 'alice')).stderr).to.equal('chatctl: the group "team" is already banned');
-    expect((await world.chatctl('root', 'blockgroup', 'team')).code).to.equal(2);
+    expect((await world.chatctl('boss', 'blockgroup', 'team', 'alice')).stdout).to.equal('the group "team" is banned');
+    expect((await world.chatctl('boss', 'blockgroup', 'team', 'alice')).stderr).to.equal('chatctl: the group "team" is already banned');
+    expect((await world.chatctl('boss', 'blockgroup', 'team')).code).to.equal(2);
     expect((await world.chatctl('alice', 'groups')).stdout).to.equal('[1] team alice 0/2 (banned)');
     const refused = await world.chatctl('alice', 'sendgroup', '1', 'hello?');
     expect([refused.code, refused.stderr]).to.deep.equal([1, 'chatctl: the group "team" is banned']);
-    expect((await world.chatctl('root', 'allgroup')).stdout).to.equal('team alice 0/2 banned');
-    expect((await world.chatctl('root', 'unblockgroup', 'team', 'alice')).code).to.equal(0);
-    expect((await world.chatctl('root', 'unblockgroup', 'team', 'alice')).stderr).to.equal('chatctl: the group "team" is not banned');
+    expect((await world.chatctl('boss', 'allgroup')).stdout).to.equal('team alice 0/2 banned');
+    expect((await world.chatctl('boss', 'unblockgroup', 'team', 'alice')).code).to.equal(0);
+    expect((await world.chatctl('boss', 'unblockgroup', 'team', 'alice')).stderr).to.equal('chatctl: the group "team" is not banned');
     expect((await world.chatctl('alice', 'sendgroup', '1', 'back')).code).to.equal(0);
   });
 
   it('runs the admin commands in the shell after an admin login', async () => {
-    const shell = await chatctl(['shell'], world.as('root'), 'allusers --online\nadminsend alice hi from the shell\nquit\n');
+    const shell = await chatctl(['shell'], world.as('boss'), 'allusers --online\nadminsend alice hi from the shell\nquit\n');
     expect(shell.code, shell.stderr).to.equal(0);
-    expect(shell.stdout).to.match(/root\s+│\s+admin\s+│\s+active\s+│\s+online/);
+    expect(shell.stdout).to.match(/boss\s+│\s+admin\s+│\s+active\s+│\s+online/);
     expect(shell.stdout).to.contain('system message sent to alice');
   });
 });

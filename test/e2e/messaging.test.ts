@@ -27,7 +27,7 @@ describe('friends and private messages, end to end with real processes', functio
     const friends = await world.chatctl('alice', 'friends');
     expect(friends.stdout).to.match(/bob\s+│\s+online/);
     const json = await world.chatctl('alice', 'friends', '--json');
-    expect(JSON.parse(json.stdout)).to.deep.equal({ friends: [{ username: 'bob', online: true }] });
+    expect(JSON.parse(json.stdout)).to.deep.equal({ friends: [{ username: 'bob', online: true }], nextCursor: null });
     listener.child.kill('SIGINT');
     expect(await listener.exited()).to.equal(0);
     expect(JSON.parse((await world.chatctl('alice', 'friends', '--json')).stdout).friends[0].online).to.equal(false);

@@ -62,7 +62,7 @@ for (const backend of ['memory', 'sqlite'] as const) {
     });
 
     it('answers repeated hot lookups from memory', async () => {
-      await repositories.users.setTokenHash(alice.id, 'token-a');
+      await repositories.users.setToken(alice.id, { hash: 'token-a', issuedAt: new Date(0) });
       await repositories.friendships.befriend(alice.id, bob.id, new Date(0));
       const lookups = () =>
         Promise.all([
@@ -77,20 +77,20 @@ for (const backend of ['memory', 'sqlite'] as const) {
     });
 
     it('stops a token working at once when its user logs out or logs in again', async () => {
-      await repositories.users.setTokenHash(alice.id, 'first');
-      expect((await repositories.users.byTokenHash('first'))?.username).to.equal('alice');
-      await storage.unitOfWork.run(({ users }) => users.setTokenHash(alice.id, 'second'));
+      await repositories.users.setToken(alice.id, { hash: 'first', issuedAt: new Date(0) });
+      expect((await repositories.users.byTokenHash('first'))?.user.username).to.equal('alice');
+      await storage.unitOfWork.run(({ users }) => users.setToken(alice.id, { hash: 'second', issuedAt: new Date(0) }));
       expect(await repositories.users.byTokenHash('first')).to.equal(undefined);
-      expect((await repositories.users.byTokenHash('second'))?.username).to.equal('alice');
-      await repositories.users.setTokenHash(alice.id, null);
+      expect((await repositories.users.byTokenHash('second'))?.user.username).to.equal('alice');
+      await repositories.users.setToken(alice.id, null);
       expect(await repositories.users.byTokenHash('second')).to.equal(undefined);
     });
 
     it('shows a ban on the cached session at once', async () => {
-      await repositories.users.setTokenHash(alice.id, 'live');
-      expect((await repositories.users.byTokenHash('live'))?.ban).to.equal(null);
+      await repositories.users.setToken(alice.id, { hash: 'live', issuedAt: new Date(0) });
+      expect((await repositories.users.byTokenHash('live'))?.user.ban).to.equal(null);
       await repositories.users.setBan(alice.id, { by: bob.id, at: new Date(5) });
-      expect((await repositories.users.byTokenHash('live'))?.ban).to.deep.equal({ by: bob.id, at: new Date(5) });
+      expect((await repositories.users.byTokenHash('live'))?.user.ban).to.deep.equal({ by: bob.id, at: new Date(5) });
       expect((await repositories.users.byId(alice.id))?.ban).to.deep.equal({ by: bob.id, at: new Date(5) });
     });
 
@@ -136,10 +136,10 @@ for (const backend of ['memory', 'sqlite'] as const) {
     });
 
     it('keeps nothing that was read before a write to it committed', async () => {
-      await repositories.users.setTokenHash(alice.id, 'old');
+      await repositories.users.setToken(alice.id, { hash: 'old', issuedAt: new Date(0) });
       caches.forgetUser(alice.id);
       const slowRead = repositories.users.byTokenHash('old');
-      await storage.repositories.users.setTokenHash(alice.id, 'new');
+      await storage.repositories.users.setToken(alice.id, { hash: 'new', issuedAt: new Date(0) });
       await slowRead;
       expect(await repositories.users.byTokenHash('old')).to.equal(undefined);
     });

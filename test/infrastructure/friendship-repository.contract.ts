@@ -27,16 +27,29 @@ export function describeFriendshipRepository(name: string, open: () => Promise<S
       expect(await friendships().friendsOf(bob.id)).to.deep.equal([alice]);
     });
 
-    it('lists a user\'s friends ordered by username, and nobody else\'s', async () => {
+    it('lists a user\'s friends ordered by id, and nobody else\'s', async () => {
       const [alice, dave, bob, carol] = [await fixture.addUser('alice'), await fixture.addUser('dave'), await fixture.addUser('bob'), await fixture.addUser('carol')];
       await friendships().befriend(alice.id, dave.id, at(1));
       await friendships().befriend(carol.id, alice.id, at(2));
       await friendships().befriend(bob.id, alice.id, at(3));
       await friendships().befriend(bob.id, dave.id, at(4));
-      expect((await friendships().friendsOf(alice.id)).map((u) => u.username)).to.deep.equal(['bob', 'carol', 'dave']);
+      expect((await friendships().friendsOf(alice.id)).map((u) => u.username)).to.deep.equal(['dave', 'bob', 'carol']);
       expect((await friendships().friendsOf(dave.id)).map((u) => u.username)).to.deep.equal(['alice', 'bob']);
       expect(await friendships().friendsOf(carol.id)).to.deep.equal([alice]);
       expect(await friendships().friendsOf(alice.id + 1000)).to.deep.equal([]);
+    });
+
+    it('lists a user\'s friends a page at a time, each after the id the last page ended on', async () => {
+      const alice = await fixture.addUser('alice');
+      const friends = [];
+      for (const name of ['erin', 'bob', 'dave', 'carol', 'frank']) friends.push(await fixture.addUser(name));
+      await fixture.addUser('mallory');
+      for (const friend of friends) await friendships().befriend(friend.id, alice.id, at(1));
+      const ids = friends.map((u) => u.id);
+      expect((await friendships().friendsOf(alice.id, { limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(0, 2));
+      expect((await friendships().friendsOf(alice.id, { after: ids[1]!, limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(2, 4));
+      expect(await friendships().friendsOf(alice.id, { after: ids[3]!, limit: 2 })).to.deep.equal([friends[4]]);
+      expect(await friendships().friendsOf(alice.id, { after: ids[4]!, limit: 2 })).to.deep.equal([]);
     });
 
     it('refuses a friend who does not exist, writing neither direction', async () => {

@@ -110,6 +110,21 @@ export function describeGroupRepository(name: string, open: () => Promise<Storag
       expect(other.id).to.be.greaterThan(team.id);
     });
 
+    it('summarises groups a page at a time, each after the group id the last page ended on', async () => {
+      const made = [];
+      for (const [i, name] of ['a', 'b', 'c', 'd', 'e'].entries()) made.push(await groups().create({ name, creatorId: i % 2 ? bob.id : carol.id, createdAt: at(i) }));
+      for (const group of made.filter((_, i) => i !== 2)) await groups().addMember(group.id, alice.id, 'member', at(9));
+      const ids = (summaries: { group: { id: number } }[]) => summaries.map((s) => s.group.id);
+      const mine = [made[0]!.id, made[1]!.id, made[3]!.id, made[4]!.id];
+      expect(ids(await groups().groupsOf(alice.id, { limit: 2 }))).to.deep.equal(mine.slice(0, 2));
+      expect(ids(await groups().groupsOf(alice.id, { after: mine[1]!, limit: 2 }))).to.deep.equal(mine.slice(2));
+      expect(await groups().groupsOf(alice.id, { after: mine[3]!, limit: 2 })).to.deep.equal([]);
+      expect(await groups().all({ after: made[1]!.id, limit: 2 })).to.deep.equal([
+        { group: made[2], creatorName: 'carol', memberCount: 1 },
+        { group: made[3], creatorName: 'bob', memberCount: 2 },
+      ]);
+    });
+
     it('removes a group with all its memberships, and frees its name', async () => {
       const team = await groups().create({ name: 'team', creatorId: alice.id, createdAt: at(1) });
       await groups().addMember(team.id, bob.id, 'member', at(2));

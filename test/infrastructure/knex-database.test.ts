@@ -8,7 +8,7 @@ import { KnexMessageQueue } from '../../infrastructure/knex/knex-message-queue.j
 import { migrationSource } from '../../infrastructure/knex/migration-source.js';
 
 const SCHEMA: Record<string, string[]> = {
-  users: ['id', 'username', 'password_hash', 'is_admin', 'token_hash', 'banned_by', 'banned_at', 'created_at'],
+  users: ['id', 'username', 'password_hash', 'is_admin', 'token_hash', 'banned_by', 'banned_at', 'created_at', 'token_issued_at'],
   groups: ['id', 'name', 'creator_id', 'banned_by', 'banned_at', 'created_at'],
   group_members: ['group_id', 'user_id', 'role', 'joined_at'],
   user_friends: ['user_id', 'friend_id', 'created_at'],
@@ -121,7 +121,20 @@ describe('the SQLite database', () => {
     await first.destroy();
     const second = await openAt(file);
     expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at']);
+  });
+
+  it('dates the tokens issued before 0003-token-issued-at to the upgrade, so nobody is logged out by it', async () => {
+    const db = await openAt(file);
+    await db.migrate.down({ migrationSource, name: '0003-token-issued-at' });
+    await db('users').insert([
+      { username: 'alice', password_hash: 'h', token_hash: 't', created_at: 0 },
+      { username: 'bob', password_hash: 'h', created_at: 0 },
+    ]);
+    await db.migrate.latest({ migrationSource });
+    const rows = (await db('users').orderBy('id').select('token_issued_at')) as { token_issued_at: number | null }[];
+    expect(rows[0]!.token_issued_at).to.be.closeTo(Date.now(), 60_000);
+    expect(rows[1]!.token_issued_at).to.equal(null);
   });
 
   it('can roll the schema back and forward again', async () => {

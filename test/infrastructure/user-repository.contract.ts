@@ -25,23 +25,33 @@ export function describeUserRepository(name: string, open: () => Promise<Storage
       expect((await users().all()).map((u) => u.createdAt)).to.deep.equal([at(0)]);
     });
 
-    it('finds a user by the hash of their current session token only', async () => {
+    it('finds a user by the hash of their current session token only, with when it was issued', async () => {
       const [alice, bob] = [await fixture.addUser('alice'), await fixture.addUser('bob')];
       expect(await users().byTokenHash('h1')).to.equal(undefined);
-      await users().setTokenHash(alice.id, 'h1');
-      await users().setTokenHash(bob.id, 'h2');
-      expect(await users().byTokenHash('h1')).to.deep.equal(alice);
-      await users().setTokenHash(alice.id, 'h3');
+      await users().setToken(alice.id, { hash: 'h1', issuedAt: at(1) });
+      await users().setToken(bob.id, { hash: 'h2', issuedAt: at(2) });
+      expect(await users().byTokenHash('h1')).to.deep.equal({ user: alice, issuedAt: at(1) });
+      await users().setToken(alice.id, { hash: 'h3', issuedAt: at(3) });
       expect(await users().byTokenHash('h1')).to.equal(undefined);
-      expect((await users().byTokenHash('h3'))?.id).to.equal(alice.id);
-      await users().setTokenHash(alice.id, null);
+      expect(await users().byTokenHash('h3')).to.deep.equal({ user: alice, issuedAt: at(3) });
+      await users().setToken(alice.id, null);
       expect(await users().byTokenHash('h3')).to.equal(undefined);
-      expect((await users().byTokenHash('h2'))?.id).to.equal(bob.id);
+      expect((await users().byTokenHash('h2'))?.user.id).to.equal(bob.id);
     });
 
-    it('lists every user ordered by username, whatever the order they joined in', async () => {
+    it('lists every user ordered by id, whatever their names', async () => {
       for (const username of ['carol', 'alice', 'dave', 'bob']) await fixture.addUser(username);
-      expect((await users().all()).map((u) => u.username)).to.deep.equal(['alice', 'bob', 'carol', 'dave']);
+      expect((await users().all()).map((u) => u.username)).to.deep.equal(['carol', 'alice', 'dave', 'bob']);
+    });
+
+    it('lists users a page at a time, each after the id the last page ended on', async () => {
+      const added = [];
+      for (const username of ['carol', 'alice', 'dave', 'bob', 'erin']) added.push(await fixture.addUser(username));
+      const ids = added.map((u) => u.id);
+      expect((await users().all({ limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(0, 2));
+      expect((await users().all({ after: ids[1]!, limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(2, 4));
+      expect((await users().all({ after: ids[3]!, limit: 2 })).map((u) => u.id)).to.deep.equal(ids.slice(4));
+      expect(await users().all({ after: ids[4]!, limit: 2 })).to.deep.equal([]);
     });
 
     it('makes and unmakes admins', async () => {

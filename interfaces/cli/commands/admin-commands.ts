@@ -5,6 +5,7 @@ import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
 import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
+import { morePages, pagingOptions, readListing } from '../listing.js';
 
 const userBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
 const blockUserBuilder = (yargs: Argv<GlobalArgs>) =>
@@ -15,7 +16,8 @@ const textBuilder = <T>(yargs: Argv<T>) =>
   yargs.positional('message', { type: 'string', array: true, demandOption: true }).parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false });
 const adminsendBuilder = (yargs: Argv<GlobalArgs>) => textBuilder(userBuilder(yargs));
 const adminsendgroupBuilder = (yargs: Argv<GlobalArgs>) => textBuilder(groupBuilder(yargs));
-const allusersBuilder = (yargs: Argv<GlobalArgs>) => yargs.option('online', { type: 'boolean', default: false, describe: 'Only users attached now' });
+const allusersBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).option('online', { type: 'boolean', default: false, describe: 'Only users attached now' });
+const allgroupBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs);
 
 type Handler<B extends (yargs: Argv<GlobalArgs>) => Argv<unknown>> = (context: CliContext, args: ArgumentsCamelCase<ArgsOf<B>>) => Promise<void>;
 
@@ -36,15 +38,17 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
 
   return [
     command('allusers', 'Every user: admin, banned/active, online/offline', allusersBuilder, async (context, args) => {
-      const { users } = await request<{ users: UserListing[] }>(context, 'allusers', { online: args.online });
+      const listing = await context.with(context.session(), ({ client }) => readListing<UserListing>(client, 'allusers', 'users', { online: args.online }, args));
+      const users = listing.items;
       const table = new Table({ head: ['user', 'role', 'status', 'presence'], style: { head: [], border: [] } });
       for (const user of users) table.push([displayName(user.username), user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline']);
-      context.print(users.length === 0 ? 'nobody' : table.toString(), { users });
+      context.print((users.length === 0 ? 'nobody' : table.toString()) + morePages(listing), { users, nextCursor: listing.nextCursor });
     }),
-    command('allgroup', 'Every group as groupname creator online/total, banned or active', (y) => y, async (context) => {
-      const { groups } = await request<{ groups: GroupView[] }>(context, 'allgroup', {});
+    command('allgroup', 'Every group as groupname creator online/total, banned or active', allgroupBuilder, async (context, args) => {
+      const listing = await context.with(context.session(), ({ client }) => readListing<GroupView>(client, 'allgroup', 'groups', {}, args));
+      const groups = listing.items;
       const lines = groups.map((group) => `${formatGroup({ ...group, banned: false })} ${group.banned ? 'banned' : 'active'}`);
-      context.print(lines.length === 0 ? 'no groups' : lines.join('\n'), { groups });
+      context.print((lines.length === 0 ? 'no groups' : lines.join('\n')) + morePages(listing), { groups, nextCursor: listing.nextCursor });
     }),
     command('adminsend <username> <message..>', 'A system message to any user', adminsendBuilder, async (context, args) => {
       const { message } = await context.sendMessage<{ message: { to: string } }>('adminsend', { to: args.username, text: args.message.map(String).join(' ') });

@@ -1,21 +1,27 @@
 import Table from 'cli-table3';
-import type { CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { FriendView } from '../../../application/friend-service.js';
-import { CliContext, type GlobalArgs } from '../cli-context.js';
+import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { displayName } from '../display.js';
+import { morePages, pagingOptions, readListing } from '../listing.js';
 
-/** `chatctl friends`: each friend with whether they are online. */
-export function friendsCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, GlobalArgs> {
+const builder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs);
+
+/** `chatctl friends`: each friend with whether they are online, every page unless `--limit` asks for one. */
+export function friendsCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
   return {
     command: 'friends',
     describe: 'List your friends and who is online',
-    handler: async (args) => {
+    builder,
+    handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { friends } = await client.request<{ friends: FriendView[] }>('friends');
+        const listing = await readListing<FriendView>(client, 'friends', 'friends', {}, args);
+        const friends = listing.items;
         const table = new Table({ head: ['friend', 'status'], style: { head: [], border: [] } });
         for (const friend of friends) table.push([displayName(friend.username), friend.online ? 'online' : 'offline']);
-        context.print(friends.length === 0 ? 'no friends yet: add one with `chatctl add <username>`' : table.toString(), { friends });
+        const human = friends.length === 0 && !args.cursor ? 'no friends yet: add one with `chatctl add <username>`' : table.toString() + morePages(listing);
+        context.print(human, { friends, nextCursor: listing.nextCursor });
       });
     },
   };

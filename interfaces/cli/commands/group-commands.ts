@@ -4,12 +4,14 @@ import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from 
 import { CliError, EXIT } from '../exit-codes.js';
 import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
+import { morePages, pagingOptions, readListing } from '../listing.js';
 
 const creatorOption = { type: 'string', describe: 'The group\'s creator, when several groups you see share the name' } as const;
 
 const newgroupBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('groupname', { type: 'string', demandOption: true, describe: '1-32 characters, no control characters' });
 const delgroupBuilder = (yargs: Argv<GlobalArgs>) => newgroupBuilder(yargs).option('creator', creatorOption);
 const memberBuilder = (yargs: Argv<GlobalArgs>) => delgroupBuilder(yargs).positional('username', { type: 'string', demandOption: true });
+const groupsBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs);
 const sendgroupBuilder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .positional('n', { type: 'number', demandOption: true, describe: 'The group\'s number in your last `groups` listing' })
@@ -57,16 +59,20 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     },
   });
 
-  const groups: CommandModule<GlobalArgs, GlobalArgs> = {
+  const groups: CommandModule<GlobalArgs, ArgsOf<typeof groupsBuilder>> = {
     command: 'groups',
     describe: 'List your groups as [n] groupname creator online/total; sendgroup takes the n',
-    handler: async (args) => {
+    builder: groupsBuilder,
+    handler: async (args: ArgumentsCamelCase<ArgsOf<typeof groupsBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { groups: listed } = await client.request<{ groups: GroupView[] }>('groups');
+        const listing = await readListing<GroupView>(client, 'groups', 'groups', {}, args);
+        const listed = listing.items;
+        // The numbers sendgroup takes are those of this listing, one page of it included.
         await context.profiles.update((profile) => ({ ...profile, groups: listed.map(({ id, name, creator }) => ({ id, name, creator })) }));
         const lines = listed.map((group, i) => `[${i + 1}] ${formatGroup(group)}`);
-        context.print(lines.length === 0 ? 'no groups yet: create one with `chatctl newgroup <groupname>`' : lines.join('\n'), { groups: listed });
+        const human = lines.length === 0 && !args.cursor ? 'no groups yet: create one with `chatctl newgroup <groupname>`' : lines.join('\n') + morePages(listing);
+        context.print(human, { groups: listed, nextCursor: listing.nextCursor });
       });
     },
   };

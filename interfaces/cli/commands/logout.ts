@@ -14,7 +14,7 @@ export function logoutCommand(shared?: CliContext['shared']): CommandModule<Glob
           await lease.client.request('logout');
         } catch (error) {
           // A session already ended elsewhere is as logged out as it gets.
-          if (!(error instanceof ChatRequestError && error.code === 'SESSION_EXPIRED')) throw error;
+          if (!(error instanceof ChatRequestError && (error.code === 'SESSION_EXPIRED' || error.code === 'TOKEN_EXPIRED'))) throw error;
         }
         lease.client.token = undefined;
         return lease;

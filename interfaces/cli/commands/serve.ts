@@ -4,12 +4,16 @@ import { pino } from 'pino';
 import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-error.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
+import { MAX_PAGE_SIZE } from '../../../application/paging.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { DEFAULT_CONNECTION_LIMITS, MAX_TIMER_MS, TcpGateway } from '../../tcp/tcp-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export const DEFAULT_DB = 'data/chat.sqlite';
+/** The longest `--token-lifetime`: ten years, past which a lifetime means "never" and should say so by being refused. */
+const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 
 /** The deadline flags, in seconds, and the connection limit each sets in milliseconds. */
 const DEADLINE_FLAGS = {
@@ -47,6 +51,16 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
       describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN',
     })
+    .option('token-lifetime', {
+      type: 'number',
+      default: DEFAULT_TOKEN_LIFETIME_SECONDS,
+      describe: 'Seconds a login lasts; then the token is refused with TOKEN_EXPIRED and the user logs in again (default 30 days)',
+    })
+    .option('max-page-size', {
+      type: 'number',
+      default: MAX_PAGE_SIZE,
+      describe: `Most rows one page of friends, groups, allusers or allgroup may hold; 1 to ${MAX_PAGE_SIZE}, the most that fits the smallest frame`,
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) {
@@ -69,6 +83,14 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       const lockTimeout = args.dbLockTimeout as number;
       if (!Number.isFinite(lockTimeout) || lockTimeout < 0) {
         throw new CliError(EXIT.USAGE, `--db-lock-timeout must be a number of seconds, 0 or more (got ${lockTimeout})`, 'USAGE');
+      }
+      const tokenLifetime = args.tokenLifetime as number;
+      if (!(tokenLifetime > 0 && tokenLifetime <= MAX_TOKEN_LIFETIME_SECONDS)) {
+        throw new CliError(EXIT.USAGE, `--token-lifetime must be a number of seconds above 0 and at most ${MAX_TOKEN_LIFETIME_SECONDS} (got ${tokenLifetime})`, 'USAGE');
+      }
+      const maxPageSize = args.maxPageSize as number;
+      if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_PAGE_SIZE) {
+        throw new CliError(EXIT.USAGE, `--max-page-size must be a whole number from 1 to ${MAX_PAGE_SIZE} (got ${maxPageSize})`, 'USAGE');
       }
       return true;
     });
@@ -108,6 +130,8 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         logger,
         maxQueuedPerUser: args.maxQueuedPerUser,
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
+        tokenLifetimeMs: args.tokenLifetime * 1000,
+        maxPageSize: args.maxPageSize,
       });
       const gateway = new TcpGateway(app, {
         host: args.host,

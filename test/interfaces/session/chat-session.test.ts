@@ -32,10 +32,10 @@ describe('ChatSession, through a real TcpGateway', () => {
 
     beforeEach(() => {
       lookups = 0;
-      const authenticate = fixture.app.accounts.authenticate.bind(fixture.app.accounts);
-      fixture.app.accounts.authenticate = (token) => {
+      const liveSession = fixture.app.accounts.liveSession.bind(fixture.app.accounts);
+      fixture.app.accounts.liveSession = (token) => {
         lookups++;
-        return authenticate(token);
+        return liveSession(token);
       };
     });
 
@@ -83,13 +83,14 @@ describe('ChatSession, through a real TcpGateway', () => {
     const ends: Record<string, { code: string; reason: string; end(token: string): Promise<unknown> }> = {
       'a newer login': { code: 'SESSION_EXPIRED', reason: 'SESSION_REPLACED', end: () => fixture.app.accounts.login('alice', 'pw-alice-123', '127.0.0.1') },
       'a logout': { code: 'SESSION_EXPIRED', reason: 'LOGGED_OUT', end: (token) => fixture.app.accounts.logout(token) },
+      // A ban revokes the token itself: it is refused as any ended session is, and never works again.
       'a ban': {
-        code: 'USER_BANNED',
+        code: 'SESSION_EXPIRED',
         reason: 'USER_BANNED',
         end: async () => {
-          const root = await fixture.user('root');
-          await fixture.app.accounts.promote('root', true);
-          await fixture.app.admin.banUser({ ...root, isAdmin: true }, 'alice');
+          const boss = await fixture.user('boss');
+          await fixture.app.accounts.promote('boss', true);
+          await fixture.app.admin.banUser({ ...boss, isAdmin: true }, 'alice');
         },
       },
     };
@@ -118,7 +119,7 @@ describe('ChatSession, through a real TcpGateway', () => {
       const late = await fixture.peer();
       expect(await fixture.call(late, 'attach', {}, token)).to.deep.include({ status: 'fail', code: 'SESSION_EXPIRED' });
       expect(await fixture.call(late, 'whoami', {}, token)).to.deep.include({ status: 'fail', code: 'SESSION_EXPIRED' });
-      expect(await fixture.app.friends.list(bob)).to.deep.equal([{ username: 'alice', online: false }]);
+      expect((await fixture.app.friends.list(bob)).items).to.deep.equal([{ username: 'alice', online: false }]);
     });
   });
 
@@ -179,7 +180,7 @@ describe('ChatSession, through a real TcpGateway', () => {
       peer.socket.end();
       while (logins === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(await fixture.app.friends.list(alice)).to.deep.equal([{ username: 'bob', online: false }]);
+      expect((await fixture.app.friends.list(alice)).items).to.deep.equal([{ username: 'bob', online: false }]);
     });
   });
 

@@ -181,7 +181,7 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
         await fixture.user(name);
         await fixture.app.friends.add(carol, name);
       }
-      const online = async () => Object.fromEntries((await fixture.app.friends.list(carol)).map((friend) => [friend.username, friend.online]));
+      const online = async () => Object.fromEntries((await fixture.app.friends.list(carol)).items.map((friend) => [friend.username, friend.online]));
       const { peer: answering } = await fixture.loggedIn('alice');
       let pongs = 0;
       const answer = async () => {

@@ -72,7 +72,7 @@ describe('TcpGateway limits, on a real loopback socket', function () {
       await fixture.user('bob');
       await fixture.app.friends.add(alice, 'bob');
     };
-    const bobIsOnline = async () => (await fixture.app.friends.list(alice))[0]!.online;
+    const bobIsOnline = async () => (await fixture.app.friends.list(alice)).items[0]!.online;
     const fill = async (count: number, text = LONGEST_TEXT) => {
       for (let i = 0; i < count; i++) await fixture.app.messaging.sendPrivate(alice, 'bob', text);
     };
