@@ -9,6 +9,7 @@ import { FriendService } from './application/friend-service.js';
 import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
 import type { Clock } from './application/ports/clock.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS, type LoginThrottle, type LoginThrottleLimits } from './application/ports/login-throttle.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
 import type { SessionHub } from './application/ports/session-hub.js';
 import type { TokenGenerator } from './application/ports/token-generator.js';
@@ -17,6 +18,7 @@ import type { ServiceIdentifierFor } from './application/ports/service-identifie
 import { TOKENS } from './application/ports/tokens.js';
 import { InProcessSessionHub } from './infrastructure/in-process-session-hub.js';
 import { LoggerAuditLog } from './infrastructure/logger-audit-log.js';
+import { InMemoryLoginThrottle } from './infrastructure/memory/in-memory-login-throttle.js';
 import { RandomTokenGenerator } from './infrastructure/random-token-generator.js';
 import { ScryptPasswordHasher, type ScryptCost } from './infrastructure/scrypt-password-hasher.js';
 import { openStorage, type Storage } from './infrastructure/storage.js';
@@ -38,6 +40,8 @@ export interface ChatAppOptions {
   readonly logger?: StructuredLogger;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
+  /** How many failed logins, per account and per address, before guessing is slowed. */
+  readonly loginThrottle?: Partial<LoginThrottleLimits>;
 }
 
 /** The storage adapter family, whichever backend `storage` chose. */
@@ -58,6 +62,7 @@ function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModu
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.SessionHub).toConstantValue(hub);
     bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
+    bind(TOKENS.LoginThrottle).toConstantValue(new InMemoryLoginThrottle({ ...DEFAULT_LOGIN_THROTTLE_LIMITS, ...options.loginThrottle }));
   });
 }
 
@@ -71,9 +76,10 @@ const servicesModule = new ContainerModule(({ bind }) => {
         tokens: TokenGenerator,
         clock: Clock,
         sessions: SessionHub,
+        throttle: LoginThrottle,
       ) =>
-        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub],
+        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions, throttle),
+      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub, TOKENS.LoginThrottle],
     )
     .inSingletonScope();
   bind(SERVICES.DeliveryService)

@@ -1,6 +1,7 @@
 import type { AccountService } from './account-service.js';
 import type { AdminService } from './admin-service.js';
 import type { StructuredLogger } from './ports/audit-log.js';
+import type { LoginThrottleLimits } from './ports/login-throttle.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { FriendService } from './friend-service.js';
 import type { GroupService } from './group-service.js';
@@ -22,4 +23,4 @@ export interface ChatApp extends ChatServices {
 }
 
 /** Opens an application on the given storage (`sqlite:<path>` or `memory`). */
-export type ChatAppFactory = (options: { storage: string; logger?: StructuredLogger }) => Promise<ChatApp>;
+export type ChatAppFactory = (options: { storage: string; logger?: StructuredLogger; loginThrottle?: Partial<LoginThrottleLimits> }) => Promise<ChatApp>;

@@ -30,7 +30,8 @@ export type DomainErrorCode =
   | 'GROUP_BANNED'
   | 'ALREADY_BANNED'
   | 'NOT_BANNED'
-  | 'CANNOT_BAN_ADMIN';
+  | 'CANNOT_BAN_ADMIN'
+  | 'RATE_LIMITED';
 
 /** An expected refusal: a rule said no. Adapters turn the code into a `fail` response or an exit status. */
 export class DomainError extends Error {

@@ -7,6 +7,7 @@ import { DomainError, type OfflineMessage, type User, type UserId } from '../../
 import { messageEventJson } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
+import type { ConnectionBudget } from './request-throttle.js';
 import type { Encoded, Outgoing, Transport, TransportHandler } from './transport.js';
 
 export interface SessionLimits {
@@ -15,6 +16,9 @@ export interface SessionLimits {
   /** Bytes waiting to be taken by a peer that does not read; past this it is cut off (its messages stay queued). */
   readonly maxBufferedBytes: number;
 }
+
+/** The codes that mean an admin operation was refused to its caller, rather than refused by a rule about its target. */
+const ADMIN_REFUSALS: ReadonlySet<string> = new Set(['NOT_ADMIN', 'NOT_AUTHENTICATED', 'SESSION_EXPIRED', 'USER_BANNED']);
 
 /** A session token and the user it was found to belong to. */
 interface Identity {
@@ -83,6 +87,7 @@ export class ChatSession implements TransportHandler {
     private readonly services: ChatServices,
     private readonly limits: SessionLimits,
     private readonly log: Logger,
+    private readonly budget: ConnectionBudget,
   ) {}
 
   /** Reads nothing more, tells an attached client the server is going away, answers what was read, then closes. */
@@ -175,6 +180,7 @@ export class ChatSession implements TransportHandler {
     const failed = (error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
     this.work = this.work.then(async () => {
       try {
+        await this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
         const pending = await this.handle(request);
         if (!pending) return answered();
         const answering = pending.later.then((response) => this.sendResponse(response)).catch(failed).finally(answered);
@@ -221,15 +227,41 @@ export class ChatSession implements TransportHandler {
       this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
       return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
     };
+    let user: User | undefined;
     try {
       if (operation.access === 'anyone') return okResponse(request.id, await operation.run(context, args.data));
-      const userContext = { ...context, ...(await this.identify(request.token, operation.access === 'admin')) };
+      const identity = await this.identify(request.token, operation.access === 'admin');
+      user = identity.user;
+      const userContext = { ...context, ...identity };
       if (!operation.pipelined) return okResponse(request.id, await operation.run(userContext, args.data));
       const { stored } = await operation.run(userContext, args.data);
       return { later: stored.then((data) => okResponse(request.id, data), answer) };
     } catch (error) {
+      if (error instanceof DomainError) this.logRefusal(request.op, operation, error, args.data, user);
       return answer(error);
     }
+  }
+
+  /**
+   * One structured line for each refusal an operator (or fail2ban) acts on: a failed or
+   * throttled login, a refused admin operation. Names and codes only, never a password or text.
+   */
+  private logRefusal(op: string, operation: Operation<unknown>, error: DomainError, args: unknown, user: User | undefined): void {
+    const peer = this.transport.peerIp;
+    if (op === 'login') {
+      const { username } = args as { username: string };
+      if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', peer, user: username }, 'login refused: too many failures');
+      else this.log.warn({ event: 'login_failed', user: username, peer, reason: error.code }, 'login failed');
+    } else if (operation.access === 'admin' && ADMIN_REFUSALS.has(error.code)) {
+      this.log.warn({ event: 'admin_refused', user: user?.username, op, peer, reason: error.code }, 'admin operation refused');
+    }
+  }
+
+  /** The first wait of a throttle trip; the user is named when the connection knows who the token belongs to. */
+  private logThrottled(limit: string, token: string | undefined): void {
+    const identity = this.attachment?.identity;
+    const user = identity && identity.token === token ? identity.user.username : undefined;
+    this.log.warn({ event: 'throttled', limit, peer: this.transport.peerIp, user }, 'requests over budget: pacing them');
   }
 
   /**
@@ -315,7 +347,7 @@ export class ChatSession implements TransportHandler {
     if (!this.transport.open) return;
     this.transport.send(envelope);
     if (this.transport.bufferedBytes > this.limits.maxBufferedBytes) {
-      this.log.warn({ peer: this.transport.peerIp, buffered: this.transport.bufferedBytes }, 'peer does not read; disconnecting');
+      this.log.warn({ event: 'disconnected', limit: 'unread-output', peer: this.transport.peerIp, buffered: this.transport.bufferedBytes }, 'peer does not read; disconnecting');
       this.close(false);
     }
   }

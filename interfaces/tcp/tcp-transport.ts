@@ -13,6 +13,11 @@ export interface TcpTransportLimits {
   readonly idleTimeoutMs: number;
 }
 
+/** The peer's address without an IPv4-mapped prefix. */
+export function peerAddress(socket: Socket): string {
+  return (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+}
+
 /**
  * A session's TCP connection: parley frames over a socket. What the session sends during
  * one turn of the event loop (a backlog page, a burst of pushes, the answers to pipelined
@@ -29,7 +34,7 @@ export class TcpTransport implements Transport {
     private readonly log: Logger,
   ) {
     this.decoder = new FrameDecoder(limits.maxPayloadBytes);
-    this.peerIp = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    this.peerIp = peerAddress(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(limits.idleTimeoutMs);
@@ -46,7 +51,7 @@ export class TcpTransport implements Transport {
     this.socket.on('timeout', () => {
       if (this.socket.writableLength === 0) return handler.idle();
       // Output has waited the whole timeout without the peer taking a byte: it does not read.
-      this.log.warn({ peer: this.peerIp, buffered: this.socket.writableLength }, 'peer takes nothing of what is sent; disconnecting');
+      this.log.warn({ event: 'disconnected', limit: 'idle-output', peer: this.peerIp, buffered: this.socket.writableLength }, 'peer takes nothing of what is sent; disconnecting');
       this.socket.destroy();
     });
     this.socket.on('drain', () => handler.drained());

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { AccountService } from '../../application/account-service.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS } from '../../application/ports/login-throttle.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
+import { InMemoryLoginThrottle } from '../../infrastructure/memory/in-memory-login-throttle.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { refusalCode } from '../support/refusals.js';
@@ -16,7 +18,7 @@ describe('AccountService', () => {
   beforeEach(async () => {
     storage = await openStorage('memory');
     sessions = new InProcessSessionHub();
-    accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, new FixedClock(), sessions);
+    accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, new FixedClock(), sessions, new InMemoryLoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS));
   });
 
   afterEach(() => storage.close());

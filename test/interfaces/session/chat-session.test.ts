@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { pino } from 'pino';
 import type { User } from '../../../domain/index.js';
 import { ChatSession } from '../../../interfaces/session/chat-session.js';
+import { DEFAULT_REQUEST_LIMITS, RequestThrottle } from '../../../interfaces/session/request-throttle.js';
 import { TcpTransport } from '../../../interfaces/tcp/tcp-transport.js';
 import { RawPeer } from '../../support/raw-peer.js';
 import { GatewayFixture, type Frame } from '../tcp/gateway-fixture.js';
@@ -192,7 +193,7 @@ describe('ChatSession, through a real TcpGateway', () => {
       const log = pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line) as { level: number; msg: string }) });
       server = createServer((socket) => {
         const transport = new TcpTransport(socket, { maxPayloadBytes: 4096, idleTimeoutMs: 60_000 }, log);
-        transport.start(new ChatSession(transport, fixture.app, { maxQueuedRequests: 64, maxBufferedBytes: 8 * 1024 * 1024 }, log));
+        transport.start(new ChatSession(transport, fixture.app, { maxQueuedRequests: 64, maxBufferedBytes: 8 * 1024 * 1024 }, log, new RequestThrottle(DEFAULT_REQUEST_LIMITS).connection()));
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     });
