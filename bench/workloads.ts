@@ -1,10 +1,10 @@
 import { benchUser, closeAll, type Accounts } from './accounts.js';
-import { Ledger, percentile } from './ledger.js';
+import { benchText, Ledger, percentile } from './ledger.js';
 import { sleep, type AckStats, type Peer } from './peer.js';
 import type { ServerKind, ServerProcess } from './server-process.js';
 import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
 
-export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4'] as const;
+export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4', 'flood'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The counts of one run; `--quick` scales them down. */
@@ -20,7 +20,14 @@ export interface Scale {
   readonly idleSeconds: number;
   /** Most sends awaiting `ok` at once, per sender. */
   readonly window: number;
+  /** Messages the calm client sends in each half of the flood workload, one every CALM_INTERVAL_MS. */
+  readonly calmMessages: number;
 }
+
+/** The calm client's pace in the flood workload: 40 messages a second, a busy bot more than a person. */
+const CALM_INTERVAL_MS = 25;
+/** Requests the flooding client keeps awaiting their answer at once. */
+const FLOOD_WINDOW = 64;
 
 export interface WorkloadContext {
   readonly server: ServerProcess;
@@ -66,6 +73,25 @@ export interface MemoryRow {
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
   readonly perConnectionBytes: number;
+}
+
+/** The flood workload: the calm client's latency alone and while another client floods. */
+export interface FloodRow {
+  readonly workload: 'flood';
+  readonly server: ServerKind;
+  readonly shape: string;
+  readonly calmMessages: number;
+  readonly calmP50: number;
+  readonly calmP99: number;
+  readonly floodedP50: number;
+  readonly floodedP99: number;
+  /** Flooded p99 over calm p99: the target is at most 2. */
+  readonly ratio: number;
+  /** The flooder's requests answered per second, and those answered other than `ok`. */
+  readonly floodAnswered: number;
+  readonly floodRefused: number;
+  /** Calm sends not answered `ok`, or not delivered. */
+  readonly calmLost: number;
 }
 
 interface LivePlan {
@@ -322,4 +348,70 @@ function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome,
     cappedAt: outcome.capped ? context.capMs / 1000 : undefined,
     acks: { requests: 0, acknowledged: 0, unknown: 0, refused: 0 },
   };
+}
+
+/**
+ * Flood: one client sends `whoami` as fast as it can, FLOOD_WINDOW at a time, while a calm
+ * client sends one message every CALM_INTERVAL_MS to an attached friend. The calm client's
+ * send → push latency is measured first alone, then under the flood, on a server with the
+ * production limits.
+ */
+export async function flood(context: WorkloadContext): Promise<FloodRow> {
+  const pair = await pairsOf(context, 1);
+  const flooderName = benchUser(2);
+  await context.accounts.ensure([flooderName]);
+  const flooder = await context.accounts.attach(flooderName);
+  const [sender] = privateSenders(pair);
+  const [receiver] = pair.receivers;
+  const count = context.scale.calmMessages;
+  try {
+    const calm = await paced(sender!, receiver!, 'calm', count);
+    const flooding = { stop: false, answered: 0, refused: 0 };
+    const lanes = Array.from({ length: FLOOD_WINDOW }, async () => {
+      while (!flooding.stop) {
+        await flooder.request('whoami').then(
+          () => flooding.answered++,
+          () => flooding.refused++,
+        );
+      }
+    });
+    const started = performance.now();
+    const flooded = await paced(sender!, receiver!, 'flooded', count);
+    flooding.stop = true;
+    const seconds = (performance.now() - started) / 1000;
+    await Promise.all(lanes);
+    const calmP99 = percentile(calm.latencies, 99);
+    const floodedP99 = percentile(flooded.latencies, 99);
+    return {
+      workload: 'flood',
+      server: context.server.kind,
+      shape: `1 client floods \`whoami\` (${FLOOD_WINDOW} in flight) while 1 calm sender sends ${count} messages, one every ${CALM_INTERVAL_MS} ms, to an attached friend; server on its default limits`,
+      calmMessages: count,
+      calmP50: percentile(calm.latencies, 50),
+      calmP99,
+      floodedP50: percentile(flooded.latencies, 50),
+      floodedP99,
+      ratio: floodedP99 / calmP99,
+      floodAnswered: flooding.answered / seconds,
+      floodRefused: flooding.refused,
+      calmLost: calm.lost + flooded.lost,
+    };
+  } finally {
+    await closeAll([...pair.senders, ...pair.receivers, flooder]);
+  }
+}
+
+/** Sends `count` messages one at a time, one every CALM_INTERVAL_MS; resolves with their send → push latencies. */
+async function paced(sender: SenderPlan, receiver: Peer, tag: string, count: number): Promise<{ latencies: Float64Array; lost: number }> {
+  const ledger = new Ledger(tag, 1, count);
+  receiver.onDelivery = (delivery) => ledger.record(0, delivery);
+  let refused = 0;
+  const startedAt = performance.now();
+  for (let seq = 0; seq < count; seq++) {
+    await sleep(startedAt + seq * CALM_INTERVAL_MS - performance.now());
+    await sender.peer.request(sender.op, sender.args(benchText(tag, 0, seq, performance.now()))).catch(() => refused++);
+  }
+  await awaitDeliveries(ledger, count - refused);
+  await settleAcks([receiver]);
+  return { latencies: ledger.sortedLatencies(), lost: count - ledger.distinct };
 }
