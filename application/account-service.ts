@@ -67,8 +67,8 @@ export class AccountService {
       await this.throttle.failed(username, ip);
       throw new DomainError('WRONG_PASSWORD', 'wrong password');
     }
-    await this.throttle.succeeded(username, ip);
     assertNotBanned(user);
+    await this.throttle.succeeded(username, ip);
     const token = this.tokens.generate();
     const at = this.clock.now();
     await this.unitOfWork.run(async ({ users, logins }) => {

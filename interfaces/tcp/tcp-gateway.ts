@@ -33,7 +33,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 };
 
 /** The limits that count something: each must be a positive number, and those that count whole things a whole one. */
-const POSITIVE_LIMITS = { maxConnectionsPerAddress: true, maxConnectsPerMinute: false, requestBurst: true, requestsPerSecond: false } as const;
+const POSITIVE_LIMITS = { maxConnectionsPerAddress: true, maxConnectsPerMinute: true, requestBurst: true, requestsPerSecond: false } as const;
 
 /** The TCP face of the server: accepts connections and gives each a transport and a session. */
 export class TcpGateway {
