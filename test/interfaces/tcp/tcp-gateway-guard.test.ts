@@ -83,6 +83,15 @@ describe('TcpGateway caps and throttles, on a real loopback socket', function ()
   let guarded: Guarded;
   afterEach(() => guarded.stop());
 
+  it('refuses limits that are not positive, or not whole where they count whole things', async () => {
+    guarded = await Guarded.start();
+    const make = (limits: Partial<ConnectionLimits>) => () => new TcpGateway(guarded.app, { host: '127.0.0.1', port: 0, logger: pino({ level: 'silent' }), limits });
+    expect(make({ requestsPerSecond: 0 })).to.throw(RangeError, 'requestsPerSecond must be a positive number (got 0)');
+    expect(make({ requestBurst: 1.5 })).to.throw(RangeError, 'requestBurst must be a positive whole number (got 1.5)');
+    expect(make({ maxConnectionsPerAddress: Number.NaN })).to.throw(RangeError);
+    expect(make({ requestsPerSecond: 0.5, maxConnectsPerMinute: 1 })).to.not.throw();
+  });
+
   it('refuses a connection past the most one address may hold with one TOO_MANY_CONNECTIONS frame, and takes one again once another closes', async () => {
     guarded = await Guarded.start({ maxConnectionsPerAddress: 2 });
     const first = await guarded.peer();
