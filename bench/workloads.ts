@@ -353,7 +353,8 @@ function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome,
 }
 
 /**
- * Flood: one client sends `whoami` as fast as it can, FLOOD_WINDOW at a time, while a calm
+ * Flood: one client sends messages as fast as it can, FLOOD_WINDOW at a time, to a friend who
+ * is away (so each is stored: the costly request a client can make), while a calm
  * client sends one message every CALM_INTERVAL_MS to an attached friend, on a server with
  * the production limits. The calm client's send → push latency is measured in FLOOD_ROUNDS
  * alternating stretches, alone then under the flood, so that other work on the machine
@@ -361,9 +362,11 @@ function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome,
  */
 export async function flood(context: WorkloadContext): Promise<FloodRow> {
   const pair = await pairsOf(context, 1);
-  const flooderName = benchUser(2);
-  await context.accounts.ensure([flooderName]);
+  const [flooderName, floodedName] = [benchUser(2), benchUser(3)];
+  await context.accounts.ensure([flooderName, floodedName]);
   const flooder = await context.accounts.attach(flooderName);
+  await context.accounts.befriend(flooder, floodedName);
+  const floodText = benchText('flood', 0, 0, 0);
   const [sender] = privateSenders(pair);
   const [receiver] = pair.receivers;
   const count = context.scale.calmMessages;
@@ -379,7 +382,7 @@ export async function flood(context: WorkloadContext): Promise<FloodRow> {
       const stop = { now: false };
       const lanes = Array.from({ length: FLOOD_WINDOW }, async () => {
         while (!stop.now) {
-          await flooder.request('whoami').then(
+          await flooder.request('send', { to: floodedName, text: floodText }).then(
             () => flooding.answered++,
             () => flooding.refused++,
           );
@@ -398,7 +401,7 @@ export async function flood(context: WorkloadContext): Promise<FloodRow> {
     return {
       workload: 'flood',
       server: context.server.kind,
-      shape: `1 client floods \`whoami\` (${FLOOD_WINDOW} in flight) while 1 calm sender sends a message every ${CALM_INTERVAL_MS} ms to an attached friend, ${FLOOD_ROUNDS} rounds of ${perRound} alone then ${perRound} under the flood; server on its default limits`,
+      shape: `1 client floods \`send\` to an away friend (${FLOOD_WINDOW} in flight) while 1 calm sender sends a message every ${CALM_INTERVAL_MS} ms to an attached friend, ${FLOOD_ROUNDS} rounds of ${perRound} alone then ${perRound} under the flood; server on its default limits`,
       calmMessages: perRound * FLOOD_ROUNDS,
       calmP50: percentile(calmSorted, 50),
       calmP99: percentile(calmSorted, 99),
