@@ -10,10 +10,11 @@ export interface RequestLimits {
 
 /**
  * Prosody's default c2s limit (10 kB/s) and ejabberd's `fast` shaper (50 kB/s) come to about
- * 100 to 500 small requests a second; parley allows 200, and a burst of 1000 so that a
- * script's window of sends or a pasted batch goes through at full speed once.
+ * 100 to 500 small requests a second; parley allows 200, and as many at once, so that a
+ * script's window of sends or a pasted batch goes through at full speed. A larger burst is
+ * what a flood spends first, in one stretch that other clients' requests wait behind.
  */
-export const DEFAULT_REQUEST_LIMITS: RequestLimits = { requestsPerSecond: 200, requestBurst: 1000 };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { requestsPerSecond: 200, requestBurst: 200 };
 
 /**
  * Never paced: an `ack` only frees the server of work (held back, its deliveries would be
