@@ -10,6 +10,7 @@ import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
 import { MAX_PAGE_SIZE } from './application/paging.js';
 import type { Clock } from './application/ports/clock.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS, type LoginThrottle, type LoginThrottleLimits } from './application/ports/login-throttle.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
 import type { SessionHub } from './application/ports/session-hub.js';
 import type { TokenGenerator } from './application/ports/token-generator.js';
@@ -18,6 +19,7 @@ import type { ServiceIdentifierFor } from './application/ports/service-identifie
 import { TOKENS } from './application/ports/tokens.js';
 import { InProcessSessionHub } from './infrastructure/in-process-session-hub.js';
 import { LoggerAuditLog } from './infrastructure/logger-audit-log.js';
+import { InMemoryLoginThrottle } from './infrastructure/memory/in-memory-login-throttle.js';
 import { RandomTokenGenerator } from './infrastructure/random-token-generator.js';
 import { ScryptPasswordHasher, type ScryptCost } from './infrastructure/scrypt-password-hasher.js';
 import { openStorage, type Storage } from './infrastructure/storage.js';
@@ -54,6 +56,8 @@ export interface ChatAppOptions {
   readonly tokenLifetimeMs?: number;
   /** The most rows one page of a listing may hold: 1 to MAX_PAGE_SIZE, which is the default. */
   readonly maxPageSize?: number;
+  /** How many failed logins, per account and per address, before guessing is slowed. */
+  readonly loginThrottle?: Partial<LoginThrottleLimits>;
 }
 
 /** The storage adapter family, whichever backend `storage` chose. */
@@ -77,6 +81,7 @@ function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModu
     bind(SETTINGS.TokenLifetimeMs).toConstantValue(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_SECONDS * 1000);
     bind(SETTINGS.MaxPageSize).toConstantValue(options.maxPageSize ?? MAX_PAGE_SIZE);
     bind(SETTINGS.MaxQueuedPerUser).toConstantValue(options.maxQueuedPerUser ?? DEFAULT_MAX_QUEUED_PER_USER);
+    bind(TOKENS.LoginThrottle).toConstantValue(new InMemoryLoginThrottle({ ...DEFAULT_LOGIN_THROTTLE_LIMITS, ...options.loginThrottle }));
   });
 }
 
@@ -90,10 +95,20 @@ const servicesModule = new ContainerModule(({ bind }) => {
         tokens: TokenGenerator,
         clock: Clock,
         sessions: SessionHub,
+        throttle: LoginThrottle,
         tokenLifetimeMs: number,
       ) =>
-        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions, tokenLifetimeMs),
-      [TOKENS.Repositories, TOKENS.UnitOfWork, TOKENS.PasswordHasher, TOKENS.TokenGenerator, TOKENS.Clock, TOKENS.SessionHub, SETTINGS.TokenLifetimeMs],
+        new AccountService(repositories, unitOfWork, hasher, tokens, clock, sessions, throttle, tokenLifetimeMs),
+      [
+        TOKENS.Repositories,
+        TOKENS.UnitOfWork,
+        TOKENS.PasswordHasher,
+        TOKENS.TokenGenerator,
+        TOKENS.Clock,
+        TOKENS.SessionHub,
+        TOKENS.LoginThrottle,
+        SETTINGS.TokenLifetimeMs,
+      ],
     )
     .inSingletonScope();
   bind(SERVICES.DeliveryService)

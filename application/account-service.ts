@@ -4,10 +4,12 @@ import {
   checkPasswordStrength,
   DomainError,
   parseNewUsername,
+  parseUsername,
   type User,
 } from '../domain/index.js';
 import { findUser } from './find-user.js';
 import type { Clock } from './ports/clock.js';
+import type { LoginThrottle } from './ports/login-throttle.js';
 import type { PasswordHasher } from './ports/password-hasher.js';
 import type { SessionHub } from './ports/session-hub.js';
 import type { TokenGenerator } from './ports/token-generator.js';
@@ -44,6 +46,7 @@ export class AccountService {
     private readonly tokens: TokenGenerator,
     private readonly clock: Clock,
     private readonly sessions: SessionHub,
+    private readonly throttle: LoginThrottle,
     /** How long a token works after it is issued; past that it is refused with TOKEN_EXPIRED. */
     private readonly tokenLifetimeMs = DEFAULT_TOKEN_LIFETIME_SECONDS * 1000,
   ) {}
@@ -61,16 +64,30 @@ export class AccountService {
 
   /**
    * Checks the password, issues a fresh token (replacing the old one, which stops working)
-   * and kicks every connection still attached under the old session.
+   * and kicks every connection still attached under the old session. Refuses with
+   * `RATE_LIMITED` (and `retryAfterMs`) after too many failures for the account or from the
+   * address, before hashing anything: the hash is the cost a guesser would make the server pay.
    */
   async login(rawUsername: string, password: string, ip: string): Promise<LoginResult> {
     assertWellFormedPassword(password);
+    const username = parseUsername(rawUsername);
+    const delay = await this.throttle.delay(username, ip);
+    if (delay) {
+      const seconds = Math.ceil(delay.retryAfterMs / 1000);
+      const from = delay.limit === 'account' ? `for ${username}` : 'from your address';
+      throw new DomainError('RATE_LIMITED', `too many failed logins ${from}; try again in ${seconds} s`, { retryAfterMs: delay.retryAfterMs });
+    }
     // Read in a unit of work, so from storage itself: an operator may have changed the user on the database (promote).
-    const user = await this.unitOfWork.run(({ users }) => findUser(users, rawUsername));
+    const user = await this.unitOfWork.run(({ users }) => findUser(users, username)).catch(async (error: unknown) => {
+      if (error instanceof DomainError) await this.throttle.failed(username, ip); // UNKNOWN_USER
+      throw error;
+    });
     if (!(await this.hasher.verify(password, user.passwordHash))) {
+      await this.throttle.failed(username, ip);
       throw new DomainError('WRONG_PASSWORD', 'wrong password');
     }
     assertNotBanned(user);
+    await this.throttle.succeeded(username, ip);
     const token = this.tokens.generate();
     const at = this.clock.now();
     await this.unitOfWork.run(async ({ users, logins }) => {

@@ -1,6 +1,7 @@
 import type { AccountService } from './account-service.js';
 import type { AdminService } from './admin-service.js';
 import type { StructuredLogger } from './ports/audit-log.js';
+import type { LoginThrottleLimits } from './ports/login-throttle.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { FriendService } from './friend-service.js';
 import type { GroupService } from './group-service.js';
@@ -25,7 +26,7 @@ export interface ChatApp extends ChatServices {
  * Opens an application on the given storage (`sqlite:<path>` or `memory`); `tokenLifetimeMs`
  * bounds how long a login lasts, `maxPageSize` how many rows a listing's page may hold,
  * `maxQueuedPerUser` how many deliveries may wait for one user, `busyTimeoutMs` how long a
- * write waits for a database lock.
+ * write waits for a database lock, `loginThrottle` how failed logins are slowed.
  */
 export type ChatAppFactory = (options: {
   storage: string;
@@ -34,4 +35,5 @@ export type ChatAppFactory = (options: {
   busyTimeoutMs?: number;
   tokenLifetimeMs?: number;
   maxPageSize?: number;
+  loginThrottle?: Partial<LoginThrottleLimits>;
 }) => Promise<ChatApp>;

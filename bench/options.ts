@@ -23,6 +23,7 @@ export const FULL: Scale = {
   idleConnections: 2_000,
   idleSeconds: 10,
   window: 16,
+  calmMessages: 600,
 };
 
 export const QUICK: Scale = {
@@ -33,6 +34,7 @@ export const QUICK: Scale = {
   offlinePerPair: 10,
   idleConnections: 500,
   idleSeconds: 3,
+  calmMessages: 200,
 };
 
 const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };

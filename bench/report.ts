@@ -1,4 +1,4 @@
-import type { MemoryRow, TrafficRow } from './workloads.js';
+import type { FloodRow, MemoryRow, TrafficRow } from './workloads.js';
 
 /** A process busier than this share of its CPU is likely what limits throughput. */
 const SATURATED = 0.9;
@@ -13,6 +13,7 @@ export interface Report {
   readonly durationSeconds: number;
   readonly traffic: readonly TrafficRow[];
   readonly memory: readonly MemoryRow[];
+  readonly flood: readonly FloodRow[];
   /** Per server: stop status and the warnings and errors it logged. */
   readonly serverNotes: readonly string[];
   /** Why the run fails: losses, duplicates, refused sends, workloads that broke. */
@@ -44,6 +45,7 @@ export function renderMarkdown(report: Report): string {
   ];
   if (report.traffic.length > 0) lines.push('', trafficTable(report.traffic), '', ...legend(report.traffic));
   if (report.memory.length > 0) lines.push('', memoryTable(report.memory));
+  if (report.flood.length > 0) lines.push('', floodTable(report.flood), '', ...report.flood.map((row) => `- flood: ${row.shape}; target: p99 under flood at most 2× calm`));
   if (report.serverNotes.length > 0) lines.push('', '## servers', '', ...report.serverNotes.map((n) => `- ${n}`));
   lines.push('', report.failures.length === 0 ? 'no loss, no duplicates, no refused sends.' : `## FAILED\n\n${report.failures.map((f) => `- ${f}`).join('\n')}`);
   return `${lines.join('\n')}\n`;
@@ -87,6 +89,23 @@ function memoryTable(rows: readonly MemoryRow[]): string {
       floor ? ratio(row.perConnectionBytes / floor.perConnectionBytes) : '',
     ];
   });
+  return table(header, body);
+}
+
+function floodTable(rows: readonly FloodRow[]): string {
+  const header = ['workload', 'server', 'calm messages', 'calm p50 ms', 'calm p99 ms', 'flooded p50 ms', 'flooded p99 ms', 'p99 flooded/calm', 'flood answered /s', 'flood refused'];
+  const body = rows.map((row) => [
+    row.workload,
+    row.server,
+    `${row.calmMessages} + ${row.calmMessages}`,
+    fixed(row.calmP50, 2),
+    fixed(row.calmP99, 2),
+    fixed(row.floodedP50, 2),
+    fixed(row.floodedP99, 2),
+    ratio(row.ratio),
+    round(row.floodAnswered),
+    String(row.floodRefused),
+  ]);
   return table(header, body);
 }
 

@@ -15,11 +15,13 @@ import { parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
 import { ServerProcess, type ServerKind } from './server-process.js';
 import {
+  flood,
   groupFanOut,
   idleMemory,
   light,
   offlineQueue,
   privatePairs,
+  type FloodRow,
   type MemoryRow,
   type TrafficRow,
   type WorkloadContext,
@@ -32,6 +34,12 @@ const PINNED_ENV = 'PARLEY_BENCH_LOADGEN_PINNED';
 const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
 /** However the servers behave, the run ends by then. */
 const HARD_LIMIT_SECONDS = { quick: 600, full: 1500 };
+/**
+ * The throughput workloads' load generator stands for hundreds of clients on one address, each
+ * user sending far more than one person would: they measure the server's speed, not its limits,
+ * so those are lifted. The flood workload runs on a server of its own with the defaults.
+ */
+const LIFTED_LIMITS = ['--max-connections-per-address', '1000000', '--max-connects-per-minute', '1000000', '--max-requests-per-second', '1000000', '--max-request-burst', '1000000'];
 
 interface TrafficWorkload {
   readonly name: WorkloadName;
@@ -50,6 +58,7 @@ const TRAFFIC_WORKLOADS: readonly TrafficWorkload[] = [
 interface Collected {
   readonly traffic: TrafficRow[];
   readonly memory: MemoryRow[];
+  readonly flood: FloodRow[];
   readonly serverNotes: string[];
   readonly failures: string[];
 }
@@ -86,9 +95,16 @@ function rerunPinned(): Promise<number> {
 }
 
 /** Starts a server of its own for `work`, stops it after, and notes how it behaved. */
-async function withServer(kind: ServerKind, options: Options, pin: boolean, out: Collected, work: (context: WorkloadContext) => Promise<void>): Promise<void> {
+async function withServer(
+  kind: ServerKind,
+  options: Options,
+  pin: boolean,
+  out: Collected,
+  work: (context: WorkloadContext) => Promise<void>,
+  serveFlags: readonly string[] = LIFTED_LIMITS,
+): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const server = await ServerProcess.start({ kind, directory, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [] });
+  const server = await ServerProcess.start({ kind, directory, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags });
   running.add(server);
   progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
   const accounts = new Accounts(server, (message) => progress(`${kind} ${message}`));
@@ -132,6 +148,19 @@ async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: 
   });
 }
 
+/** The flood workload, parley only: the floor has no limits to hold a flood back. */
+async function runFlood(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
+  if (!options.only.has('flood') || kind !== 'parley') return;
+  const defaults: readonly string[] = [];
+  await withServer(kind, options, pin, out, async (context) => {
+    await attempt(`${kind} flood`, out, async () => {
+      const row = await flood(context);
+      out.flood.push(row);
+      return `calm p99 ${row.calmP99.toFixed(2)} ms, under flood ${row.floodedP99.toFixed(2)} ms (${row.ratio.toFixed(2)}×)`;
+    });
+  }, defaults);
+}
+
 /** Runs one workload; one that breaks is a failure of the run, and the others still run. */
 async function attempt(label: string, out: Collected, work: () => Promise<string>): Promise<void> {
   const started = performance.now();
@@ -162,12 +191,13 @@ function writeResults(report: Report): void {
 async function bench(options: Options, pinning: { pin: boolean; description: string }): Promise<number> {
   const startedAt = performance.now();
   const loadAtStart = loadavg();
-  const out: Collected = { traffic: [], memory: [], serverNotes: [], failures: [] };
+  const out: Collected = { traffic: [], memory: [], flood: [], serverNotes: [], failures: [] };
   for (const kind of options.servers) {
     await runTraffic(kind, options, pinning.pin, out);
     await runMemory(kind, options, pinning.pin, out);
+    await runFlood(kind, options, pinning.pin, out);
   }
-  const failures = [...failuresOf(out.traffic), ...out.failures];
+  const failures = [...failuresOf(out.traffic), ...out.flood.filter((row) => row.calmLost > 0).map((row) => `${row.server} flood: ${row.calmLost} calm messages lost or refused`), ...out.failures];
   writeResults({
     at: new Date().toISOString(),
     mode: options.quick ? 'quick' : 'full',
@@ -178,6 +208,7 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
     durationSeconds: (performance.now() - startedAt) / 1000,
     traffic: sortRows(out.traffic),
     memory: out.memory,
+    flood: out.flood,
     serverNotes: out.serverNotes,
     failures,
   });

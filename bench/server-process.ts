@@ -22,6 +22,8 @@ export interface ServerOptions {
   readonly pin: boolean;
   /** Extra node flags, for the parley server only. */
   readonly nodeFlags: readonly string[];
+  /** Extra `chatctl serve` flags, for the parley server only. */
+  readonly serveFlags?: readonly string[];
 }
 
 /** Clock ticks per second for /proc/<pid>/stat. */
@@ -50,7 +52,7 @@ export class ServerProcess {
 
   static async start(options: ServerOptions): Promise<ServerProcess> {
     const command = options.kind === 'parley'
-      ? [...options.nodeFlags, CLI, 'serve', '--port', '0', '--db', join(options.directory, 'bench.sqlite'), '--log-level', 'info']
+      ? [...options.nodeFlags, CLI, 'serve', '--port', '0', '--db', join(options.directory, 'bench.sqlite'), '--log-level', 'info', ...(options.serveFlags ?? [])]
       : [FLOOR, '--port', '0'];
     const argv = options.pin ? ['taskset', '-c', '0', process.execPath, ...command] : [process.execPath, ...command];
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,10 +1,10 @@
 import { benchUser, closeAll, type Accounts } from './accounts.js';
-import { Ledger, percentile } from './ledger.js';
+import { benchText, Ledger, percentile } from './ledger.js';
 import { sleep, type AckStats, type Peer } from './peer.js';
 import type { ServerKind, ServerProcess } from './server-process.js';
 import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
 
-export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4'] as const;
+export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4', 'flood'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The counts of one run; `--quick` scales them down. */
@@ -20,7 +20,16 @@ export interface Scale {
   readonly idleSeconds: number;
   /** Most sends awaiting `ok` at once, per sender. */
   readonly window: number;
+  /** Messages the calm client sends in each half of the flood workload, one every CALM_INTERVAL_MS. */
+  readonly calmMessages: number;
 }
+
+/** The calm client's pace in the flood workload: 40 messages a second, a busy bot more than a person. */
+const CALM_INTERVAL_MS = 25;
+/** Requests the flooding client keeps awaiting their answer at once. */
+const FLOOD_WINDOW = 64;
+/** Alternating stretches of the flood workload: calm, flooded, calm, flooded… */
+const FLOOD_ROUNDS = 4;
 
 export interface WorkloadContext {
   readonly server: ServerProcess;
@@ -66,6 +75,25 @@ export interface MemoryRow {
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
   readonly perConnectionBytes: number;
+}
+
+/** The flood workload: the calm client's latency alone and while another client floods. */
+export interface FloodRow {
+  readonly workload: 'flood';
+  readonly server: ServerKind;
+  readonly shape: string;
+  readonly calmMessages: number;
+  readonly calmP50: number;
+  readonly calmP99: number;
+  readonly floodedP50: number;
+  readonly floodedP99: number;
+  /** Flooded p99 over calm p99: the target is at most 2. */
+  readonly ratio: number;
+  /** The flooder's requests answered per second, and those answered other than `ok`. */
+  readonly floodAnswered: number;
+  readonly floodRefused: number;
+  /** Calm sends not answered `ok`, or not delivered. */
+  readonly calmLost: number;
 }
 
 interface LivePlan {
@@ -322,4 +350,84 @@ function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome,
     cappedAt: outcome.capped ? context.capMs / 1000 : undefined,
     acks: { requests: 0, acknowledged: 0, unknown: 0, refused: 0 },
   };
+}
+
+/**
+ * Flood: one client sends messages as fast as it can, FLOOD_WINDOW at a time, to a friend who
+ * is away (so each is stored: the costly request a client can make), while a calm
+ * client sends one message every CALM_INTERVAL_MS to an attached friend, on a server with
+ * the production limits. The calm client's send → push latency is measured in FLOOD_ROUNDS
+ * alternating stretches, alone then under the flood, so that other work on the machine
+ * weighs on both alike.
+ */
+export async function flood(context: WorkloadContext): Promise<FloodRow> {
+  const pair = await pairsOf(context, 1);
+  const [flooderName, floodedName] = [benchUser(2), benchUser(3)];
+  await context.accounts.ensure([flooderName, floodedName]);
+  const flooder = await context.accounts.attach(flooderName);
+  await context.accounts.befriend(flooder, floodedName);
+  const floodText = benchText('flood', 0, 0, 0);
+  const [sender] = privateSenders(pair);
+  const [receiver] = pair.receivers;
+  const count = context.scale.calmMessages;
+  const perRound = Math.ceil(count / FLOOD_ROUNDS);
+  const calm: number[] = [];
+  const flooded: number[] = [];
+  const flooding = { answered: 0, refused: 0, seconds: 0 };
+  let lost = 0;
+  try {
+    for (let round = 0; round < FLOOD_ROUNDS; round++) {
+      const alone = await paced(sender!, receiver!, `calm${round}`, perRound);
+      calm.push(...alone.latencies);
+      const stop = { now: false };
+      const lanes = Array.from({ length: FLOOD_WINDOW }, async () => {
+        while (!stop.now) {
+          await flooder.request('send', { to: floodedName, text: floodText }).then(
+            () => flooding.answered++,
+            () => flooding.refused++,
+          );
+        }
+      });
+      const started = performance.now();
+      const under = await paced(sender!, receiver!, `flooded${round}`, perRound);
+      stop.now = true;
+      flooding.seconds += (performance.now() - started) / 1000;
+      await Promise.all(lanes);
+      flooded.push(...under.latencies);
+      lost += alone.lost + under.lost;
+    }
+    const calmSorted = Float64Array.from(calm).sort();
+    const floodedSorted = Float64Array.from(flooded).sort();
+    return {
+      workload: 'flood',
+      server: context.server.kind,
+      shape: `1 client floods \`send\` to an away friend (${FLOOD_WINDOW} in flight) while 1 calm sender sends a message every ${CALM_INTERVAL_MS} ms to an attached friend, ${FLOOD_ROUNDS} rounds of ${perRound} alone then ${perRound} under the flood; server on its default limits`,
+      calmMessages: perRound * FLOOD_ROUNDS,
+      calmP50: percentile(calmSorted, 50),
+      calmP99: percentile(calmSorted, 99),
+      floodedP50: percentile(floodedSorted, 50),
+      floodedP99: percentile(floodedSorted, 99),
+      ratio: percentile(floodedSorted, 99) / percentile(calmSorted, 99),
+      floodAnswered: flooding.answered / flooding.seconds,
+      floodRefused: flooding.refused,
+      calmLost: lost,
+    };
+  } finally {
+    await closeAll([...pair.senders, ...pair.receivers, flooder]);
+  }
+}
+
+/** Sends `count` messages one at a time, one every CALM_INTERVAL_MS; resolves with their send → push latencies. */
+async function paced(sender: SenderPlan, receiver: Peer, tag: string, count: number): Promise<{ latencies: Float64Array; lost: number }> {
+  const ledger = new Ledger(tag, 1, count);
+  receiver.onDelivery = (delivery) => ledger.record(0, delivery);
+  let refused = 0;
+  const startedAt = performance.now();
+  for (let seq = 0; seq < count; seq++) {
+    await sleep(startedAt + seq * CALM_INTERVAL_MS - performance.now());
+    await sender.peer.request(sender.op, sender.args(benchText(tag, 0, seq, performance.now()))).catch(() => refused++);
+  }
+  await awaitDeliveries(ledger, count - refused);
+  await settleAcks([receiver]);
+  return { latencies: ledger.sortedLatencies(), lost: count - ledger.distinct };
 }

@@ -35,7 +35,8 @@ export type DomainErrorCode =
   | 'NOT_BANNED'
   | 'CANNOT_BAN_ADMIN'
   | 'QUEUE_FULL'
-  | 'INVALID_PAGE';
+  | 'INVALID_PAGE'
+  | 'RATE_LIMITED';
 
 /** An expected refusal: a rule said no. Adapters turn the code into a `fail` response or an exit status. */
 export class DomainError extends Error {

@@ -1,6 +1,7 @@
 import type { ServiceIdentifierFor } from './service-identifier.js';
 import type { AuditLog } from './audit-log.js';
 import type { Clock } from './clock.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { SessionHub } from './session-hub.js';
 import type { TokenGenerator } from './token-generator.js';
@@ -15,4 +16,5 @@ export const TOKENS = {
   Clock: Symbol.for('parley.Clock') as ServiceIdentifierFor<Clock>,
   SessionHub: Symbol.for('parley.SessionHub') as ServiceIdentifierFor<SessionHub>,
   AuditLog: Symbol.for('parley.AuditLog') as ServiceIdentifierFor<AuditLog>,
+  LoginThrottle: Symbol.for('parley.LoginThrottle') as ServiceIdentifierFor<LoginThrottle>,
 } as const;

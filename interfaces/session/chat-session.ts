@@ -8,6 +8,7 @@ import { DomainError, type OfflineMessage, type User, type UserId } from '../../
 import { messageEventJson } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
+import type { ConnectionBudget } from './request-throttle.js';
 import type { Encoded, Outgoing, Transport, TransportHandler } from './transport.js';
 
 export interface SessionLimits {
@@ -24,6 +25,9 @@ export interface SessionLimits {
   /** How long a connection the server decided to close has to be answered what it is owed and take it. */
   readonly closeGraceMs: number;
 }
+
+/** The codes that mean an admin operation was refused to its caller, rather than refused by a rule about its target. */
+const ADMIN_REFUSALS: ReadonlySet<string> = new Set(['NOT_ADMIN', 'NOT_AUTHENTICATED', 'SESSION_EXPIRED', 'USER_BANNED']);
 
 /** A session token, the user it was found to belong to, and when it stops working. */
 interface Identity {
@@ -101,6 +105,7 @@ export class ChatSession implements TransportHandler {
     private readonly services: ChatServices,
     private readonly limits: SessionLimits,
     private readonly log: Logger,
+    private readonly budget: ConnectionBudget,
   ) {
     // The deadline counts from the start, not from the last byte, so trickling does not reset it.
     this.timers.login = setTimeout(() => {
@@ -267,6 +272,7 @@ export class ChatSession implements TransportHandler {
       // The server cut the connection off meanwhile: its answer could not be sent, so it must not run.
       if (this.closing && !this.transport.open) return answered();
       try {
+        await this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
         const pending = await this.handle(request);
         if (!pending) return answered();
         const answering = pending.later.then((response) => this.sendResponse(response)).catch(failed).finally(answered);
@@ -317,15 +323,41 @@ export class ChatSession implements TransportHandler {
       this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
       return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
     };
+    let user: User | undefined;
     try {
       if (operation.access === 'anyone') return okResponse(request.id, await operation.run(context, args.data));
-      const userContext = { ...context, ...(await this.identify(request.token, operation.access === 'admin')) };
+      const identity = await this.identify(request.token, operation.access === 'admin');
+      user = identity.user;
+      const userContext = { ...context, ...identity };
       if (!operation.pipelined) return okResponse(request.id, await operation.run(userContext, args.data));
       const { stored } = await operation.run(userContext, args.data);
       return { later: stored.then((data) => okResponse(request.id, data), answer) };
     } catch (error) {
+      if (error instanceof DomainError) this.logRefusal(request.op, operation, error, args.data, user);
       return answer(error);
     }
+  }
+
+  /**
+   * One structured line for each refusal an operator (or fail2ban) acts on: a failed or
+   * throttled login, a refused admin operation. Names and codes only, never a password or text.
+   */
+  private logRefusal(op: string, operation: Operation<unknown>, error: DomainError, args: unknown, user: User | undefined): void {
+    const peer = this.transport.peerIp;
+    if (op === 'login') {
+      const { username } = args as { username: string };
+      if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', peer, user: username }, 'login refused: too many failures');
+      else this.log.warn({ event: 'login_failed', user: username, peer, reason: error.code }, 'login failed');
+    } else if (operation.access === 'admin' && ADMIN_REFUSALS.has(error.code)) {
+      this.log.warn({ event: 'admin_refused', user: user?.username, op, peer, reason: error.code }, 'admin operation refused');
+    }
+  }
+
+  /** The first wait of a throttle trip; the user is named when the connection knows who the token belongs to. */
+  private logThrottled(limit: string, token: string | undefined): void {
+    const identity = this.attachment?.identity;
+    const user = identity && identity.token === token ? identity.user.username : undefined;
+    this.log.warn({ event: 'throttled', limit, peer: this.transport.peerIp, user }, 'requests over budget: pacing them');
   }
 
   /**

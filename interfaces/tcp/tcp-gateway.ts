@@ -3,11 +3,16 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { Logger } from 'pino';
 import type { ChatServices } from '../../application/chat-app.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../wire/index.js';
-import { TcpTransport, type TcpTransportLimits } from './tcp-transport.js';
+import { ConnectionAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type Refusal } from '../session/connection-admission.js';
+import { DEFAULT_REQUEST_LIMITS, RequestThrottle, type RequestLimits } from '../session/request-throttle.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeFrame, failResponse, MIN_MAX_PAYLOAD_BYTES } from '../wire/index.js';
+import { peerAddress, TcpTransport, type TcpTransportLimits } from './tcp-transport.js';
 
-/** Every bound on one connection: its transport's and its session's. */
-export type ConnectionLimits = TcpTransportLimits & SessionLimits;
+/** Every bound on a connection: its transport's, its session's, its requests' and its address's. */
+export type ConnectionLimits = TcpTransportLimits & SessionLimits & RequestLimits & AdmissionLimits;
+
+/** How long a turned-away peer has to read why before its connection is cut. */
+const REFUSAL_GRACE_MS = 1000;
 
 export interface TcpGatewayOptions {
   readonly host: string;
@@ -39,7 +44,12 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   pingIntervalMs: 120_000,
   pingTimeoutMs: 60_000,
   closeGraceMs: 2_000,
+  ...DEFAULT_REQUEST_LIMITS,
+  ...DEFAULT_ADMISSION_LIMITS,
 };
+
+/** The limits that count something: each must be a positive number, and those that count whole things a whole one. */
+const POSITIVE_LIMITS = { maxConnectionsPerAddress: true, maxConnectsPerMinute: true, requestBurst: true, requestsPerSecond: false } as const;
 
 /** The durations among the limits; each must fit a timer. */
 const DEADLINES = ['idleTimeoutMs', 'frameTimeoutMs', 'loginTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'closeGraceMs'] as const;
@@ -51,6 +61,8 @@ export class TcpGateway {
   private readonly server: Server;
   private readonly connections = new Map<Socket, ChatSession>();
   private readonly limits: ConnectionLimits;
+  private readonly admission: ConnectionAdmission;
+  private readonly requests: RequestThrottle;
 
   constructor(
     private readonly services: ChatServices,
@@ -66,6 +78,14 @@ export class TcpGateway {
       const ms = this.limits[name];
       if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`${name} must be a positive duration of at most ${MAX_TIMER_MS} ms (got ${ms})`);
     }
+    for (const [name, whole] of Object.entries(POSITIVE_LIMITS)) {
+      const value = this.limits[name as keyof typeof POSITIVE_LIMITS];
+      if (!(value > 0 && Number.isFinite(value)) || (whole && !Number.isSafeInteger(value))) {
+        throw new RangeError(`${name} must be a positive ${whole ? 'whole ' : ''}number (got ${value})`);
+      }
+    }
+    this.admission = new ConnectionAdmission(this.limits);
+    this.requests = new RequestThrottle(this.limits);
     if (options.tls) {
       // A TLSSocket is a Socket: the transport reads and writes cleartext, the same either way.
       // A handshake is bounded like a frame, so a peer cannot hold a connection by stalling it.
@@ -112,10 +132,23 @@ export class TcpGateway {
   }
 
   private accept(socket: Socket): void {
+    const admitted = this.admission.admit(peerAddress(socket));
+    if ('refusal' in admitted) return this.turnAway(socket, admitted.refusal);
     const transport = new TcpTransport(socket, this.limits, this.options.logger);
-    const session = new ChatSession(transport, this.services, this.limits, this.options.logger);
+    const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.requests.connection());
     this.connections.set(socket, session);
-    socket.once('close', () => this.connections.delete(socket));
+    socket.once('close', () => {
+      this.connections.delete(socket);
+      admitted.release();
+    });
     transport.start(session);
+  }
+
+  /** Sends one frame saying why and ends the connection, reading nothing; a peer that ignores the end is cut off. */
+  private turnAway(socket: Socket, refusal: Refusal): void {
+    if (refusal.first) this.options.logger.warn({ event: 'throttled', limit: refusal.limit, peer: peerAddress(socket) }, 'connection refused');
+    socket.on('error', () => {});
+    socket.end(encodeFrame(failResponse(null, refusal.code, refusal.message, refusal.data)));
+    setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
   }
 }

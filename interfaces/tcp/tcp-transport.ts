@@ -15,6 +15,11 @@ export interface TcpTransportLimits {
   readonly frameTimeoutMs: number;
 }
 
+/** The peer's address without an IPv4-mapped prefix. */
+export function peerAddress(socket: Socket): string {
+  return (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+}
+
 /**
  * A session's TCP connection: parley frames over a socket. What the session sends during
  * one turn of the event loop (a backlog page, a burst of pushes, the answers to pipelined
@@ -34,7 +39,7 @@ export class TcpTransport implements Transport {
     private readonly log: Logger,
   ) {
     this.decoder = new FrameDecoder(limits.maxPayloadBytes);
-    this.peerIp = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    this.peerIp = peerAddress(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(limits.idleTimeoutMs);

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { AccountService } from '../../application/account-service.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS } from '../../application/ports/login-throttle.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
+import { InMemoryLoginThrottle } from '../../infrastructure/memory/in-memory-login-throttle.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { refusalCode } from '../support/refusals.js';
@@ -16,7 +18,7 @@ describe('AccountService', () => {
   beforeEach(async () => {
     storage = await openStorage('memory');
     sessions = new InProcessSessionHub();
-    accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, new FixedClock(), sessions);
+    accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, new FixedClock(), sessions, new InMemoryLoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS));
   });
 
   afterEach(() => storage.close());
@@ -97,7 +99,7 @@ describe('AccountService', () => {
 
   it('expires a token its lifetime after login with TOKEN_EXPIRED, telling the user to log in again', async () => {
     const clock = new FixedClock();
-    const hourLong = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, clock, sessions, 3_600_000);
+    const hourLong = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, clock, sessions, new InMemoryLoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS), 3_600_000);
     await hourLong.register('alice', 'correct horse');
     const { token } = await hourLong.login('alice', 'correct horse', '127.0.0.1');
     const issued = clock.now().getTime();
@@ -121,7 +123,7 @@ describe('AccountService', () => {
       await storage.repositories.users.setBan(alice.id, { by: null, at: new Date() });
       return matches;
     };
-    const racing = new AccountService(storage.repositories, storage.unitOfWork, hasher, tokens, new FixedClock(), sessions);
+    const racing = new AccountService(storage.repositories, storage.unitOfWork, hasher, tokens, new FixedClock(), sessions, new InMemoryLoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS));
     expect(await refusalCode(racing.login('alice', 'correct horse', '127.0.0.1'))).to.equal('USER_BANNED');
     expect(await storage.repositories.logins.recentFor(alice.id, 10)).to.deep.equal([]);
   });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AccountService } from '../../application/account-service.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS } from '../../application/ports/login-throttle.js';
 import { DeliveryService, MAX_HELD_PUSHES, REPLAY_PAGE_SIZE } from '../../application/delivery-service.js';
 import { FriendService } from '../../application/friend-service.js';
 import { MessagingService } from '../../application/messaging-service.js';
@@ -7,6 +8,7 @@ import { MESSAGE_MAX_LENGTH, type DomainError, type OfflineMessage, type User, t
 import type { MessageQueue } from '../../application/ports/message-queue.js';
 import type { UserRepository } from '../../application/ports/user-repository.js';
 import { InProcessSessionHub } from '../../infrastructure/in-process-session-hub.js';
+import { InMemoryLoginThrottle } from '../../infrastructure/memory/in-memory-login-throttle.js';
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { refusalCode } from '../support/refusals.js';
@@ -40,7 +42,7 @@ describe('friends, messages and delivery', () => {
     storage = await openStorage('memory');
     sessions = new InProcessSessionHub();
     const clock = new FixedClock();
-    const accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), new RandomTokenGenerator(), clock, sessions);
+    const accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), new RandomTokenGenerator(), clock, sessions, new InMemoryLoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS));
     delivery = new DeliveryService(storage.repositories, sessions);
     friends = new FriendService(storage.repositories, delivery, sessions, clock);
     messaging = new MessagingService(storage.repositories, delivery, clock);

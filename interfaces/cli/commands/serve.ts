@@ -6,6 +6,9 @@ import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-erro
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
 import { MAX_PAGE_SIZE } from '../../../application/paging.js';
+import { DEFAULT_LOGIN_THROTTLE_LIMITS } from '../../../application/ports/login-throttle.js';
+import { DEFAULT_ADMISSION_LIMITS } from '../../session/connection-admission.js';
+import { DEFAULT_REQUEST_LIMITS } from '../../session/request-throttle.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../wire/index.js';
 import { DEFAULT_CONNECTION_LIMITS, MAX_TIMER_MS, TcpGateway } from '../../tcp/tcp-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
@@ -23,6 +26,17 @@ const DEADLINE_FLAGS = {
   'ping-timeout': { limit: 'pingTimeoutMs', describe: 'Seconds an attached client has to answer a ping before it is closed and counted offline' },
   'close-timeout': { limit: 'closeGraceMs', describe: 'Seconds a connection the server closes has to take its last frames before it is cut off' },
 } as const;
+
+/** The limit flags that take a positive number; `whole` ones a whole number. */
+const POSITIVE_FLAGS = [
+  { flag: 'max-connections-per-address', key: 'maxConnectionsPerAddress', whole: true },
+  { flag: 'max-connects-per-minute', key: 'maxConnectsPerMinute', whole: true },
+  { flag: 'max-requests-per-second', key: 'maxRequestsPerSecond', whole: false },
+  { flag: 'max-request-burst', key: 'maxRequestBurst', whole: true },
+  { flag: 'max-failed-logins-per-account', key: 'maxFailedLoginsPerAccount', whole: true },
+  { flag: 'max-failed-logins-per-address', key: 'maxFailedLoginsPerAddress', whole: true },
+  { flag: 'failed-login-interval', key: 'failedLoginInterval', whole: false },
+] as const;
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -61,6 +75,21 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: MAX_PAGE_SIZE,
       describe: `Most rows one page of friends, groups, allusers or allgroup may hold; 1 to ${MAX_PAGE_SIZE}, the most that fits the smallest frame`,
     })
+    .option('max-connections-per-address', { type: 'number', default: DEFAULT_ADMISSION_LIMITS.maxConnectionsPerAddress, describe: 'Connections one address may hold open' })
+    .option('max-connects-per-minute', { type: 'number', default: DEFAULT_ADMISSION_LIMITS.maxConnectsPerMinute, describe: 'New connections one address may open a minute' })
+    .option('max-requests-per-second', { type: 'number', default: DEFAULT_REQUEST_LIMITS.requestsPerSecond, describe: 'Requests a connection, and a session, may average a second; more wait their turn' })
+    .option('max-request-burst', { type: 'number', default: DEFAULT_REQUEST_LIMITS.requestBurst, describe: 'Requests a connection, and a session, may make at once above that average' })
+    .option('max-failed-logins-per-account', {
+      type: 'number',
+      default: DEFAULT_LOGIN_THROTTLE_LIMITS.maxFailuresPerAccount,
+      describe: 'Failed logins an account takes from unknown addresses before they are slowed',
+    })
+    .option('max-failed-logins-per-address', { type: 'number', default: DEFAULT_LOGIN_THROTTLE_LIMITS.maxFailuresPerAddress, describe: 'Failed logins an address makes before it is slowed' })
+    .option('failed-login-interval', {
+      type: 'number',
+      default: DEFAULT_LOGIN_THROTTLE_LIMITS.failureIntervalMs / 1000,
+      describe: 'Seconds; once slowed, one more login attempt per interval',
+    })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
       if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) {
@@ -91,6 +120,12 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       const maxPageSize = args.maxPageSize as number;
       if (!Number.isInteger(maxPageSize) || maxPageSize < 1 || maxPageSize > MAX_PAGE_SIZE) {
         throw new CliError(EXIT.USAGE, `--max-page-size must be a whole number from 1 to ${MAX_PAGE_SIZE} (got ${maxPageSize})`, 'USAGE');
+      }
+      for (const { flag, key, whole } of POSITIVE_FLAGS) {
+        const value = args[key] as number;
+        if (!(value > 0 && Number.isFinite(value)) || (whole && !Number.isSafeInteger(value))) {
+          throw new CliError(EXIT.USAGE, `--${flag} must be a positive ${whole ? 'whole ' : ''}number (got ${value})`, 'USAGE');
+        }
       }
       return true;
     });
@@ -132,12 +167,24 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
         tokenLifetimeMs: args.tokenLifetime * 1000,
         maxPageSize: args.maxPageSize,
+        loginThrottle: {
+          maxFailuresPerAccount: args.maxFailedLoginsPerAccount,
+          maxFailuresPerAddress: args.maxFailedLoginsPerAddress,
+          failureIntervalMs: args.failedLoginInterval * 1000,
+        },
       });
       const gateway = new TcpGateway(app, {
         host: args.host,
         port: args.port,
         logger,
-        limits: { maxPayloadBytes: args.maxFrameBytes, ...deadlines(args) },
+        limits: {
+          maxPayloadBytes: args.maxFrameBytes,
+          ...deadlines(args),
+          maxConnectionsPerAddress: args.maxConnectionsPerAddress,
+          maxConnectsPerMinute: args.maxConnectsPerMinute,
+          requestsPerSecond: args.maxRequestsPerSecond,
+          requestBurst: args.maxRequestBurst,
+        },
         tls,
       });
       try {

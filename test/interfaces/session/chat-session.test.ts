@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import type { User } from '../../../domain/index.js';
 import { ChatSession } from '../../../interfaces/session/chat-session.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../../interfaces/tcp/tcp-gateway.js';
+import { DEFAULT_REQUEST_LIMITS, RequestThrottle } from '../../../interfaces/session/request-throttle.js';
 import { TcpTransport } from '../../../interfaces/tcp/tcp-transport.js';
 import { RawPeer } from '../../support/raw-peer.js';
 import { GatewayFixture, type Frame } from '../tcp/gateway-fixture.js';
@@ -195,7 +196,7 @@ describe('ChatSession, through a real TcpGateway', () => {
       server = createServer((socket) => {
         const limits = { ...DEFAULT_CONNECTION_LIMITS, maxPayloadBytes: 4096 };
         const transport = new TcpTransport(socket, limits, log);
-        transport.start(new ChatSession(transport, fixture.app, limits, log));
+        transport.start(new ChatSession(transport, fixture.app, limits, log, new RequestThrottle(DEFAULT_REQUEST_LIMITS).connection()));
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import type { User } from '../../../domain/index.js';
+import { RequestThrottle } from '../../../interfaces/session/request-throttle.js';
 import { ChatSession } from '../../../interfaces/session/chat-session.js';
 import { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../../../interfaces/tcp/tcp-gateway.js';
 import { TcpTransport } from '../../../interfaces/tcp/tcp-transport.js';
@@ -51,7 +52,7 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
         accepted.push(seen);
         socket.once('close', () => (seen.closedAt = Date.now()));
         const transport = new TcpTransport(socket, limits, pino({ level: 'silent' }));
-        transport.start(new ChatSession(transport, fixture.app, limits, pino({ level: 'silent' })));
+        transport.start(new ChatSession(transport, fixture.app, limits, pino({ level: 'silent' }), new RequestThrottle(limits).connection()));
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       port = (server.address() as { port: number }).port;
