@@ -51,11 +51,20 @@ export class AccountService {
     private readonly tokenLifetimeMs = DEFAULT_TOKEN_LIFETIME_SECONDS * 1000,
   ) {}
 
-  async register(rawUsername: string, password: string): Promise<UserView> {
+  /**
+   * Registers a user. `ip`, when given (a network peer; not an embedding host), is held to
+   * the registrations per address before any hashing, since each one hashes a password.
+   */
+  async register(rawUsername: string, password: string, ip?: string): Promise<UserView> {
     const username = parseNewUsername(rawUsername);
     checkPasswordStrength(password);
     if (await this.repositories.users.byUsername(username)) {
       throw new DomainError('USERNAME_TAKEN', `the username ${username} is taken`);
+    }
+    const retryAfterMs = ip === undefined ? 0 : await this.throttle.registering(ip);
+    if (retryAfterMs > 0) {
+      const seconds = Math.ceil(retryAfterMs / 1000);
+      throw new DomainError('RATE_LIMITED', `too many registrations from your address; try again in ${seconds} s`, { retryAfterMs });
     }
     const passwordHash = await this.hasher.hash(password);
     const user = await this.repositories.users.add({ username, passwordHash, createdAt: this.clock.now() });

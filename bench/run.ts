@@ -39,7 +39,7 @@ const HARD_LIMIT_SECONDS = { quick: 600, full: 1500 };
  * user sending far more than one person would: they measure the server's speed, not its limits,
  * so those are lifted. The flood workload runs on a server of its own with the defaults.
  */
-const LIFTED_LIMITS = ['--max-connections-per-address', '1000000', '--max-connects-per-minute', '1000000', '--max-requests-per-second', '1000000', '--max-request-burst', '1000000'];
+const LIFTED_LIMITS = ['--max-connections-per-address', '1000000', '--max-connects-per-minute', '1000000', '--max-requests-per-second', '1000000', '--max-request-burst', '1000000', '--max-registrations-per-address', '1000000'];
 
 interface TrafficWorkload {
   readonly name: WorkloadName;

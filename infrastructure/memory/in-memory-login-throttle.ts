@@ -14,12 +14,18 @@ const MAX_ACCOUNTS_REMEMBERED = 100_000;
 export class InMemoryLoginThrottle implements LoginThrottle {
   private readonly accounts: TokenBuckets;
   private readonly addresses: TokenBuckets;
+  private readonly registrations: TokenBuckets;
   private readonly known = new Map<Username, string[]>();
 
   constructor(limits: LoginThrottleLimits) {
     const perSecond = 1000 / limits.failureIntervalMs;
     this.accounts = new TokenBuckets(limits.maxFailuresPerAccount, perSecond);
     this.addresses = new TokenBuckets(limits.maxFailuresPerAddress, perSecond);
+    this.registrations = new TokenBuckets(limits.maxRegistrationsPerAddress, 1000 / limits.registrationIntervalMs);
+  }
+
+  async registering(ip: string): Promise<number> {
+    return this.registrations.take(ip, performance.now());
   }
 
   async delay(username: Username, ip: string): Promise<{ limit: LoginLimit; retryAfterMs: number } | null> {

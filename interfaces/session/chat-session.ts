@@ -348,6 +348,8 @@ export class ChatSession implements TransportHandler {
       const { username } = args as { username: string };
       if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', peer, user: username }, 'login refused: too many failures');
       else this.log.warn({ event: 'login_failed', user: username, peer, reason: error.code }, 'login failed');
+    } else if (op === 'register' && error.code === 'RATE_LIMITED') {
+      this.log.warn({ event: 'throttled', limit: 'registrations-per-address', peer }, 'registration refused: too many from this address');
     } else if (operation.access === 'admin' && ADMIN_REFUSALS.has(error.code)) {
       this.log.warn({ event: 'admin_refused', user: user?.username, op, peer, reason: error.code }, 'admin operation refused');
     }

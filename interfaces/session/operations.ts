@@ -96,8 +96,8 @@ export const MAX_ACK_IDS = 1000;
 
 /** Every operation the server understands, by wire name. */
 export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
-  register: open(credentials, async ({ services }, { username, password }) => ({
-    user: await services.accounts.register(username, password),
+  register: open(credentials, async ({ services, peerIp }, { username, password }) => ({
+    user: await services.accounts.register(username, password, peerIp),
   })),
 
   login: open(

@@ -11,9 +11,11 @@ import { refusalCode } from '../support/refusals.js';
 /** A real hasher that counts how many passwords it was asked to check. */
 class CountingHasher implements PasswordHasher {
   verified = 0;
+  hashed = 0;
   private readonly inner = cheapHasher();
 
   hash(password: string): Promise<string> {
+    this.hashed++;
     return this.inner.hash(password);
   }
 
@@ -31,7 +33,13 @@ describe('AccountService login throttle', () => {
   beforeEach(async () => {
     storage = await openStorage('memory');
     hasher = new CountingHasher();
-    const throttle = new InMemoryLoginThrottle({ maxFailuresPerAccount: 3, maxFailuresPerAddress: 5, failureIntervalMs: 60_000 });
+    const throttle = new InMemoryLoginThrottle({
+      maxFailuresPerAccount: 3,
+      maxFailuresPerAddress: 5,
+      failureIntervalMs: 60_000,
+      maxRegistrationsPerAddress: 2,
+      registrationIntervalMs: 60_000,
+    });
     accounts = new AccountService(storage.repositories, storage.unitOfWork, hasher, new RandomTokenGenerator(), new FixedClock(), new InProcessSessionHub(), throttle);
     await accounts.register('alice', 'correct horse');
   });
@@ -58,5 +66,16 @@ describe('AccountService login throttle', () => {
     expect(refusal).to.deep.include({ code: 'RATE_LIMITED', message: 'too many failed logins from your address; try again in 60 s' });
     expect((refusal as { details: { retryAfterMs: number } }).details.retryAfterMs).to.be.within(59_000, 60_000);
     expect((await accounts.login('alice', 'correct horse', '10.0.0.1')).user.username).to.equal('alice');
+  });
+
+  it('holds registrations from one address to its budget before hashing, and not those of an embedding host', async () => {
+    const before = hasher.hashed;
+    await accounts.register('bob', 'correct horse', '10.0.0.9');
+    await accounts.register('carol', 'correct horse', '10.0.0.9');
+    const refusal = await accounts.register('dave', 'correct horse', '10.0.0.9').catch((error: unknown) => error);
+    expect(refusal).to.deep.include({ code: 'RATE_LIMITED', message: 'too many registrations from your address; try again in 60 s' });
+    expect(hasher.hashed).to.equal(before + 2);
+    expect((await accounts.register('dave', 'correct horse', '10.0.0.8')).username).to.equal('dave');
+    expect((await accounts.register('erin', 'correct horse')).username).to.equal('erin');
   });
 });

@@ -13,6 +13,7 @@ describe('the server process limits, end to end with real processes', function (
     ['--max-requests-per-second', '-1', 'a positive number (got -1)'],
     ['--max-request-burst', '2.5', 'a positive whole number (got 2.5)'],
     ['--failed-login-interval', 'soon', 'a positive number (got NaN)'],
+    ['--max-registrations-per-address', '0', 'a positive whole number (got 0)'],
   ] as const) {
     it(`refuses ${flag} ${value} as bad usage`, async () => {
       const serve = await chatctl(['serve', '--port', '0', '--db', 'memory', flag, value], {});
@@ -33,6 +34,23 @@ describe('the server process limits, end to end with real processes', function (
       const failures = server.running.stderr.seen.filter((line) => line.includes('"event":"login_failed"')).map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(failures.map(({ user, peer, reason }) => ({ user, peer, reason }))).to.deep.equal([{ user: 'alice', peer: '127.0.0.1', reason: 'WRONG_PASSWORD' }]);
       expect(server.running.stderr.seen.join('\n')).to.not.contain('guess number').and.not.contain('correct horse');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses registrations past the per-address budget before hashing, and logs the trip', async () => {
+    const server = await ServerProcess.start(join(tmp.path, 'chat.sqlite'), ['--max-registrations-per-address', '2', '--registration-interval', '60']);
+    try {
+      const env = { CHATCTL_HOME: join(tmp.path, 'home'), CHATCTL_SERVER: server.address };
+      for (const name of ['alice', 'bob']) expect((await chatctl(['reg', name, '--password-stdin'], env, 'correct horse\n')).code).to.equal(0);
+      const refused = await chatctl(['reg', 'carol', '--password-stdin'], env, 'correct horse\n');
+      expect(refused.code).to.equal(1);
+      expect(refused.stderr).to.match(/^chatctl: too many registrations from your address; try again in [1-6]?\d s$/);
+      // A name already taken is refused as before, without spending the budget.
+      expect((await chatctl(['reg', 'alice', '--password-stdin'], env, 'correct horse\n')).stderr).to.contain('taken');
+      const trips = server.running.stderr.seen.filter((line) => line.includes('"event":"throttled"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(trips.map(({ limit, peer }) => ({ limit, peer }))).to.deep.equal([{ limit: 'registrations-per-address', peer: '127.0.0.1' }]);
     } finally {
       await server.stop();
     }

@@ -36,6 +36,8 @@ const POSITIVE_FLAGS = [
   { flag: 'max-failed-logins-per-account', key: 'maxFailedLoginsPerAccount', whole: true },
   { flag: 'max-failed-logins-per-address', key: 'maxFailedLoginsPerAddress', whole: true },
   { flag: 'failed-login-interval', key: 'failedLoginInterval', whole: false },
+  { flag: 'max-registrations-per-address', key: 'maxRegistrationsPerAddress', whole: true },
+  { flag: 'registration-interval', key: 'registrationInterval', whole: false },
 ] as const;
 
 const builder = (yargs: Argv<GlobalArgs>) =>
@@ -89,6 +91,16 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       type: 'number',
       default: DEFAULT_LOGIN_THROTTLE_LIMITS.failureIntervalMs / 1000,
       describe: 'Seconds; once slowed, one more login attempt per interval',
+    })
+    .option('max-registrations-per-address', {
+      type: 'number',
+      default: DEFAULT_LOGIN_THROTTLE_LIMITS.maxRegistrationsPerAddress,
+      describe: 'Registrations one address may make at once (each hashes a password); more are refused with RATE_LIMITED',
+    })
+    .option('registration-interval', {
+      type: 'number',
+      default: DEFAULT_LOGIN_THROTTLE_LIMITS.registrationIntervalMs / 1000,
+      describe: 'Seconds; once used up, one more registration per address per interval',
     })
     .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Least severe log level written to stderr' })
     .check((args) => {
@@ -171,6 +183,8 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
           maxFailuresPerAccount: args.maxFailedLoginsPerAccount,
           maxFailuresPerAddress: args.maxFailedLoginsPerAddress,
           failureIntervalMs: args.failedLoginInterval * 1000,
+          maxRegistrationsPerAddress: args.maxRegistrationsPerAddress,
+          registrationIntervalMs: args.registrationInterval * 1000,
         },
       });
       const gateway = new TcpGateway(app, {
