@@ -90,11 +90,16 @@ export class TcpGateway {
       // A TLSSocket is a Socket: the transport reads and writes cleartext, the same either way.
       // A handshake is bounded like a frame, so a peer cannot hold a connection by stalling it.
       const server = createTlsServer({ handshakeTimeout: this.limits.frameTimeoutMs, ...options.tls });
+      // Admitted before the handshake, the dearest thing a peer can make the server do; refused
+      // then, a peer gets no frame (it could not read one), only the end of the connection.
+      server.on('connection', (socket: Socket) => this.admit(socket, false));
       server.on('secureConnection', (socket) => this.accept(socket));
       server.on('tlsClientError', (error, socket) => options.logger.debug({ err: error, peer: socket.remoteAddress }, 'TLS handshake failed'));
       this.server = server;
     } else {
-      this.server = createServer((socket) => this.accept(socket));
+      this.server = createServer((socket) => {
+        if (this.admit(socket, true)) this.accept(socket);
+      });
     }
   }
 
@@ -131,23 +136,33 @@ export class TcpGateway {
     this.options.logger.info('stopped');
   }
 
-  private accept(socket: Socket): void {
+  /** Counts a new connection against its address's limits until it closes, or turns it away: false. */
+  private admit(socket: Socket, canFrame: boolean): boolean {
     const admitted = this.admission.admit(peerAddress(socket));
-    if ('refusal' in admitted) return this.turnAway(socket, admitted.refusal);
+    if ('refusal' in admitted) {
+      this.turnAway(socket, admitted.refusal, canFrame);
+      return false;
+    }
+    socket.once('close', () => admitted.release());
+    return true;
+  }
+
+  private accept(socket: Socket): void {
     const transport = new TcpTransport(socket, this.limits, this.options.logger);
     const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.requests.connection());
     this.connections.set(socket, session);
-    socket.once('close', () => {
-      this.connections.delete(socket);
-      admitted.release();
-    });
+    socket.once('close', () => this.connections.delete(socket));
     transport.start(session);
   }
 
-  /** Sends one frame saying why and ends the connection, reading nothing; a peer that ignores the end is cut off. */
-  private turnAway(socket: Socket, refusal: Refusal): void {
+  /**
+   * Ends a refused connection, reading nothing: with one frame saying why when the peer can
+   * read one, and cut off if it ignores the end.
+   */
+  private turnAway(socket: Socket, refusal: Refusal, canFrame: boolean): void {
     if (refusal.first) this.options.logger.warn({ event: 'throttled', limit: refusal.limit, peer: peerAddress(socket) }, 'connection refused');
     socket.on('error', () => {});
+    if (!canFrame) return void socket.destroy();
     socket.end(encodeFrame(failResponse(null, refusal.code, refusal.message, refusal.data)));
     setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
   }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ChatClient } from '../../interfaces/client/chat-client.js';
 import { makeCertificates, type Certificates } from '../support/certificates.js';
 import { chatctl, run, ServerProcess, temporaryDirectory } from '../support/processes.js';
-import { expectOk, registerCheaply } from '../support/world.js';
+import { eventually, expectOk, registerCheaply } from '../support/world.js';
 
 describe('TLS, end to end with real processes', function () {
   this.timeout(60_000);
@@ -22,7 +22,8 @@ describe('TLS, end to end with real processes', function () {
     server = undefined;
   });
 
-  const serveTls = async (db: string) => (server = await ServerProcess.start(db, ['--tls-cert', certificates.cert, '--tls-key', certificates.key]));
+  const serveTls = async (db: string, extra: string[] = []) =>
+    (server = await ServerProcess.start(db, ['--tls-cert', certificates.cert, '--tls-key', certificates.key, ...extra]));
   const as = (profile: string, address: string): NodeJS.ProcessEnv => ({
     CHATCTL_HOME: join(tmp.path, 'home'),
     CHATCTL_SERVER: address,
@@ -64,6 +65,28 @@ describe('TLS, end to end with real processes', function () {
     expect(wrongCa.stderr).to.match(/^chatctl: TLS with 127\.0\.0\.1:\d+ failed: .*certificate.* \(a server without TLS, or a certificate not signed by the CA given\?\)$/);
     const missingCa = await chatctl(['reg', 'carol', '--password-stdin', '--ca', join(tmp.path, 'nope.pem')], as('carol', `tls://127.0.0.1:${port}`), 'pw-carol-123\n');
     expect([missingCa.code, missingCa.stderr]).to.deep.equal([2, `chatctl: cannot read the CA file given by --ca: ENOENT: no such file or directory, open '${join(tmp.path, 'nope.pem')}'`]);
+  });
+
+  it('turns away a connection past the per-address cap before its TLS handshake, and serves one again once another closes', async () => {
+    const { port } = await serveTls(join(tmp.path, 'cap.sqlite'), ['--max-connections-per-address', '1']);
+    const ca = readFileSync(certificates.ca);
+    const first = await ChatClient.connect({ port, tls: { ca } });
+    const refused = await ChatClient.connect({ port, tls: { ca } }).then(
+      async (client) => (await client.close(), null),
+      (error: Error) => error,
+    );
+    expect(refused).to.have.property('name', 'ChatConnectionError');
+    const trip = await server!.running.stderr.waitFor(/"event":"throttled"/);
+    expect(JSON.parse(trip)).to.deep.include({ limit: 'connections-per-address', peer: '127.0.0.1' });
+    expect(await first.request('ping')).to.deep.equal({});
+    await first.close();
+    // The server releases the address's slot once it sees the first connection close.
+    await eventually(async () => {
+      const again = await ChatClient.connect({ port, tls: { ca } }).catch(() => null);
+      const answered = await again?.request('ping').then(() => true, () => false);
+      await again?.close();
+      return answered === true;
+    });
   });
 
   it('warns at start when it listens beyond loopback without TLS, and a TLS client to it fails cleanly', async () => {
