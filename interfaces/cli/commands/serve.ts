@@ -49,6 +49,11 @@ const builder = (yargs: Argv<GlobalArgs>) =>
       default: 'in-process',
       describe: 'Where sessions meet: in-process (one server) or redis://host:port (several servers sharing one Redis)',
     })
+    .option('hub-prefix', {
+      type: 'string',
+      default: 'parley:',
+      describe: 'With --hub redis://: put before every key and channel, so several deployments can share one Redis',
+    })
     .option('presence-timeout', {
       type: 'number',
       default: DEFAULT_PRESENCE_TIMEOUT_MS / 1000,
@@ -183,6 +188,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`,
         logger,
         hub: args.hub,
+        hubPrefix: args.hubPrefix,
         presenceTimeoutMs: args.presenceTimeout * 1000,
         maxQueuedPerUser: args.maxQueuedPerUser,
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
