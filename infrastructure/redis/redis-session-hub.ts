@@ -85,6 +85,7 @@ export class RedisSessionHub implements SessionHub {
   private publishing: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | undefined;
   private reachable = true;
+  private closing = false;
 
   private constructor(
     private readonly redis: ScriptedRedis,
@@ -211,6 +212,7 @@ export class RedisSessionHub implements SessionHub {
 
   /** Leaves the hub: this node's users go offline at once, and its connections to Redis are closed. */
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.heartbeat);
     const leaving = this.redis.pipeline().del(this.aliveKey(this.node));
     for (const [userId, mine] of this.sinks) for (const id of mine.values()) leaving.srem(this.presenceKey(userId), id);
@@ -226,7 +228,13 @@ export class RedisSessionHub implements SessionHub {
       client.on('close', () => this.unavailable(null));
       client.on('ready', () => void this.beat());
     }
-    this.subscriber.on('message', (channel: string, text: string) => this.hear(channel, text));
+    this.subscriber.on('message', (channel: string, text: string) => {
+      try {
+        this.hear(channel, text);
+      } catch (error) {
+        this.warn({ event: 'hub_message_unreadable', channel, err: error }, 'a message from another node could not be read; it is ignored');
+      }
+    });
     await this.subscriber.subscribe(this.channelOf(this.node), `${this.prefix}kicks`);
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), this.presenceTimeoutMs / 3);
@@ -258,7 +266,7 @@ export class RedisSessionHub implements SessionHub {
 
   /** Notes that Redis cannot be reached (logged once per outage) and gives the error a request answers. */
   private unavailable(cause: unknown): SessionHubError {
-    if (this.reachable && (this.redis.status !== 'ready' || this.subscriber.status !== 'ready' || cause !== null)) {
+    if (this.reachable && !this.closing && (this.redis.status !== 'ready' || this.subscriber.status !== 'ready' || cause !== null)) {
       this.reachable = false;
       this.warn({ event: 'hub_unavailable', err: cause ?? undefined }, 'Redis cannot be reached: requests that need it answer HUB_UNAVAILABLE until it is back');
     }

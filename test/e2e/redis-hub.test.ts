@@ -76,6 +76,8 @@ describe('serving with a Redis hub, end to end with real processes', function ()
       const listing = await chatctl(['friends', '--json'], as('alice', server));
       expect(listing.code).to.equal(3);
       expect(JSON.parse(listing.stdout)).to.deep.include({ error: { code: 'HUB_UNAVAILABLE', message: 'the server cannot reach its session hub (Redis): try again in a moment' } });
+      const attach = await chatctl(['listen'], as('alice', server));
+      expect([attach.code, attach.stderr]).to.deep.equal([3, 'chatctl: the server cannot reach its session hub (Redis): try again in a moment']);
       // Stored before ok, and pushed to a listener on this node; the queue holds it whatever Redis does.
       await expectOk(chatctl(['send', 'bob', 'while', 'away'], as('alice', server)));
       await listener.stdout.waitFor(/alice: while away/);

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { OfflineMessage, UserId, Username } from '../../domain/index.js';
 import { RedisSessionHub } from '../../infrastructure/redis/redis-session-hub.js';
+import { SessionHubError } from '../../application/ports/session-hub.js';
 import { RecordingSink } from '../support/fakes.js';
 import { eventually } from '../support/world.js';
-import { removeKeys, TEST_REDIS, testRedis, uniquePrefix } from '../support/redis.js';
+import { RedisProcess, removeKeys, TEST_REDIS, testRedis, uniquePrefix } from '../support/redis.js';
 import { describeSessionHub } from './session-hub.contract.js';
 
 const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
@@ -19,8 +20,8 @@ const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
 let admin: Redis;
 let prefix = '';
 let open: RedisSessionHub[] = [];
-const node = async (presenceTimeoutMs?: number) => {
-  const hub = await RedisSessionHub.connect(TEST_REDIS, { prefix, presenceTimeoutMs });
+const node = async (presenceTimeoutMs?: number, url = TEST_REDIS) => {
+  const hub = await RedisSessionHub.connect(url, { prefix, presenceTimeoutMs });
   open.push(hub);
   return hub;
 };
@@ -125,5 +126,31 @@ describe('Redis session hub across nodes', () => {
     await eventually(async () => (await watcher.onlineAmong([7])).size === 0, 5000);
     expect(Date.now() - died).to.be.below(1500);
     expect(await admin.smembers(`${prefix}presence:7`)).to.deep.equal([]);
+  });
+
+  it('answers HUB_UNAVAILABLE while Redis is away, and by itself resumes presence and pushes when it is back empty', async function () {
+    this.timeout(15_000);
+    const redis = await RedisProcess.start();
+    try {
+      const [a, b] = [await node(300, redis.url), await node(300, redis.url)];
+      const sink = new RecordingSink();
+      await a.attach(7, sink);
+      await redis.stop();
+      const refused = await b.onlineAmong([7]).catch((error: unknown) => error);
+      expect(refused).to.be.instanceOf(SessionHubError).and.to.include({ code: 'HUB_UNAVAILABLE', retryAfterMs: 1000 });
+      expect(await a.attach(8, new RecordingSink()).catch((error: unknown) => (error as SessionHubError).code)).to.equal('HUB_UNAVAILABLE');
+      await b.deliver([delivery(1, 7)]); // stored already by the caller: a lost push is not an error
+      await redis.restart();
+      await eventually(async () => (await b.onlineAmong([7, 8]).catch(() => new Set())).has(7), 5000);
+      expect(await b.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+      await eventually(async () => {
+        await b.deliver([delivery(2, 7)]);
+        return sink.pushed.length > 0;
+      }, 5000);
+      expect(sink.pushed.every((d) => d.id === 2)).to.equal(true);
+    } finally {
+      await Promise.all(open.splice(0).map((hub) => hub.close()));
+      await redis.stop();
+    }
   });
 });
