@@ -96,4 +96,29 @@ describe('serving with a Redis hub, end to end with real processes', function ()
       await redis.stop();
     }
   });
+
+  it('loses nothing sent through another node while Redis is away: the listener gets it, in order, at its next attach', async () => {
+    const redis = await RedisProcess.start();
+    try {
+      const [a, b] = [await serve(redis.url), await serve(redis.url)];
+      await friends(b);
+      const first = run(['listen'], as('bob', a));
+      await first.stderr.waitFor(/listening as bob/);
+      await redis.stop();
+      for (const text of ['one', 'two', 'three']) await expectOk(chatctl(['send', 'bob', text], as('alice', b)));
+      await b.running.stderr.waitFor(/"event":"push_dropped"/);
+      first.child.kill('SIGINT');
+      expect(await first.exited()).to.equal(0);
+      expect(first.stdout.seen.join('\n')).to.not.contain('alice: one');
+      await redis.restart();
+      await eventually(async () => (await chatctl(['friends'], as('alice', b))).code === 0);
+      const again = run(['listen'], as('bob', b));
+      await again.stdout.waitFor(/alice: three/);
+      expect(again.stdout.seen.filter((line) => line.includes('alice:')).map((line) => line.replace(/^.*alice: /, ''))).to.deep.equal(['one', 'two', 'three']);
+      again.child.kill('SIGINT');
+      await again.exited();
+    } finally {
+      await redis.stop();
+    }
+  });
 });
