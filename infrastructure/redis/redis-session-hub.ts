@@ -10,6 +10,15 @@ export const HUB_COMMAND_TIMEOUT_MS = 5_000;
 /** The longest wait between two attempts to reconnect to Redis, so a node is back within about a second of it. */
 const RECONNECT_MAX_DELAY_MS = 1_000;
 
+/**
+ * Kick notices the stream keeps (roughly: Redis trims it lazily). A node cut off from Redis
+ * reads those it missed when it is back, as long as fewer than this were added meanwhile.
+ */
+export const KICK_STREAM_LENGTH = 10_000;
+
+/** How long one read of the kick stream blocks waiting for a notice before it asks again. */
+const KICK_READ_BLOCK_MS = 2_000;
+
 /** A logger for the hub's outage lines; pino's has `warn`, a plain StructuredLogger writes them at `info`. */
 export type HubLogger = StructuredLogger & { warn?(fields: object, message: string): void };
 
@@ -48,7 +57,7 @@ interface DeliveryBatch {
   readonly deliveries: readonly OfflineMessage[];
 }
 
-/** What a kick tells every node: whose session ended, and which sinks (by id) to kick. */
+/** What a kick tells every node, through the kick stream: whose session ended, and which sinks (by id) to kick. */
 interface KickNotice {
   readonly origin: string;
   readonly userId: UserId;
@@ -70,11 +79,11 @@ const revive = (key: string, value: unknown) => (key === 'sentAt' && typeof valu
  * its own sinks in memory and names each in Redis (`presence:<user>`, a set of `<node>/<n>`),
  * beside a heartbeat key per node that expires, so a dead node's users fall offline. Pushes go
  * to local sinks at once and to other nodes on their own channel, one publish per node per
- * batch; kicks go to every node on one channel, naming the sinks they end, so a sink attached
- * after the kick (by a newer login) is never ended by it. See docs/adr/0009.
+ * batch; kicks go to every node through one stream, which a node cut off for a moment reads on
+ * from where it was, naming the sinks they end, so a sink attached after the kick (by a newer
+ * login) is never ended by it. See docs/adr/0009.
  */
 export class RedisSessionHub implements SessionHub {
-  private readonly node = randomUUID();
   private sequence = 0;
   /** This node's sinks, by user, each with its id in Redis. */
   private readonly sinks = new Map<UserId, Map<SessionSink, string>>();
@@ -86,10 +95,17 @@ export class RedisSessionHub implements SessionHub {
   private heartbeat: NodeJS.Timeout | undefined;
   private reachable = true;
   private closing = false;
+  /** The id of the last kick notice read from the stream. */
+  private kickCursor = '0-0';
+  private reading: Promise<void> = Promise.resolve();
 
   private constructor(
+    /** This node's id in Redis: its sinks are named `<nodeId>/<n>`, its connections `parley:<nodeId>:<role>`. */
+    readonly nodeId: string,
     private readonly redis: ScriptedRedis,
     private readonly subscriber: Redis,
+    /** Blocks reading the kick stream, so it has a connection of its own. */
+    private readonly reader: Redis,
     private readonly prefix: string,
     private readonly presenceTimeoutMs: number,
     private readonly log: HubLogger,
@@ -109,25 +125,27 @@ export class RedisSessionHub implements SessionHub {
       commandTimeout: options.commandTimeoutMs ?? HUB_COMMAND_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
     };
-    const redis = new Redis(url, clientOptions) as ScriptedRedis;
-    const subscriber = new Redis(url, clientOptions);
+    const nodeId = randomUUID();
+    const redis = new Redis(url, { ...clientOptions, connectionName: `parley:${nodeId}:commands` }) as ScriptedRedis;
+    const subscriber = new Redis(url, { ...clientOptions, connectionName: `parley:${nodeId}:pushes` });
+    const reader = new Redis(url, { ...clientOptions, connectionName: `parley:${nodeId}:kicks`, commandTimeout: undefined });
+    const clients = [redis, subscriber, reader];
     let lastError: Error | undefined;
-    for (const client of [redis, subscriber]) client.on('error', (error: Error) => (lastError = error));
-    const connected = await Promise.allSettled([redis.connect(), subscriber.connect()]);
+    for (const client of clients) client.on('error', (error: Error) => (lastError = error));
+    const connected = await Promise.allSettled(clients.map((client) => client.connect()));
     const failed = connected.find((outcome) => outcome.status === 'rejected');
     if (failed) {
-      redis.disconnect();
-      subscriber.disconnect();
+      for (const client of clients) client.disconnect();
       throw new Error(`cannot reach Redis at ${where}: ${(lastError ?? (failed.reason as Error)).message}`);
     }
     redis.defineCommand('onlineAmong', { lua: ONLINE_AMONG });
-    const hub = new RedisSessionHub(redis, subscriber, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? { info: () => {} });
+    const hub = new RedisSessionHub(nodeId, redis, subscriber, reader, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? { info: () => {} });
     await hub.start();
     return hub;
   }
 
   async attach(userId: UserId, sink: SessionSink): Promise<void> {
-    const id = `${this.node}/${++this.sequence}`;
+    const id = `${this.nodeId}/${++this.sequence}`;
     let mine = this.sinks.get(userId);
     if (!mine) this.sinks.set(userId, (mine = new Map()));
     mine.set(sink, id);
@@ -166,9 +184,7 @@ export class RedisSessionHub implements SessionHub {
    * the deliveries are queued already, so the recipient gets them at their next attach.
    */
   async deliver(deliveries: readonly OfflineMessage[]): Promise<void> {
-    for (const delivery of deliveries) {
-      for (const sink of [...(this.sinks.get(delivery.recipientId)?.keys() ?? [])]) sink.push(delivery);
-    }
+    this.pushLocally(deliveries);
     const recipients = [...new Set(deliveries.map((delivery) => delivery.recipientId))];
     if (recipients.length === 0) return;
     const lookup = this.redis.pipeline(recipients.map((id) => ['smembers', this.presenceKey(id)])).exec();
@@ -197,9 +213,9 @@ export class RedisSessionHub implements SessionHub {
       if (keepId) transaction.sadd(key, keepId);
       const [[error, members] = []] = (await transaction.exec()) ?? [];
       if (error) throw error;
-      const elsewhere = (members as string[]).filter((id) => nodeOf(id) !== this.node);
-      const notice: KickNotice = { origin: this.node, userId, reason, message, sinks: elsewhere };
-      await this.redis.publish(`${this.prefix}kicks`, JSON.stringify(notice));
+      const elsewhere = (members as string[]).filter((id) => nodeOf(id) !== this.nodeId);
+      const notice: KickNotice = { origin: this.nodeId, userId, reason, message, sinks: elsewhere };
+      await this.redis.xadd(this.kicksKey(), 'MAXLEN', '~', KICK_STREAM_LENGTH, '*', 'notice', JSON.stringify(notice));
     } catch (error) {
       for (const id of kicked) this.unremoved.set(id, userId);
       throw this.unavailable(error);
@@ -214,14 +230,16 @@ export class RedisSessionHub implements SessionHub {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
-    const leaving = this.redis.pipeline().del(this.aliveKey(this.node));
+    const leaving = this.redis.pipeline().del(this.aliveKey(this.nodeId));
     for (const [userId, mine] of this.sinks) for (const id of mine.values()) leaving.srem(this.presenceKey(userId), id);
     await leaving.exec().catch(() => {});
+    this.reader.disconnect();
+    await this.reading;
     await Promise.all([this.redis, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())));
   }
 
   private async start(): Promise<void> {
-    for (const client of [this.redis, this.subscriber]) {
+    for (const client of [this.redis, this.subscriber, this.reader]) {
       client.removeAllListeners('error');
       // The outage is logged once, by `close`; each failed command is the request's to report.
       client.on('error', () => {});
@@ -230,12 +248,14 @@ export class RedisSessionHub implements SessionHub {
     }
     this.subscriber.on('message', (channel: string, text: string) => {
       try {
-        this.hear(channel, text);
+        this.pushLocally((JSON.parse(text, revive) as DeliveryBatch).deliveries);
       } catch (error) {
         this.warn({ event: 'hub_message_unreadable', channel, err: error }, 'a message from another node could not be read; it is ignored');
       }
     });
-    await this.subscriber.subscribe(this.channelOf(this.node), `${this.prefix}kicks`);
+    await this.subscriber.subscribe(this.channelOf(this.nodeId));
+    this.kickCursor = (await this.redis.xrevrange(this.kicksKey(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    this.reading = this.readKicks();
     await this.beat();
     this.heartbeat = setInterval(() => void this.beat(), this.presenceTimeoutMs / 3);
   }
@@ -247,8 +267,8 @@ export class RedisSessionHub implements SessionHub {
    */
   private async beat(): Promise<void> {
     try {
-      const previous = await this.redis.set(this.aliveKey(this.node), '1', 'PX', Math.ceil(this.presenceTimeoutMs), 'GET');
-      if (!this.reachable && this.redis.status === 'ready' && this.subscriber.status === 'ready') {
+      const previous = await this.redis.set(this.aliveKey(this.nodeId), '1', 'PX', Math.ceil(this.presenceTimeoutMs), 'GET');
+      if (!this.reachable && [this.redis, this.subscriber, this.reader].every((client) => client.status === 'ready')) {
         this.reachable = true;
         this.log.info({ event: 'hub_recovered' }, 'Redis is back: presence, pushes and kicks across nodes resume');
       }
@@ -266,28 +286,55 @@ export class RedisSessionHub implements SessionHub {
 
   /** Notes that Redis cannot be reached (logged once per outage) and gives the error a request answers. */
   private unavailable(cause: unknown): SessionHubError {
-    if (this.reachable && !this.closing && (this.redis.status !== 'ready' || this.subscriber.status !== 'ready' || cause !== null)) {
+    if (this.reachable && !this.closing && (cause !== null || [this.redis, this.subscriber, this.reader].some((client) => client.status !== 'ready'))) {
       this.reachable = false;
       this.warn({ event: 'hub_unavailable', err: cause ?? undefined }, 'Redis cannot be reached: requests that need it answer HUB_UNAVAILABLE until it is back');
     }
     return new SessionHubError(`the server cannot reach its session hub (Redis): try again in a moment`, { cause });
   }
 
-  /** A message from another node: deliveries for sinks here, or a kick. */
-  private hear(channel: string, text: string): void {
-    if (channel !== `${this.prefix}kicks`) {
-      const { deliveries } = JSON.parse(text, revive) as DeliveryBatch;
-      for (const delivery of deliveries) {
-        for (const sink of [...(this.sinks.get(delivery.recipientId)?.keys() ?? [])]) sink.push(delivery);
+  /**
+   * Reads kick notices as they are added, from the last one read: a node cut off from Redis
+   * carries out, when it is back, the kicks made meanwhile. Ends when the hub closes.
+   */
+  private async readKicks(): Promise<void> {
+    while (!this.closing) {
+      try {
+        const streams = await this.reader.xread('COUNT', 100, 'BLOCK', KICK_READ_BLOCK_MS, 'STREAMS', this.kicksKey(), this.kickCursor);
+        for (const [, entries] of streams ?? []) {
+          for (const [id, fields] of entries) {
+            this.kickCursor = id;
+            this.heardKick(id, fields[1]);
+          }
+        }
+      } catch (error) {
+        if (this.closing) return;
+        this.unavailable(error);
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MAX_DELAY_MS));
       }
-      return;
     }
-    const notice = JSON.parse(text) as KickNotice;
-    if (notice.origin === this.node) return;
+  }
+
+  /** Deliveries another node published for sinks here. */
+  private pushLocally(deliveries: readonly OfflineMessage[]): void {
+    for (const delivery of deliveries) {
+      for (const sink of [...(this.sinks.get(delivery.recipientId)?.keys() ?? [])]) sink.push(delivery);
+    }
+  }
+
+  /** A kick made on another node: its session-end listeners here hear of it, and the sinks it names here are kicked. */
+  private heardKick(id: string, text: string | undefined): void {
+    let notice: KickNotice;
+    try {
+      notice = JSON.parse(text ?? '') as KickNotice;
+    } catch (error) {
+      return this.warn({ event: 'hub_message_unreadable', id, err: error }, 'a kick notice could not be read; it is ignored');
+    }
+    if (notice.origin === this.nodeId) return;
     for (const listener of this.endListeners) listener(notice.userId);
     const ended = new Set(notice.sinks);
-    for (const [sink, id] of [...(this.sinks.get(notice.userId) ?? [])]) {
-      if (!ended.has(id)) continue;
+    for (const [sink, sinkId] of [...(this.sinks.get(notice.userId) ?? [])]) {
+      if (!ended.has(sinkId)) continue;
       this.forget(notice.userId, sink);
       sink.kick(notice.reason, notice.message);
     }
@@ -299,7 +346,7 @@ export class RedisSessionHub implements SessionHub {
     recipients.forEach((recipient, index) => {
       const [error, members] = replies?.[index] ?? [new Error('no reply')];
       if (error) throw error;
-      nodesOf.set(recipient, new Set((members as string[]).map(nodeOf).filter((node) => node !== this.node)));
+      nodesOf.set(recipient, new Set((members as string[]).map(nodeOf).filter((node) => node !== this.nodeId)));
     });
     const batches = new Map<string, OfflineMessage[]>();
     for (const delivery of deliveries) {
@@ -336,6 +383,10 @@ export class RedisSessionHub implements SessionHub {
 
   private aliveKey(node: string): string {
     return `${this.prefix}alive:${node}`;
+  }
+
+  private kicksKey(): string {
+    return `${this.prefix}kicks`;
   }
 
   private channelOf(node: string): string {

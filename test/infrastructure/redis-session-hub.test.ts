@@ -99,14 +99,32 @@ describe('Redis session hub across nodes', () => {
     // Attached on A before A has heard of the kick: the kick names the connections it ends.
     await a.attach(7, newer);
     await eventually(async () => old.kicks.length === 1, 5000);
+    const heard = new Promise<void>((resolve) => a.onSessionEnded((id) => id === 99 && resolve()));
     await b.kick(99, 'LOGGED_OUT', 'a later kick, to know the first has been heard');
-    await new Promise<void>((resolve) => a.onSessionEnded((id) => id === 99 && resolve()));
+    await heard;
     expect([newer.kicks, kept.kicks]).to.deep.equal([[], []]);
     expect(await b.onlineAmong([7])).to.deep.equal(new Set([7]));
     await a.detach(7, newer);
     expect(await a.onlineAmong([7])).to.deep.equal(new Set([7]));
     await b.detach(7, kept);
     expect(await a.onlineAmong([7])).to.deep.equal(new Set());
+  });
+
+  it('carries out a kick made while a node was cut off from Redis, once it is back', async () => {
+    const [a, b] = [await node(), await node()];
+    const ended: UserId[] = [];
+    a.onSessionEnded((id) => ended.push(id));
+    const sink = new RecordingSink();
+    await a.attach(7, sink);
+    // Cut every connection of node A, then kick at once, before A has reconnected.
+    const clients = (await admin.client('LIST')) as string;
+    const ids = [...clients.matchAll(/id=(\d+) .*name=(\S+)/g)].filter(([, , name]) => name?.startsWith(`parley:${a.nodeId}:`)).map(([, id]) => id as string);
+    expect(ids).to.have.length(3);
+    for (const id of ids) await admin.client('KILL', 'ID', id);
+    await b.kick(7, 'USER_BANNED', 'an admin banned you');
+    await eventually(async () => sink.kicks.length === 1, 5000);
+    expect(sink.kicks).to.deep.equal([{ reason: 'USER_BANNED', message: 'an admin banned you' }]);
+    expect(ended).to.deep.equal([7]);
   });
 
   it('counts the users of a node that died offline once its presence times out', async function () {
