@@ -95,6 +95,8 @@ export class RedisSessionHub implements SessionHub {
   private heartbeat: NodeJS.Timeout | undefined;
   private reachable = true;
   private closing = false;
+  /** Deliveries not published to other nodes during the current outage. */
+  private unpublished = 0;
   /** The id of the last kick notice read from the stream. */
   private kickCursor = '0-0';
   private reading: Promise<void> = Promise.resolve();
@@ -180,19 +182,24 @@ export class RedisSessionHub implements SessionHub {
 
   /**
    * Pushes to this node's sinks at once, then to the nodes holding the other recipients' sinks,
-   * after every earlier call's publishes. A publish lost (Redis away) is logged, not thrown:
-   * the deliveries are queued already, so the recipient gets them at their next attach.
+   * after every earlier call's publishes. While Redis is away they are not published, only
+   * counted (the count is logged when it is back), never thrown: the deliveries are queued
+   * already, so their recipients get them at their next attach.
    */
   async deliver(deliveries: readonly OfflineMessage[]): Promise<void> {
     this.pushLocally(deliveries);
     const recipients = [...new Set(deliveries.map((delivery) => delivery.recipientId))];
     if (recipients.length === 0) return;
+    if (!this.reachable) {
+      this.unpublished += deliveries.length;
+      return;
+    }
     const lookup = this.redis.pipeline(recipients.map((id) => ['smembers', this.presenceKey(id)])).exec();
     const published = Promise.all([lookup, this.publishing]).then(([replies]) => this.publish(recipients, replies, deliveries));
     this.publishing = published.catch(() => {});
     await published.catch((error: unknown) => {
       this.unavailable(error);
-      this.warn({ event: 'push_dropped', deliveries: deliveries.length, err: error }, 'pushes to other nodes dropped; they stay queued for the next attach');
+      this.unpublished += deliveries.length;
     });
   }
 
@@ -270,7 +277,11 @@ export class RedisSessionHub implements SessionHub {
       const previous = await this.redis.set(this.aliveKey(this.nodeId), '1', 'PX', Math.ceil(this.presenceTimeoutMs), 'GET');
       if (!this.reachable && [this.redis, this.subscriber, this.reader].every((client) => client.status === 'ready')) {
         this.reachable = true;
-        this.log.info({ event: 'hub_recovered' }, 'Redis is back: presence, pushes and kicks across nodes resume');
+        this.log.info(
+          { event: 'hub_recovered', unpublished: this.unpublished },
+          'Redis is back: presence, pushes and kicks across nodes resume; deliveries not pushed to other nodes meanwhile wait for their next attach',
+        );
+        this.unpublished = 0;
       }
       const repair = this.redis.pipeline();
       if (previous === null) for (const [userId, mine] of this.sinks) for (const id of mine.values()) repair.sadd(this.presenceKey(userId), id);

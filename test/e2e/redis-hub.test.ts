@@ -105,12 +105,14 @@ describe('serving with a Redis hub, end to end with real processes', function ()
       const first = run(['listen'], as('bob', a));
       await first.stderr.waitFor(/listening as bob/);
       await redis.stop();
+      await b.running.stderr.waitFor(/"event":"hub_unavailable"/);
       for (const text of ['one', 'two', 'three']) await expectOk(chatctl(['send', 'bob', text], as('alice', b)));
-      await b.running.stderr.waitFor(/"event":"push_dropped"/);
       first.child.kill('SIGINT');
       expect(await first.exited()).to.equal(0);
       expect(first.stdout.seen.join('\n')).to.not.contain('alice: one');
       await redis.restart();
+      const recovered = await b.running.stderr.waitFor(/"event":"hub_recovered"/);
+      expect(JSON.parse(recovered)).to.include({ unpublished: 3 });
       await eventually(async () => (await chatctl(['friends'], as('alice', b))).code === 0);
       const again = run(['listen'], as('bob', b));
       await again.stdout.waitFor(/alice: three/);
