@@ -142,7 +142,10 @@ export class RedisSessionHub implements SessionHub {
     }
     redis.defineCommand('onlineAmong', { lua: ONLINE_AMONG });
     const hub = new RedisSessionHub(nodeId, redis, subscriber, reader, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? { info: () => {} });
-    await hub.start();
+    await hub.start().catch(async (error: unknown) => {
+      await hub.close();
+      throw new Error(`cannot join the hub on Redis at ${where}: ${(error as Error).message}`, { cause: error });
+    });
     return hub;
   }
 
