@@ -17,9 +17,9 @@ import type { TokenGenerator } from './application/ports/token-generator.js';
 import type { Repositories, UnitOfWork } from './application/ports/unit-of-work.js';
 import type { ServiceIdentifierFor } from './application/ports/service-identifier.js';
 import { TOKENS } from './application/ports/tokens.js';
-import { InProcessSessionHub } from './infrastructure/in-process-session-hub.js';
 import { LoggerAuditLog } from './infrastructure/logger-audit-log.js';
 import { InMemoryLoginThrottle } from './infrastructure/memory/in-memory-login-throttle.js';
+import { openSessionHub } from './infrastructure/open-session-hub.js';
 import { RandomTokenGenerator } from './infrastructure/random-token-generator.js';
 import { ScryptPasswordHasher, type ScryptCost } from './infrastructure/scrypt-password-hasher.js';
 import { openStorage, type Storage } from './infrastructure/storage.js';
@@ -44,6 +44,12 @@ const SETTINGS = {
 export interface ChatAppOptions {
   /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
   readonly storage?: string;
+  /** Where sessions meet: `in-process` (the default, one server process) or `redis://host:port` (several sharing one Redis). */
+  readonly hub?: string;
+  /** With a Redis hub: how long a dead node's users stay counted online, in milliseconds (default 15 s). */
+  readonly presenceTimeoutMs?: number;
+  /** With a Redis hub: put before every key and channel (default `parley:`), so deployments or test runs can share one Redis. */
+  readonly hubPrefix?: string;
   /** Where admin actions are logged; the server passes its own logger. Silent when left out. */
   readonly logger?: StructuredLogger;
   /** Most deliveries that may wait for one user before sends to them are refused (QUEUE_FULL); default 10 000. */
@@ -68,8 +74,7 @@ function storageModule(storage: Storage): ContainerModule {
   });
 }
 
-function runtimeModule(options: ChatAppOptions, storage: Storage): ContainerModule {
-  const hub = new InProcessSessionHub();
+function runtimeModule(options: ChatAppOptions, storage: Storage, hub: SessionHub): ContainerModule {
   // A session that ends anywhere (another process too, with a networked hub) is forgotten by this one's cache.
   hub.onSessionEnded((userId) => storage.caches?.forgetUser(userId));
   return new ContainerModule(({ bind }) => {
@@ -152,9 +157,14 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 
 /** Builds a fresh container, and so a fresh application, each call: a host may run several side by side. */
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
-  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs });
+  // The hub first: an unreachable Redis is refused before any database file is made.
+  const hub = await openSessionHub(options.hub, { presenceTimeoutMs: options.presenceTimeoutMs, prefix: options.hubPrefix, logger: options.logger });
+  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs }).catch(async (error: unknown) => {
+    await hub.close();
+    throw error;
+  });
   const container = new Container();
-  container.load(storageModule(storage), runtimeModule(options, storage), servicesModule);
+  container.load(storageModule(storage), runtimeModule(options, storage, hub.hub), servicesModule);
   return {
     accounts: get(container, SERVICES.AccountService),
     admin: get(container, SERVICES.AdminService),
@@ -162,6 +172,9 @@ export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatA
     friends: get(container, SERVICES.FriendService),
     groups: get(container, SERVICES.GroupService),
     messaging: get(container, SERVICES.MessagingService),
-    close: () => storage.close(),
+    close: async () => {
+      await storage.close();
+      await hub.close();
+    },
   };
 }

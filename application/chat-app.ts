@@ -23,7 +23,9 @@ export interface ChatApp extends ChatServices {
 }
 
 /**
- * Opens an application on the given storage (`sqlite:<path>` or `memory`); `tokenLifetimeMs`
+ * Opens an application on the given storage (`sqlite:<path>` or `memory`) and session hub
+ * (`in-process` or `redis://host:port`, its keys and channels under `hubPrefix`, whose dead nodes' users go offline after
+ * `presenceTimeoutMs`); `tokenLifetimeMs`
  * bounds how long a login lasts, `maxPageSize` how many rows a listing's page may hold,
  * `maxQueuedPerUser` how many deliveries may wait for one user, `busyTimeoutMs` how long a
  * write waits for a database lock, `loginThrottle` how failed logins are slowed.
@@ -31,6 +33,9 @@ export interface ChatApp extends ChatServices {
 export type ChatAppFactory = (options: {
   storage: string;
   logger?: StructuredLogger;
+  hub?: string;
+  hubPrefix?: string;
+  presenceTimeoutMs?: number;
   maxQueuedPerUser?: number;
   busyTimeoutMs?: number;
   tokenLifetimeMs?: number;

@@ -39,3 +39,29 @@ export interface SessionHub {
   /** Calls `listener` whenever a user's session ends (logout, newer login, ban), so caches of that session can be dropped. */
   onSessionEnded(listener: (userId: UserId) => void): void;
 }
+
+/**
+ * For a hub across processes: how long a process's users stay counted online after its last
+ * sign of life, so one that dies does not leave them online for ever. Socket.IO's cluster
+ * adapter beats every 5 s and gives a node up after 10 s; 15 s rides out a GC pause or a
+ * Redis failover a little longer.
+ */
+export const DEFAULT_PRESENCE_TIMEOUT_MS = 15_000;
+
+/** How long a client should wait before repeating a request that met an unreachable hub. */
+export const HUB_RETRY_AFTER_MS = 1000;
+
+/**
+ * A networked hub cannot reach its broker (Redis is away): the request that needed it is
+ * answered HUB_UNAVAILABLE and may be repeated after `retryAfterMs`. Nothing queued is lost.
+ */
+export class SessionHubError extends Error {
+  override readonly name = 'SessionHubError';
+  readonly code = 'HUB_UNAVAILABLE';
+  readonly retryAfterMs = HUB_RETRY_AFTER_MS;
+
+  /** `cause` is the client library's error, for the log. */
+  constructor(message: string, options: { readonly cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+  }
+}

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
 import type { Detach } from '../../application/delivery-service.js';
-import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
+import { SessionHubError, type KickReason, type SessionSink } from '../../application/ports/session-hub.js';
 import { StorageError } from '../../application/ports/storage-error.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
 import { messageEventJson } from '../wire/message-payload.js';
@@ -316,8 +316,8 @@ export class ChatSession implements TransportHandler {
     };
     const answer = (error: unknown): Response => {
       if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
-      if (error instanceof StorageError) {
-        this.log.error({ code: error.code, err: error.cause, op: request.op, peer: this.transport.peerIp }, 'storage failed');
+      if (error instanceof StorageError || error instanceof SessionHubError) {
+        this.log.error({ code: error.code, err: error.cause, op: request.op, peer: this.transport.peerIp }, error instanceof StorageError ? 'storage failed' : 'session hub failed');
         return errorResponse(request.id, error.code, error.message, error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs });
       }
       this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');

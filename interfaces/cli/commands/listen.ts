@@ -37,7 +37,12 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const events = client.events();
-    const { user } = await client.request<{ user: { username: string } }>('attach');
+    const { user } = await client.request<{ user: { username: string } }>('attach').catch(async (error: unknown) => {
+      // Refused (or the server cannot attach now, HUB_UNAVAILABLE): say so and exit, rather than wait on an open connection.
+      inbox.stop();
+      await client.close();
+      throw error;
+    });
     if (!args.json) process.stderr.write(`listening as ${user.username}; Ctrl-C to stop\n`);
     for await (const event of events) {
       if (event.type === 'kicked') {

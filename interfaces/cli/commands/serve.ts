@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
+import { DEFAULT_PRESENCE_TIMEOUT_MS } from '../../../application/ports/session-hub.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-error.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
@@ -45,6 +46,21 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
     .option('port', { type: 'number', default: 7878, describe: 'TCP port; 0 picks a free one' })
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file ("memory" for a throwaway one)' })
+    .option('hub', {
+      type: 'string',
+      default: 'in-process',
+      describe: 'Where sessions meet: in-process (one server) or redis://host:port (several servers sharing one Redis)',
+    })
+    .option('hub-prefix', {
+      type: 'string',
+      default: 'parley:',
+      describe: 'With --hub redis://: put before every key and channel, so several deployments can share one Redis',
+    })
+    .option('presence-timeout', {
+      type: 'number',
+      default: DEFAULT_PRESENCE_TIMEOUT_MS / 1000,
+      describe: 'With --hub redis://: seconds a server that died leaves its users counted online',
+    })
     .option('max-frame-bytes', {
       type: 'number',
       default: DEFAULT_MAX_PAYLOAD_BYTES,
@@ -117,6 +133,14 @@ const builder = (yargs: Argv<GlobalArgs>) =>
           throw new CliError(EXIT.USAGE, `--${flag} must be a number of seconds from 0.001 to ${Math.floor(MAX_TIMER_MS / 1000)} (got ${seconds})`, 'USAGE');
         }
       }
+      const hub = args.hub as string;
+      if (hub !== 'in-process' && !/^rediss?:\/\/[^/]/.test(hub)) {
+        throw new CliError(EXIT.USAGE, `--hub must be in-process or redis://host:port (got ${hub})`, 'USAGE');
+      }
+      const presenceTimeout = args.presenceTimeout as number;
+      if (!(presenceTimeout * 1000 >= 3 && presenceTimeout * 1000 <= MAX_TIMER_MS)) {
+        throw new CliError(EXIT.USAGE, `--presence-timeout must be a number of seconds from 0.003 to ${Math.floor(MAX_TIMER_MS / 1000)} (got ${presenceTimeout})`, 'USAGE');
+      }
       const maxQueued = args.maxQueuedPerUser as number;
       if (!Number.isSafeInteger(maxQueued) || maxQueued < 1) {
         throw new CliError(EXIT.USAGE, `--max-queued-per-user must be a whole number, at least 1 (got ${maxQueued})`, 'USAGE');
@@ -175,6 +199,9 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
       const app = await createApp({
         storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`,
         logger,
+        hub: args.hub,
+        hubPrefix: args.hubPrefix,
+        presenceTimeoutMs: args.presenceTimeout * 1000,
         maxQueuedPerUser: args.maxQueuedPerUser,
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
         tokenLifetimeMs: args.tokenLifetime * 1000,

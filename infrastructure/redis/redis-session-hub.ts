@@ -1,0 +1,423 @@
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { StructuredLogger } from '../../application/ports/audit-log.js';
+import { DEFAULT_PRESENCE_TIMEOUT_MS, SessionHubError, type KickReason, type SessionHub, type SessionSink } from '../../application/ports/session-hub.js';
+import type { OfflineMessage, UserId } from '../../domain/index.js';
+
+/** How long one Redis command may take before the request that needed it answers HUB_UNAVAILABLE. */
+export const HUB_COMMAND_TIMEOUT_MS = 5_000;
+
+/** The longest wait between two attempts to reconnect to Redis, so a node is back within about a second of it. */
+const RECONNECT_MAX_DELAY_MS = 1_000;
+
+/**
+ * Kick notices the stream keeps (roughly: Redis trims it lazily). A node cut off from Redis
+ * reads those it missed when it is back, as long as fewer than this were added meanwhile.
+ */
+export const KICK_STREAM_LENGTH = 10_000;
+
+/** How long one read of the kick stream blocks waiting for a notice before it asks again. */
+const KICK_READ_BLOCK_MS = 2_000;
+
+/** A logger for the hub's outage lines; pino's has `warn`, a plain StructuredLogger writes them at `info`. */
+export type HubLogger = StructuredLogger & { warn?(fields: object, message: string): void };
+
+export interface RedisSessionHubOptions {
+  /** Put before every key and channel, so deployments (or test runs) can share one Redis; default `parley:`. */
+  readonly prefix?: string;
+  /** See DEFAULT_PRESENCE_TIMEOUT_MS. */
+  readonly presenceTimeoutMs?: number;
+  /** See HUB_COMMAND_TIMEOUT_MS. */
+  readonly commandTimeoutMs?: number;
+  readonly logger?: HubLogger;
+}
+
+/**
+ * Counts, among the presence sets in KEYS, those with a member on a live node (one whose
+ * heartbeat key, ARGV[1] .. node, exists), and takes out members of dead nodes on the way.
+ * Returns the 1-based indexes of the online ones. One round trip however many are asked about.
+ */
+const ONLINE_AMONG = `
+local online = {}
+local alive = {}
+for i, key in ipairs(KEYS) do
+  local present = false
+  for _, member in ipairs(redis.call('SMEMBERS', key)) do
+    local node = string.match(member, '^(.-)/')
+    if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. node) == 1 end
+    if alive[node] then present = true else redis.call('SREM', key, member) end
+  end
+  if present then online[#online + 1] = i end
+end
+return online
+`;
+
+/** What a node publishes on another's channel: the deliveries for sinks there, in the order delivered. */
+interface DeliveryBatch {
+  readonly deliveries: readonly OfflineMessage[];
+}
+
+/** What a kick tells every node, through the kick stream: whose session ended, and which sinks (by id) to kick. */
+interface KickNotice {
+  readonly origin: string;
+  readonly userId: UserId;
+  readonly reason: KickReason;
+  readonly message: string;
+  readonly sinks: readonly string[];
+}
+
+type ScriptedRedis = Redis & { onlineAmong(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]> };
+
+/** The node a sink id (`<node>/<n>`) belongs to. */
+const nodeOf = (sinkId: string) => sinkId.slice(0, sinkId.indexOf('/'));
+
+/** Dates travel as ISO strings; a message's `sentAt` comes back a Date. */
+const revive = (key: string, value: unknown) => (key === 'sentAt' && typeof value === 'string' ? new Date(value) : value);
+
+/**
+ * The session hub for several server processes sharing one Redis. Each process (a node) keeps
+ * its own sinks in memory and names each in Redis (`presence:<user>`, a set of `<node>/<n>`),
+ * beside a heartbeat key per node that expires, so a dead node's users fall offline. Pushes go
+ * to local sinks at once and to other nodes on their own channel, one publish per node per
+ * batch; kicks go to every node through one stream, which a node cut off for a moment reads on
+ * from where it was, naming the sinks they end, so a sink attached after the kick (by a newer
+ * login) is never ended by it. See docs/adr/0009.
+ */
+export class RedisSessionHub implements SessionHub {
+  private sequence = 0;
+  /** This node's sinks, by user, each with its id in Redis. */
+  private readonly sinks = new Map<UserId, Map<SessionSink, string>>();
+  /** Sink ids this node let go of while Redis was away, still to be taken out of presence. */
+  private readonly unremoved = new Map<string, UserId>();
+  private readonly endListeners: ((userId: UserId) => void)[] = [];
+  /** The publishing of earlier deliveries, which the next waits for: one recipient's pushes leave in the order delivered. */
+  private publishing: Promise<void> = Promise.resolve();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reachable = true;
+  private closing = false;
+  /** Deliveries not published to other nodes during the current outage. */
+  private unpublished = 0;
+  /** The id of the last kick notice read from the stream. */
+  private kickCursor = '0-0';
+  private reading: Promise<void> = Promise.resolve();
+
+  private constructor(
+    /** This node's id in Redis: its sinks are named `<nodeId>/<n>`, its connections `parley:<nodeId>:<role>`. */
+    readonly nodeId: string,
+    private readonly redis: ScriptedRedis,
+    private readonly subscriber: Redis,
+    /** Blocks reading the kick stream, so it has a connection of its own. */
+    private readonly reader: Redis,
+    private readonly prefix: string,
+    private readonly presenceTimeoutMs: number,
+    private readonly log: HubLogger,
+  ) {}
+
+  /**
+   * Connects to the Redis at `url` (`redis://[user:password@]host:port[/db]`, or `rediss://`
+   * for TLS) and joins the hub. Rejects with one line saying why when Redis cannot be reached.
+   */
+  static async connect(url: string, options: RedisSessionHubOptions = {}): Promise<RedisSessionHub> {
+    const where = redisAddress(url);
+    const clientOptions: RedisOptions = {
+      lazyConnect: true,
+      // While Redis is away a request needing it fails at once (HUB_UNAVAILABLE) instead of waiting for it.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? HUB_COMMAND_TIMEOUT_MS,
+      retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
+    };
+    const nodeId = randomUUID();
+    const redis = new Redis(url, { ...clientOptions, connectionName: `parley:${nodeId}:commands` }) as ScriptedRedis;
+    const subscriber = new Redis(url, { ...clientOptions, connectionName: `parley:${nodeId}:pushes` });
+    const reader = new Redis(url, { ...clientOptions, connectionName: `parley:${nodeId}:kicks`, commandTimeout: undefined });
+    const clients = [redis, subscriber, reader];
+    let lastError: Error | undefined;
+    for (const client of clients) client.on('error', (error: Error) => (lastError = error));
+    const connected = await Promise.allSettled(clients.map((client) => client.connect()));
+    const failed = connected.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+      for (const client of clients) client.disconnect();
+      throw new Error(`cannot reach Redis at ${where}: ${(lastError ?? (failed.reason as Error)).message}`);
+    }
+    redis.defineCommand('onlineAmong', { lua: ONLINE_AMONG });
+    const hub = new RedisSessionHub(nodeId, redis, subscriber, reader, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? { info: () => {} });
+    await hub.start().catch(async (error: unknown) => {
+      await hub.close();
+      throw new Error(`cannot join the hub on Redis at ${where}: ${(error as Error).message}`, { cause: error });
+    });
+    return hub;
+  }
+
+  async attach(userId: UserId, sink: SessionSink): Promise<void> {
+    const id = `${this.nodeId}/${++this.sequence}`;
+    let mine = this.sinks.get(userId);
+    if (!mine) this.sinks.set(userId, (mine = new Map()));
+    mine.set(sink, id);
+    try {
+      await this.redis.sadd(this.presenceKey(userId), id);
+    } catch (error) {
+      this.forget(userId, sink);
+      throw this.unavailable(error);
+    }
+  }
+
+  async detach(userId: UserId, sink: SessionSink): Promise<void> {
+    const id = this.forget(userId, sink);
+    if (id === undefined) return;
+    try {
+      await this.redis.srem(this.presenceKey(userId), id);
+    } catch (error) {
+      this.unremoved.set(id, userId);
+      throw this.unavailable(error);
+    }
+  }
+
+  async onlineAmong(userIds: readonly UserId[]): Promise<Set<UserId>> {
+    if (userIds.length === 0) return new Set();
+    try {
+      const online = await this.redis.onlineAmong(userIds.length, ...userIds.map((id) => this.presenceKey(id)), `${this.prefix}alive:`);
+      return new Set(online.map((index) => userIds[index - 1] as UserId));
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  /**
+   * Pushes to this node's sinks at once, then to the nodes holding the other recipients' sinks,
+   * after every earlier call's publishes. While Redis is away they are not published, only
+   * counted (the count is logged when it is back), never thrown: the deliveries are queued
+   * already, so their recipients get them at their next attach.
+   */
+  async deliver(deliveries: readonly OfflineMessage[]): Promise<void> {
+    this.pushLocally(deliveries);
+    const recipients = [...new Set(deliveries.map((delivery) => delivery.recipientId))];
+    if (recipients.length === 0) return;
+    if (!this.reachable) {
+      this.unpublished += deliveries.length;
+      return;
+    }
+    const lookup = this.redis.pipeline(recipients.map((id) => ['smembers', this.presenceKey(id)])).exec();
+    const published = Promise.all([lookup, this.publishing]).then(([replies]) => this.publish(recipients, replies, deliveries));
+    this.publishing = published.catch(() => {});
+    await published.catch((error: unknown) => {
+      this.unavailable(error);
+      this.unpublished += deliveries.length;
+    });
+  }
+
+  async kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): Promise<void> {
+    for (const listener of this.endListeners) listener(userId);
+    const mine = this.sinks.get(userId);
+    const keepId = keep && mine?.get(keep);
+    const kicked: string[] = [];
+    for (const sink of [...(mine?.keys() ?? [])]) {
+      if (sink === keep) continue;
+      kicked.push(this.forget(userId, sink) as string);
+      sink.kick(reason, message);
+    }
+    const key = this.presenceKey(userId);
+    try {
+      // Every sink named now is ended, wherever it is; one attached after this is not.
+      const transaction = this.redis.multi().smembers(key).del(key);
+      if (keepId) transaction.sadd(key, keepId);
+      const [[error, members] = []] = (await transaction.exec()) ?? [];
+      if (error) throw error;
+      const elsewhere = (members as string[]).filter((id) => nodeOf(id) !== this.nodeId);
+      const notice: KickNotice = { origin: this.nodeId, userId, reason, message, sinks: elsewhere };
+      await this.redis.xadd(this.kicksKey(), 'MAXLEN', '~', KICK_STREAM_LENGTH, '*', 'notice', JSON.stringify(notice));
+    } catch (error) {
+      for (const id of kicked) this.unremoved.set(id, userId);
+      throw this.unavailable(error);
+    }
+  }
+
+  onSessionEnded(listener: (userId: UserId) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  /** Leaves the hub: this node's users go offline at once, and its connections to Redis are closed. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    const leaving = this.redis.pipeline().del(this.aliveKey(this.nodeId));
+    for (const [userId, mine] of this.sinks) for (const id of mine.values()) leaving.srem(this.presenceKey(userId), id);
+    await leaving.exec().catch(() => {});
+    this.reader.disconnect();
+    await this.reading;
+    await Promise.all([this.redis, this.subscriber].map((client) => client.quit().catch(() => client.disconnect())));
+  }
+
+  private async start(): Promise<void> {
+    for (const client of [this.redis, this.subscriber, this.reader]) {
+      client.removeAllListeners('error');
+      // The outage is logged once, by `close`; each failed command is the request's to report.
+      client.on('error', () => {});
+      client.on('close', () => this.unavailable(null));
+      client.on('ready', () => void this.beat());
+    }
+    this.subscriber.on('message', (channel: string, text: string) => {
+      try {
+        this.pushLocally((JSON.parse(text, revive) as DeliveryBatch).deliveries);
+      } catch (error) {
+        this.warn({ event: 'hub_message_unreadable', channel, err: error }, 'a message from another node could not be read; it is ignored');
+      }
+    });
+    await this.subscriber.subscribe(this.channelOf(this.nodeId));
+    this.kickCursor = (await this.redis.xrevrange(this.kicksKey(), '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+    this.reading = this.readKicks();
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), this.presenceTimeoutMs / 3);
+  }
+
+  /**
+   * Renews this node's heartbeat. When it had gone (Redis restarted empty, or this node
+   * stalled past the timeout and others took its users out), says again which sinks are here;
+   * and takes out of presence the sinks let go of while Redis was away.
+   */
+  private async beat(): Promise<void> {
+    try {
+      const previous = await this.redis.set(this.aliveKey(this.nodeId), '1', 'PX', Math.ceil(this.presenceTimeoutMs), 'GET');
+      if (!this.reachable && [this.redis, this.subscriber, this.reader].every((client) => client.status === 'ready')) {
+        this.reachable = true;
+        this.log.info(
+          { event: 'hub_recovered', unpublished: this.unpublished },
+          'Redis is back: presence, pushes and kicks across nodes resume; deliveries not pushed to other nodes meanwhile wait for their next attach',
+        );
+        this.unpublished = 0;
+      }
+      const repair = this.redis.pipeline();
+      if (previous === null) for (const [userId, mine] of this.sinks) for (const id of mine.values()) repair.sadd(this.presenceKey(userId), id);
+      const unremoved = [...this.unremoved];
+      for (const [id, userId] of unremoved) repair.srem(this.presenceKey(userId), id);
+      if (repair.length === 0) return;
+      await repair.exec();
+      for (const [id] of unremoved) this.unremoved.delete(id);
+    } catch (error) {
+      this.unavailable(error);
+    }
+  }
+
+  /** Notes that Redis cannot be reached (logged once per outage) and gives the error a request answers. */
+  private unavailable(cause: unknown): SessionHubError {
+    if (this.reachable && !this.closing && (cause !== null || [this.redis, this.subscriber, this.reader].some((client) => client.status !== 'ready'))) {
+      this.reachable = false;
+      this.warn({ event: 'hub_unavailable', err: cause ?? undefined }, 'Redis cannot be reached: requests that need it answer HUB_UNAVAILABLE until it is back');
+    }
+    return new SessionHubError(`the server cannot reach its session hub (Redis): try again in a moment`, { cause });
+  }
+
+  /**
+   * Reads kick notices as they are added, from the last one read: a node cut off from Redis
+   * carries out, when it is back, the kicks made meanwhile. Ends when the hub closes.
+   */
+  private async readKicks(): Promise<void> {
+    while (!this.closing) {
+      try {
+        const streams = await this.reader.xread('COUNT', 100, 'BLOCK', KICK_READ_BLOCK_MS, 'STREAMS', this.kicksKey(), this.kickCursor);
+        for (const [, entries] of streams ?? []) {
+          for (const [id, fields] of entries) {
+            this.kickCursor = id;
+            this.heardKick(id, fields[1]);
+          }
+        }
+      } catch (error) {
+        if (this.closing) return;
+        this.unavailable(error);
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MAX_DELAY_MS));
+      }
+    }
+  }
+
+  /** Deliveries another node published for sinks here. */
+  private pushLocally(deliveries: readonly OfflineMessage[]): void {
+    for (const delivery of deliveries) {
+      for (const sink of [...(this.sinks.get(delivery.recipientId)?.keys() ?? [])]) sink.push(delivery);
+    }
+  }
+
+  /** A kick made on another node: its session-end listeners here hear of it, and the sinks it names here are kicked. */
+  private heardKick(id: string, text: string | undefined): void {
+    let notice: KickNotice;
+    try {
+      notice = JSON.parse(text ?? '') as KickNotice;
+    } catch (error) {
+      return this.warn({ event: 'hub_message_unreadable', id, err: error }, 'a kick notice could not be read; it is ignored');
+    }
+    if (notice.origin === this.nodeId) return;
+    for (const listener of this.endListeners) listener(notice.userId);
+    const ended = new Set(notice.sinks);
+    for (const [sink, sinkId] of [...(this.sinks.get(notice.userId) ?? [])]) {
+      if (!ended.has(sinkId)) continue;
+      this.forget(notice.userId, sink);
+      sink.kick(notice.reason, notice.message);
+    }
+  }
+
+  /** Publishes, to each node holding a sink of a recipient, that node's share of the deliveries, in order. */
+  private async publish(recipients: UserId[], replies: [Error | null, unknown][] | null, deliveries: readonly OfflineMessage[]): Promise<void> {
+    const nodesOf = new Map<UserId, Set<string>>();
+    recipients.forEach((recipient, index) => {
+      const [error, members] = replies?.[index] ?? [new Error('no reply')];
+      if (error) throw error;
+      nodesOf.set(recipient, new Set((members as string[]).map(nodeOf).filter((node) => node !== this.nodeId)));
+    });
+    const batches = new Map<string, OfflineMessage[]>();
+    for (const delivery of deliveries) {
+      for (const node of nodesOf.get(delivery.recipientId) ?? []) {
+        let batch = batches.get(node);
+        if (!batch) batches.set(node, (batch = []));
+        batch.push(delivery);
+      }
+    }
+    if (batches.size === 0) return;
+    const publishes = this.redis.pipeline();
+    for (const [node, batch] of batches) publishes.publish(this.channelOf(node), JSON.stringify({ deliveries: batch } satisfies DeliveryBatch));
+    for (const [error] of (await publishes.exec()) ?? []) if (error) throw error;
+  }
+
+  /** Takes the sink out of this node's map; returns its id, or nothing if it was not attached. */
+  private forget(userId: UserId, sink: SessionSink): string | undefined {
+    const mine = this.sinks.get(userId);
+    const id = mine?.get(sink);
+    if (!mine || id === undefined) return undefined;
+    mine.delete(sink);
+    if (mine.size === 0) this.sinks.delete(userId);
+    return id;
+  }
+
+  private warn(fields: object, message: string): void {
+    if (this.log.warn) this.log.warn(fields, message);
+    else this.log.info(fields, message);
+  }
+
+  private presenceKey(userId: UserId): string {
+    return `${this.prefix}presence:${userId}`;
+  }
+
+  private aliveKey(node: string): string {
+    return `${this.prefix}alive:${node}`;
+  }
+
+  private kicksKey(): string {
+    return `${this.prefix}kicks`;
+  }
+
+  private channelOf(node: string): string {
+    return `${this.prefix}node:${node}`;
+  }
+}
+
+/** The `host:port` of a hub URL, for messages (never its password); refuses what is not a Redis URL. */
+export function redisAddress(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`"${url}" is not a hub: use in-process, or redis://host:port for a Redis hub`);
+  }
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || !parsed.hostname) {
+    throw new Error(`"${url}" is not a hub: use in-process, or redis://host:port for a Redis hub`);
+  }
+  return `${parsed.hostname}:${parsed.port || '6379'}`;
+}
