@@ -1,5 +1,5 @@
 /** Codes of storage failures a client can act on: they are the server's fault, not the request's. */
-export type StorageErrorCode = 'STORAGE_FULL' | 'TRY_AGAIN';
+export type StorageErrorCode = 'STORAGE_FULL' | 'TRY_AGAIN' | 'STORAGE_UNAVAILABLE';
 
 /**
  * How long a database write waits for a lock held elsewhere before the request answers
@@ -10,9 +10,13 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 /** How long a client should wait before repeating a request that met a locked database. */
 export const LOCKED_RETRY_AFTER_MS = 1000;
 
+/** How long a client should wait before repeating a request that found the database away (each request tries it again). */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1000;
+
 /**
  * A storage failure with a meaning: the disk is full (STORAGE_FULL, until an operator makes
- * room), or the database stayed locked past its timeout (TRY_AGAIN, after `retryAfterMs`).
+ * room), the database stayed locked past its timeout (TRY_AGAIN, after `retryAfterMs`), or
+ * the database server cannot be reached (STORAGE_UNAVAILABLE, after `retryAfterMs`).
  * Storage adapters throw it in place of the driver's error; nothing was written.
  */
 export class StorageError extends Error {

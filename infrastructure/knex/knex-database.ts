@@ -55,12 +55,60 @@ export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAU
       },
     },
   });
+  return migrated(db, () => db.migrate.latest({ migrationSource }));
+}
+
+/** Hides bound values from the database's errors, runs the migrations, and closes the database if they fail. */
+async function migrated(db: Knex, migrate: () => Promise<unknown>): Promise<Knex> {
   db.on('query-error', (error: unknown, query: { sql?: unknown }) => withoutBindings(error, typeof query.sql === 'string' ? query.sql : '(statement not known)'));
   try {
-    await db.migrate.latest({ migrationSource });
+    await migrate();
   } catch (error) {
     await db.destroy();
     throw error;
   }
   return db;
+}
+
+/** Any number: the key of the session-level advisory lock that serialises migrations across nodes. */
+const MIGRATION_LOCK = 0x7061726c; // 'parl'
+
+/** The part of a `pg` client this module uses. */
+interface PgConnection {
+  query(sql: string): Promise<unknown>;
+}
+
+/**
+ * Opens a pool of connections to the PostgreSQL database the URL names (libpq's
+ * `postgres://user:password@host:port/db`; `?options=-c search_path=<schema>` picks a schema)
+ * and brings its schema up to date. `lockTimeoutMs` bounds both a wait for a row lock
+ * (PostgreSQL's lock_timeout, then TRY_AGAIN) and a wait for a connection, so a request never
+ * hangs on a database that is away. Knex's pool (2 to 10 connections) drops a connection the
+ * server ended and opens another on the next request, so the node recovers by itself when
+ * the database is back.
+ */
+export async function openPostgresDatabase(url: string, lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<Knex> {
+  const db = knex({
+    client: 'pg',
+    // `pg` takes lock_timeout and connectionTimeoutMillis too; Knex's type leaves them out.
+    connection: { connectionString: url, lock_timeout: lockTimeoutMs, connectionTimeoutMillis: lockTimeoutMs } as Knex.PgConnectionConfig,
+    acquireConnectionTimeout: lockTimeoutMs,
+    pool: { min: 0, max: 10 },
+    // A failed connect reaches whoever asked, as STORAGE_UNAVAILABLE (logged by the session, one line); Knex would also print its stack.
+    log: { warn: (message: string) => void (message.startsWith('Acquire connection error') || process.emitWarning(message)) },
+  });
+  return migrated(db, async () => {
+    // Nodes starting together would each try to migrate: Knex's own lock makes all but one fail, this makes them wait.
+    const connection = (await db.client.acquireConnection()) as PgConnection;
+    try {
+      await connection.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+      try {
+        await db.migrate.latest({ migrationSource });
+      } finally {
+        await connection.query(`select pg_advisory_unlock(${MIGRATION_LOCK})`);
+      }
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
+  });
 }

@@ -15,6 +15,11 @@ import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export const DEFAULT_DB = 'data/chat.sqlite';
+
+/** The storage `--db` names: a postgres:// URL, "memory", or else a SQLite file. */
+export function storageOf(db: string): string {
+  return db === 'memory' || /^postgres(ql)?:/.test(db) ? db : `sqlite:${db}`;
+}
 /** The longest `--token-lifetime`: ten years, past which a lifetime means "never" and should say so by being refused. */
 const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 
@@ -42,7 +47,7 @@ const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
     .option('port', { type: 'number', default: 7878, describe: 'TCP port; 0 picks a free one' })
-    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file ("memory" for a throwaway one)' })
+    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file, or a PostgreSQL URL postgres://user@host:port/database shared by several nodes ("memory" for a throwaway one)' })
     .option('max-frame-bytes', {
       type: 'number',
       default: DEFAULT_MAX_PAYLOAD_BYTES,
@@ -161,7 +166,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
       const tls = await tlsOptions(args.tlsCert, args.tlsKey);
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
       const app = await createApp({
-        storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`,
+        storage: storageOf(args.db),
         logger,
         maxQueuedPerUser: args.maxQueuedPerUser,
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
