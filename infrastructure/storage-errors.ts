@@ -23,7 +23,8 @@ const UNAVAILABLE = new Set([
  */
 function isConnectionLost(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  return error.name === 'KnexTimeoutError' || /^Connection terminated|is not queryable/.test(error.message);
+  // Not anchored: the message may start with the statement (withoutBindings).
+  return error.name === 'KnexTimeoutError' || /Connection terminated|is not queryable/.test(error.message);
 }
 
 /** The StorageError a driver error means, or the error itself. */

@@ -94,8 +94,8 @@ export async function openPostgresDatabase(url: string, lockTimeoutMs = DEFAULT_
     connection: { connectionString: url, lock_timeout: lockTimeoutMs, connectionTimeoutMillis: lockTimeoutMs } as Knex.PgConnectionConfig,
     acquireConnectionTimeout: lockTimeoutMs,
     pool: { min: 0, max: 10 },
-    // A failed connect reaches whoever asked, as STORAGE_UNAVAILABLE (logged by the session, one line); Knex would also print its stack.
-    log: { warn: (message: string) => void (message.startsWith('Acquire connection error') || process.emitWarning(message)) },
+    // A lost or refused connection reaches whoever asked, as STORAGE_UNAVAILABLE (logged by the session, one line), or is replaced unseen; Knex would also print it.
+    log: { warn: (message: string) => void (/^(Acquire connection error|Connection Error): /.test(message) || process.emitWarning(message)) },
   });
   return migrated(db, async () => {
     // Nodes starting together would each try to migrate: Knex's own lock makes all but one fail, this makes them wait.

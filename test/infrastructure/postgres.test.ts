@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { MessageSend } from '../../application/ports/message-queue.js';
+import { StorageError } from '../../application/ports/storage-error.js';
+import { openStorage, type Storage } from '../../infrastructure/storage.js';
+import { DomainError, type ChatMessage, type User, type Username } from '../../domain/index.js';
+import { onTestPostgres, TEST_POSTGRES, testSchema, type TestSchema } from '../support/postgres.js';
+import { eventually } from '../support/world.js';
+import { at } from './storage-fixture.js';
+
+const privateFrom = (user: User, text: string): ChatMessage => ({ kind: 'private', from: { id: user.id, username: user.username }, fromAdmin: false, text, sentAt: at(0) });
+const addUser = (storage: Storage, name: string) => storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: at(0) });
+
+/** Two server processes' storage, each its own Knex pool, on one schema: two nodes sharing a database. */
+describe('PostgreSQL shared by two nodes', () => {
+  let schema: TestSchema;
+  let a: Storage;
+  let b: Storage;
+  let alice: User;
+  let bob: User;
+  const send = (node: Storage, text: string, extra: Partial<MessageSend> = {}) =>
+    node.repositories.messages.send({ deliveries: [{ recipientId: bob.id, message: privateFrom(alice, text) }], maxQueued: 100, sentAt: at(0), ...extra });
+
+  beforeEach(async () => {
+    schema = await testSchema();
+    [a, b] = [await openStorage(schema.url), await openStorage(schema.url)];
+    [alice, bob] = [await addUser(a, 'alice'), await addUser(b, 'bob')];
+  });
+  afterEach(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await schema.drop();
+  });
+
+  it('lets a creator have ten groups however many creates race from both nodes', async () => {
+    const creates = Array.from({ length: 14 }, (_, i) =>
+      (i % 2 ? a : b).repositories.groups.create({ name: `g${i}`, creatorId: alice.id, createdAt: at(i), maxPerCreator: 10 }),
+    );
+    const outcomes = await Promise.allSettled(creates);
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as DomainError).code] : []));
+    expect(refused).to.deep.equal(Array(4).fill('GROUP_LIMIT_REACHED'));
+    expect(await a.repositories.groups.countCreatedBy(alice.id)).to.equal(10);
+  });
+
+  it('holds a recipient to the quota when sends race from both nodes', async () => {
+    const receipts = await Promise.all(Array.from({ length: 8 }, (_, i) => send(i % 2 ? a : b, `m${i}`, { maxQueued: 3 })));
+    expect(receipts.filter((r) => r.recipients === 1)).to.have.length(3);
+    expect(receipts.filter((r) => r.full.includes(bob.id))).to.have.length(5);
+    expect(await a.repositories.messages.countFor(bob.id)).to.equal(3);
+  });
+
+  it('stores a send once when its retry races from the other node, and answers both with the first id', async () => {
+    const key = { senderId: alice.id, clientMsgId: 'c-1' };
+    const [first, second] = await Promise.all([send(a, 'once', { key }), send(b, 'once', { key })]);
+    expect([first!.repeat, second!.repeat].sort()).to.deep.equal([false, true]);
+    expect(first!.firstId).to.equal(second!.firstId);
+    expect((await a.repositories.messages.pendingFor(bob.id)).map((m) => m.message.text)).to.deep.equal(['once']);
+  });
+
+  it('never lets a lower id commit after a higher one for the same recipient, so a replay cursor misses nothing', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let queued!: () => void;
+    const enqueued = new Promise<void>((resolve) => (queued = resolve));
+    // Node a queues a notice to bob inside a unit of work that stays open.
+    const unit = a.unitOfWork.run(async ({ messages }) => {
+      const [notice] = await messages.enqueue([{ recipientId: bob.id, message: privateFrom(alice, 'first, committed late') }]);
+      queued();
+      await held;
+      return notice!.id;
+    });
+    await enqueued;
+    // Node b's send to bob waits for node a's unit to end rather than commit a higher id before it.
+    const later = send(b, 'second');
+    await eventually(async () => (await onTestPostgres((client) => client.query(`select 1 from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())`))).rowCount! > 0);
+    expect(await b.repositories.messages.pendingFor(bob.id)).to.deep.equal([]);
+    release();
+    const [firstId, receipt] = await Promise.all([unit, later]);
+    expect(receipt.firstId).to.be.greaterThan(firstId);
+    expect((await b.repositories.messages.pendingFor(bob.id, { after: 0 })).map((m) => m.id)).to.deep.equal([firstId, receipt.firstId]);
+  });
+
+  it('answers from the database, not a cache, so a friendship made on the other node shows at once', async () => {
+    expect(a.caches).to.equal(undefined);
+    expect(await a.repositories.friendships.areFriends(alice.id, bob.id)).to.equal(false);
+    await b.repositories.friendships.befriend(alice.id, bob.id, at(1));
+    expect(await a.repositories.friendships.areFriends(alice.id, bob.id)).to.equal(true);
+  });
+});
+
+/** A TCP proxy in front of the test PostgreSQL that a test can take away and bring back on the same port. */
+class Outage {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async up(): Promise<void> {
+    if (this.server?.listening) return;
+    const target = new URL(TEST_POSTGRES);
+    this.server = createServer((client) => {
+      const upstream = connect({ host: target.hostname, port: Number(target.port || 5432) });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** Closes the port and cuts every connection through it, as a database that went away. */
+  async down(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+describe('PostgreSQL going away while serving', () => {
+  let schema: TestSchema;
+  let outage: Outage;
+  let storage: Storage;
+
+  beforeEach(async () => {
+    schema = await testSchema();
+    outage = new Outage();
+    await outage.up();
+    const url = new URL(schema.url);
+    url.port = String(outage.port);
+    storage = await openStorage(url.toString(), { busyTimeoutMs: 1000 });
+  });
+  afterEach(async () => {
+    await outage.up();
+    await storage.close();
+    await outage.down();
+    await schema.drop();
+  });
+
+  it('answers STORAGE_UNAVAILABLE, stores nothing, and recovers by itself once the database is back', async () => {
+    const { users, messages } = storage.repositories;
+    const alice = await users.add({ username: 'alice' as Username, passwordHash: 'h', createdAt: at(0) });
+    await outage.down();
+    const refusals = await Promise.all([
+      users.byId(alice.id).catch((error: unknown) => error),
+      messages.send({ deliveries: [{ recipientId: alice.id, message: privateFrom(alice, 'lost?') }], maxQueued: 10, sentAt: at(1) }).catch((error: unknown) => error),
+    ]);
+    for (const error of refusals) {
+      expect(error, String(error)).to.be.instanceOf(StorageError);
+      expect(error).to.have.property('code', 'STORAGE_UNAVAILABLE');
+      expect(error).to.have.property('retryAfterMs', 1000);
+    }
+    await outage.up();
+    await eventually(async () => (await users.byId(alice.id).catch(() => undefined)) !== undefined);
+    await messages.send({ deliveries: [{ recipientId: alice.id, message: privateFrom(alice, 'stored') }], maxQueued: 10, sentAt: at(2) });
+    expect((await messages.pendingFor(alice.id)).map((m) => m.message.text)).to.deep.equal(['stored']);
+  });
+});
