@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { createServer, type Server, type Socket, connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { MessageSend } from '../../application/ports/message-queue.js';
 import { StorageError } from '../../application/ports/storage-error.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
-import { DomainError, type ChatMessage, type User, type Username } from '../../domain/index.js';
-import { onTestPostgres, TEST_POSTGRES, testSchema, type TestSchema } from '../support/postgres.js';
+import type { DomainError} from '../../domain/index.js';
+import { type ChatMessage, type User, type Username } from '../../domain/index.js';
+import { onTestPostgres, Outage, testSchema, type TestSchema } from '../support/postgres.js';
 import { eventually } from '../support/world.js';
 import { at } from './storage-fixture.js';
 
@@ -88,35 +87,6 @@ describe('PostgreSQL shared by two nodes', () => {
   });
 });
 
-/** A TCP proxy in front of the test PostgreSQL that a test can take away and bring back on the same port. */
-class Outage {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async up(): Promise<void> {
-    if (this.server?.listening) return;
-    const target = new URL(TEST_POSTGRES);
-    this.server = createServer((client) => {
-      const upstream = connect({ host: target.hostname, port: Number(target.port || 5432) });
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  /** Closes the port and cuts every connection through it, as a database that went away. */
-  async down(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
-
 describe('PostgreSQL going away while serving', () => {
   let schema: TestSchema;
   let outage: Outage;
@@ -126,9 +96,7 @@ describe('PostgreSQL going away while serving', () => {
     schema = await testSchema();
     outage = new Outage();
     await outage.up();
-    const url = new URL(schema.url);
-    url.port = String(outage.port);
-    storage = await openStorage(url.toString(), { busyTimeoutMs: 1000 });
+    storage = await openStorage(outage.urlFor(schema), { busyTimeoutMs: 1000 });
   });
   afterEach(async () => {
     await outage.up();
