@@ -10,6 +10,64 @@ import { at } from './storage-fixture.js';
 const privateFrom = (user: User, text: string): ChatMessage => ({ kind: 'private', from: { id: user.id, username: user.username }, fromAdmin: false, text, sentAt: at(0) });
 const addUser = (storage: Storage, name: string) => storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: at(0) });
 
+describe('the PostgreSQL schema', () => {
+  it('has the six seed tables and the client message ids, with their columns, keys, indexes and foreign keys', async () => {
+    const schema = await testSchema();
+    try {
+      const storage = await openStorage(schema.url);
+      await storage.close();
+      const { columns, keys, foreignKeys } = await onTestPostgres(async (client) => ({
+        columns: (await client.query<{ table: string; columns: string[] }>(
+          `select table_name as table, array_agg(column_name::text order by ordinal_position) as columns from information_schema.columns
+           where table_schema = $1 and table_name not like 'knex%' group by table_name order by table_name`,
+          [schema.name],
+        )).rows,
+        keys: (await client.query<{ key: string }>(
+          `select t.relname || ': ' || string_agg(a.attname, ',' order by k.n) || case when i.indisunique then ' (unique)' else '' end as key
+           from pg_index i join pg_class t on t.oid = i.indrelid join pg_namespace s on s.oid = t.relnamespace
+           cross join unnest(i.indkey) with ordinality as k(attnum, n) join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
+           where s.nspname = $1 and t.relname not like 'knex%' group by i.indexrelid, t.relname, i.indisunique order by 1`,
+          [schema.name],
+        )).rows.map((row) => row.key),
+        foreignKeys: (await client.query<{ table: string; count: string }>(
+          `select table_name as table, count(*) from information_schema.table_constraints
+           where table_schema = $1 and constraint_type = 'FOREIGN KEY' group by table_name order by table_name`,
+          [schema.name],
+        )).rows.map((row) => `${row.table}: ${row.count}`),
+      }));
+      expect(columns).to.deep.equal([
+        { table: 'client_message_ids', columns: ['sender_id', 'client_msg_id', 'message_id', 'recipients', 'full', 'sent_at'] },
+        { table: 'group_members', columns: ['group_id', 'user_id', 'role', 'joined_at'] },
+        { table: 'groups', columns: ['id', 'name', 'creator_id', 'banned_by', 'banned_at', 'created_at'] },
+        { table: 'offline_messages', columns: ['id', 'recipient_id', 'kind', 'sender_id', 'group_id', 'body', 'payload', 'created_at'] },
+        { table: 'user_friends', columns: ['user_id', 'friend_id', 'created_at'] },
+        { table: 'user_login_log', columns: ['id', 'user_id', 'ip', 'logged_in_at'] },
+        { table: 'users', columns: ['id', 'username', 'password_hash', 'is_admin', 'token_hash', 'banned_by', 'banned_at', 'created_at', 'token_issued_at'] },
+      ]);
+      expect(keys).to.deep.equal([
+        'client_message_ids: sender_id,client_msg_id (unique)',
+        'group_members: group_id,user_id (unique)',
+        'group_members: user_id',
+        'groups: creator_id',
+        'groups: id (unique)',
+        'groups: name,creator_id (unique)',
+        'offline_messages: id (unique)',
+        'offline_messages: recipient_id,id',
+        'user_friends: friend_id',
+        'user_friends: user_id,friend_id (unique)',
+        'user_login_log: id (unique)',
+        'user_login_log: user_id,logged_in_at',
+        'users: id (unique)',
+        'users: token_hash (unique)',
+        'users: username (unique)',
+      ]);
+      expect(foreignKeys).to.deep.equal(['client_message_ids: 1', 'group_members: 2', 'groups: 2', 'offline_messages: 3', 'user_friends: 2', 'user_login_log: 1', 'users: 1']);
+    } finally {
+      await schema.drop();
+    }
+  });
+});
+
 /** Two server processes' storage, each its own Knex pool, on one schema: two nodes sharing a database. */
 describe('PostgreSQL shared by two nodes', () => {
   let schema: TestSchema;
@@ -102,6 +160,34 @@ describe('PostgreSQL going away while serving', () => {
     await storage.close();
     await outage.down();
     await schema.drop();
+  });
+
+  it('answers STORAGE_UNAVAILABLE for a unit whose connection an administrator ends (pg_terminate_backend), and serves the next request', async () => {
+    const url = new URL(schema.url);
+    url.searchParams.set('application_name', schema.name);
+    const direct = await openStorage(url.toString());
+    try {
+      const alice = await addUser(direct, 'alice');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const begun = new Promise<void>((resolve) => (started = resolve));
+      const unit = direct.unitOfWork.run(async ({ users }) => {
+        await users.byId(alice.id);
+        started();
+        await held;
+        return users.add({ username: 'bob' as Username, passwordHash: 'h', createdAt: at(1) });
+      });
+      await begun;
+      await onTestPostgres((client) => client.query('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [schema.name]));
+      release();
+      const error = await unit.catch((e: unknown) => e);
+      expect(error, String(error)).to.be.instanceOf(StorageError);
+      expect(error).to.have.property('code', 'STORAGE_UNAVAILABLE');
+      expect((await direct.repositories.users.all()).map((u) => u.username)).to.deep.equal(['alice']);
+    } finally {
+      await direct.close();
+    }
   });
 
   it('answers STORAGE_UNAVAILABLE, stores nothing, and recovers by itself once the database is back', async () => {
