@@ -202,13 +202,15 @@ export class KnexMessageQueue implements MessageQueue {
 
   /**
    * `send` for several messages, in order. `counts` holds what waits per recipient where
-   * known; the others are counted once each, and every count is kept up to date with what is
-   * stored. Call it inside a transaction.
+   * known; the others are counted first, together, and every count is kept up to date with
+   * what is stored. Call it inside a transaction.
    */
   async sendEach(messages: readonly MessageSend[], counts: CommitCounts): Promise<SendReceipt[]> {
     const receipts: SendReceipt[] = [];
+    const recipients = [...new Set(messages.flatMap((message) => message.deliveries.map((delivery) => delivery.recipientId)))];
     // Every queue this batch may write to, locked at once and in order, before any is counted.
-    await lockQueues(this.db, messages.flatMap((message) => message.deliveries.map((delivery) => delivery.recipientId)), this.locked);
+    await lockQueues(this.db, recipients, this.locked);
+    await this.countInto(counts, recipients.filter((id) => counts.get(id) === undefined));
     for (const message of messages) {
       const { key } = message;
       const first = key && ((await this.db('client_message_ids').where({ sender_id: key.senderId, client_msg_id: key.clientMsgId }).first()) as ClientMessageRow | undefined);
@@ -216,7 +218,6 @@ export class KnexMessageQueue implements MessageQueue {
         receipts.push(repeatOf(first));
         continue;
       }
-      for (const { recipientId } of message.deliveries) if (counts.get(recipientId) === undefined) counts.set(recipientId, await this.countFor(recipientId));
       const { taken, full } = withinQuota(message, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
       const receipt = receiptOf(message, await this.enqueue(taken), full);
       const row = clientMessageRow(message, receipt);
@@ -224,6 +225,18 @@ export class KnexMessageQueue implements MessageQueue {
       receipts.push(receipt);
     }
     return receipts;
+  }
+
+  /** Counts what waits for each of these recipients, in one statement per 500. */
+  private async countInto(counts: CommitCounts, recipientIds: readonly UserId[]): Promise<void> {
+    for (const chunk of chunks(recipientIds)) {
+      const rows = (await this.db('offline_messages').whereIn('recipient_id', chunk).groupBy('recipient_id').select('recipient_id').count({ count: '*' })) as {
+        recipient_id: number;
+        count: number | string;
+      }[];
+      const found = new Map(rows.map((row) => [Number(row.recipient_id), Number(row.count)]));
+      for (const id of chunk) counts.set(id, found.get(id) ?? 0);
+    }
   }
 
   async pendingFor(recipientId: UserId, options: { after?: MessageId; limit?: number } = {}): Promise<OfflineMessage[]> {
