@@ -42,14 +42,16 @@ const SETTINGS = {
 } as const;
 
 export interface ChatAppOptions {
-  /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
+  /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`), `postgres://user@host:port/database`, or `memory`. */
   readonly storage?: string;
   /** Where admin actions are logged; the server passes its own logger. Silent when left out. */
   readonly logger?: StructuredLogger;
   /** Most deliveries that may wait for one user before sends to them are refused (QUEUE_FULL); default 10 000. */
   readonly maxQueuedPerUser?: number;
-  /** How long a SQLite statement waits for a lock before the request answers TRY_AGAIN; default 5 s. */
+  /** How long a statement waits for a lock (and on PostgreSQL for a connection) before the request answers TRY_AGAIN (STORAGE_UNAVAILABLE); default 5 s. */
   readonly busyTimeoutMs?: number;
+  /** Most connections to a PostgreSQL database; default 10. */
+  readonly maxDbConnections?: number;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
   /** How long a session token works after login, in milliseconds (default 30 days); then TOKEN_EXPIRED. */
@@ -152,7 +154,7 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 
 /** Builds a fresh container, and so a fresh application, each call: a host may run several side by side. */
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
-  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs });
+  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs, maxConnections: options.maxDbConnections });
   const container = new Container();
   container.load(storageModule(storage), runtimeModule(options, storage), servicesModule);
   return {

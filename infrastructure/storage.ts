@@ -49,6 +49,8 @@ export interface StorageOptions {
    * answering STORAGE_UNAVAILABLE; default 5 s.
    */
   readonly busyTimeoutMs?: number;
+  /** Most connections to a PostgreSQL database; default DEFAULT_MAX_DB_CONNECTIONS (10). */
+  readonly maxConnections?: number;
 }
 
 /** Opens the storage the URL names; a SQLite database is created and migrated as needed. */
@@ -78,7 +80,7 @@ async function openBackend(location: StorageLocation, options: StorageOptions): 
       close: () => store.exclusive(async () => {}),
     };
   }
-  const db = location.kind === 'postgres' ? await openPostgres(location.url, options.busyTimeoutMs) : await openSqliteDatabase(location.filename, options.busyTimeoutMs);
+  const db = location.kind === 'postgres' ? await openPostgres(location.url, options) : await openSqliteDatabase(location.filename, options.busyTimeoutMs);
   // PostgreSQL may be shared by several nodes: its queue counts in the database, under its lock.
   const messages =
     location.kind === 'postgres'
@@ -101,9 +103,9 @@ async function openBackend(location: StorageLocation, options: StorageOptions): 
  * user, a bad password) is STORAGE_UNAVAILABLE with one line that names the server, never
  * the password, so `serve` can say it and exit before listening.
  */
-async function openPostgres(url: string, lockTimeoutMs: number | undefined) {
+async function openPostgres(url: string, options: StorageOptions) {
   try {
-    return await openPostgresDatabase(url, lockTimeoutMs);
+    return await openPostgresDatabase(url, options.busyTimeoutMs, options.maxConnections);
   } catch (error) {
     const { hostname, port, pathname } = new URL(url);
     const where = `${hostname}:${port || 5432}${pathname}`;

@@ -7,6 +7,12 @@ export type StorageErrorCode = 'STORAGE_FULL' | 'TRY_AGAIN' | 'STORAGE_UNAVAILAB
  */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 
+/**
+ * Most connections one server process keeps to a PostgreSQL database (Synapse's `cp_max`
+ * default is 10 too); requests beyond wait for one, as long as for a lock.
+ */
+export const DEFAULT_MAX_DB_CONNECTIONS = 10;
+
 /** How long a client should wait before repeating a request that met a locked database. */
 export const LOCKED_RETRY_AFTER_MS = 1000;
 

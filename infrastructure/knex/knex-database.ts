@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex from 'knex';
+import pg from 'pg';
 import type { Knex } from 'knex';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../../application/ports/storage-error.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../application/ports/storage-error.js';
 import { migrationSource } from './migration-source.js';
 
 const pragmas = (busyTimeoutMs: number) => [
@@ -73,42 +74,37 @@ async function migrated(db: Knex, migrate: () => Promise<unknown>): Promise<Knex
 /** Any number: the key of the session-level advisory lock that serialises migrations across nodes. */
 const MIGRATION_LOCK = 0x7061726c; // 'parl'
 
-/** The part of a `pg` client this module uses. */
-interface PgConnection {
-  query(sql: string): Promise<unknown>;
-}
-
 /**
  * Opens a pool of connections to the PostgreSQL database the URL names (libpq's
  * `postgres://user:password@host:port/db`; `?options=-c search_path=<schema>` picks a schema)
- * and brings its schema up to date. `lockTimeoutMs` bounds both a wait for a row lock
+ * and brings its schema up to date. `timeoutMs` bounds both a wait for a row lock
  * (PostgreSQL's lock_timeout, then TRY_AGAIN) and a wait for a connection, so a request never
- * hangs on a database that is away. Knex's pool (2 to 10 connections) drops a connection the
- * server ended and opens another on the next request, so the node recovers by itself when
- * the database is back.
+ * hangs on a database that is away (0 means at once: 1 ms, since `pg` reads 0 as "never").
+ * Knex's pool (up to `maxConnections`, opened as needed) drops a connection the server ended
+ * and opens another on the next request, so the node recovers by itself when the database is back.
  */
-export async function openPostgresDatabase(url: string, lockTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<Knex> {
+export async function openPostgresDatabase(url: string, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS, maxConnections = DEFAULT_MAX_DB_CONNECTIONS): Promise<Knex> {
+  const lockTimeoutMs = Math.max(1, Math.round(timeoutMs));
   const db = knex({
     client: 'pg',
     // `pg` takes lock_timeout and connectionTimeoutMillis too; Knex's type leaves them out.
     connection: { connectionString: url, lock_timeout: lockTimeoutMs, connectionTimeoutMillis: lockTimeoutMs } as Knex.PgConnectionConfig,
     acquireConnectionTimeout: lockTimeoutMs,
-    pool: { min: 0, max: 10 },
+    pool: { min: 0, max: maxConnections },
     // A lost or refused connection reaches whoever asked, as STORAGE_UNAVAILABLE (logged by the session, one line), or is replaced unseen; Knex would also print it.
     log: { warn: (message: string) => void (/^(Acquire connection error|Connection Error): /.test(message) || process.emitWarning(message)) },
   });
   return migrated(db, async () => {
     // Nodes starting together would each try to migrate: Knex's own lock makes all but one fail, this makes them wait.
-    const connection = (await db.client.acquireConnection()) as PgConnection;
+    // The lock is held on a connection of its own, outside the pool, which the migrations may need whole.
+    const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: lockTimeoutMs });
+    await lock.connect();
     try {
-      await connection.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
-      try {
-        await db.migrate.latest({ migrationSource });
-      } finally {
-        await connection.query(`select pg_advisory_unlock(${MIGRATION_LOCK})`);
-      }
+      await lock.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+      await db.migrate.latest({ migrationSource });
     } finally {
-      await db.client.releaseConnection(connection);
+      // Ending the session lets go of its advisory lock.
+      await lock.end();
     }
   });
 }

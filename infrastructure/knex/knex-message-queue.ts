@@ -134,7 +134,7 @@ export class CommitCounts {
 const QUEUE_LOCK = 0x71756575; // 'queu'
 
 /** Whether the database is PostgreSQL, where several processes write one queue at once. */
-export const isPostgres = (db: Knex | Knex.Transaction): boolean => db.client.config.client === 'pg';
+const isPostgres = (db: Knex | Knex.Transaction): boolean => db.client.config.client === 'pg';
 
 /**
  * On PostgreSQL, takes a transaction-long advisory lock on each recipient's queue, in id

@@ -7,7 +7,7 @@ import { eventually, expectOk } from '../support/world.js';
 describe('chatctl serve on PostgreSQL, end to end with real processes', function () {
   this.timeout(60_000);
 
-  it('refuses a wrong or unreachable database with one line and exit 3, before listening', async () => {
+  it('refuses a wrong or unreachable database with one line and exit 3, and a pool of no connections with exit 2, before listening', async () => {
     const cases: [string, RegExp][] = [
       ['postgres://postgres@127.0.0.1:1/test', /^chatctl: cannot open the PostgreSQL database 127\.0\.0\.1:1\/test: connect ECONNREFUSED 127\.0\.0\.1:1$/],
       ['postgres://postgres@127.0.0.1:5432/no_such_database', /^chatctl: cannot open the PostgreSQL database 127\.0\.0\.1:5432\/no_such_database: database "no_such_database" does not exist$/],
@@ -19,6 +19,9 @@ describe('chatctl serve on PostgreSQL, end to end with real processes', function
       expect(serve.stderr.split('\n'), db).to.have.length(1);
       expect(serve.stderr, db).to.match(line);
     }
+    const pool = await chatctl(['serve', '--port', '0', '--db', 'memory', '--max-db-connections', '0'], {});
+    expect(pool.code).to.equal(2);
+    expect(pool.stderr).to.contain('chatctl: --max-db-connections must be a positive whole number (got 0)');
   });
 
   describe('with a database', () => {

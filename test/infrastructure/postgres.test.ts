@@ -68,6 +68,20 @@ describe('the PostgreSQL schema', () => {
   });
 });
 
+describe('nodes starting together on a new PostgreSQL schema', () => {
+  it('all start: one migrates, the others wait for it rather than fail on the migration lock', async () => {
+    const schema = await testSchema();
+    try {
+      const nodes = await Promise.all([openStorage(schema.url), openStorage(schema.url), openStorage(schema.url)]);
+      await addUser(nodes[0]!, 'alice');
+      for (const node of nodes) expect((await node.repositories.users.all()).map((u) => u.username)).to.deep.equal(['alice']);
+      await Promise.all(nodes.map((node) => node.close()));
+    } finally {
+      await schema.drop();
+    }
+  });
+});
+
 /** Two server processes' storage, each its own Knex pool, on one schema: two nodes sharing a database. */
 describe('PostgreSQL shared by two nodes', () => {
   let schema: TestSchema;
@@ -187,6 +201,35 @@ describe('PostgreSQL going away while serving', () => {
       expect((await direct.repositories.users.all()).map((u) => u.username)).to.deep.equal(['alice']);
     } finally {
       await direct.close();
+    }
+  });
+
+  it('keeps at most maxConnections to the database: a request that finds them all busy past the timeout answers STORAGE_UNAVAILABLE', async () => {
+    const url = new URL(schema.url);
+    url.searchParams.set('application_name', schema.name);
+    const small = await openStorage(url.toString(), { maxConnections: 1, busyTimeoutMs: 200 });
+    try {
+      const alice = await addUser(small, 'alice');
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const begun = new Promise<void>((resolve) => (started = resolve));
+      const unit = small.unitOfWork.run(async ({ users }) => {
+        await users.byId(alice.id);
+        started();
+        await held;
+      });
+      await begun;
+      const error = await small.repositories.users.byId(alice.id).catch((e: unknown) => e);
+      expect(error, String(error)).to.be.instanceOf(StorageError);
+      expect(error).to.have.property('code', 'STORAGE_UNAVAILABLE');
+      const connections = await onTestPostgres((client) => client.query('select 1 from pg_stat_activity where application_name = $1', [schema.name]));
+      expect(connections.rowCount).to.equal(1);
+      release();
+      await unit;
+      expect((await small.repositories.users.byId(alice.id))?.username).to.equal('alice');
+    } finally {
+      await small.close();
     }
   });
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-error.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../../application/ports/storage-error.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
 import { MAX_PAGE_SIZE } from '../../../application/paging.js';
@@ -41,6 +41,7 @@ const POSITIVE_FLAGS = [
   { flag: 'max-failed-logins-per-account', key: 'maxFailedLoginsPerAccount', whole: true },
   { flag: 'max-failed-logins-per-address', key: 'maxFailedLoginsPerAddress', whole: true },
   { flag: 'failed-login-interval', key: 'failedLoginInterval', whole: false },
+  { flag: 'max-db-connections', key: 'maxDbConnections', whole: true },
 ] as const;
 
 const builder = (yargs: Argv<GlobalArgs>) =>
@@ -68,8 +69,9 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('db-lock-timeout', {
       type: 'number',
       default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
-      describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN',
+      describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN (on PostgreSQL also for a connection, then STORAGE_UNAVAILABLE)',
     })
+    .option('max-db-connections', { type: 'number', default: DEFAULT_MAX_DB_CONNECTIONS, describe: 'Connections this server keeps to a PostgreSQL --db at most' })
     .option('token-lifetime', {
       type: 'number',
       default: DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -170,6 +172,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         logger,
         maxQueuedPerUser: args.maxQueuedPerUser,
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
+        maxDbConnections: args.maxDbConnections,
         tokenLifetimeMs: args.tokenLifetime * 1000,
         maxPageSize: args.maxPageSize,
         loginThrottle: {
