@@ -42,7 +42,7 @@ const SETTINGS = {
 } as const;
 
 export interface ChatAppOptions {
-  /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`) or `memory`. */
+  /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`), `postgres://user@host:port/database`, or `memory`. */
   readonly storage?: string;
   /** Where sessions meet: `in-process` (the default, one server process) or `redis://host:port` (several sharing one Redis). */
   readonly hub?: string;
@@ -54,8 +54,10 @@ export interface ChatAppOptions {
   readonly logger?: StructuredLogger;
   /** Most deliveries that may wait for one user before sends to them are refused (QUEUE_FULL); default 10 000. */
   readonly maxQueuedPerUser?: number;
-  /** How long a SQLite statement waits for a lock before the request answers TRY_AGAIN; default 5 s. */
+  /** How long a statement waits for a lock (and on PostgreSQL for a connection) before the request answers TRY_AGAIN (STORAGE_UNAVAILABLE); default 5 s. */
   readonly busyTimeoutMs?: number;
+  /** Most connections to a PostgreSQL database; default 10. */
+  readonly maxDbConnections?: number;
   /** Lower only in tests: the cost of each password hash. */
   readonly scryptCost?: ScryptCost;
   /** How long a session token works after login, in milliseconds (default 30 days); then TOKEN_EXPIRED. */
@@ -159,7 +161,13 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
   // The hub first: an unreachable Redis is refused before any database file is made.
   const hub = await openSessionHub(options.hub, { presenceTimeoutMs: options.presenceTimeoutMs, prefix: options.hubPrefix, logger: options.logger });
-  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', { busyTimeoutMs: options.busyTimeoutMs }).catch(async (error: unknown) => {
+  // With a shared hub other processes write the same database: no lookup may come from this one's memory.
+  const shared = (options.hub ?? 'in-process') !== 'in-process';
+  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', {
+    busyTimeoutMs: options.busyTimeoutMs,
+    maxConnections: options.maxDbConnections,
+    ...(shared ? { cacheCapacity: 0 } : {}),
+  }).catch(async (error: unknown) => {
     await hub.close();
     throw error;
   });

@@ -23,12 +23,13 @@ export interface ChatApp extends ChatServices {
 }
 
 /**
- * Opens an application on the given storage (`sqlite:<path>` or `memory`) and session hub
- * (`in-process` or `redis://host:port`, its keys and channels under `hubPrefix`, whose dead nodes' users go offline after
- * `presenceTimeoutMs`); `tokenLifetimeMs`
- * bounds how long a login lasts, `maxPageSize` how many rows a listing's page may hold,
- * `maxQueuedPerUser` how many deliveries may wait for one user, `busyTimeoutMs` how long a
- * write waits for a database lock, `loginThrottle` how failed logins are slowed.
+ * Opens an application on the given storage (`sqlite:<path>`, `postgres://…` or `memory`) and
+ * session hub (`in-process` or `redis://host:port`, its keys and channels under `hubPrefix`,
+ * whose dead nodes' users go offline after `presenceTimeoutMs`); `tokenLifetimeMs` bounds how
+ * long a login lasts, `maxPageSize` how many rows a listing's page may hold, `maxQueuedPerUser`
+ * how many deliveries may wait for one user, `busyTimeoutMs` how long a write waits for a
+ * database lock, `maxDbConnections` how many connections a PostgreSQL database is given,
+ * `loginThrottle` how failed logins are slowed.
  */
 export type ChatAppFactory = (options: {
   storage: string;
@@ -38,6 +39,7 @@ export type ChatAppFactory = (options: {
   presenceTimeoutMs?: number;
   maxQueuedPerUser?: number;
   busyTimeoutMs?: number;
+  maxDbConnections?: number;
   tokenLifetimeMs?: number;
   maxPageSize?: number;
   loginThrottle?: Partial<LoginThrottleLimits>;

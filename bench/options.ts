@@ -10,6 +10,8 @@ export interface Options {
   /** Per workload and server: past this, no new message is sent. */
   readonly capSeconds: number;
   readonly scale: Scale;
+  /** `--db postgres://…`: run parley on PostgreSQL, each server in a fresh schema; SQLite when absent. */
+  readonly db?: string;
 }
 
 export const FULL: Scale = {
@@ -41,7 +43,7 @@ const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };
 
 const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>]`;
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>] [--db postgres://user@host:port/database]`;
 
 export class UsageError extends Error {}
 
@@ -52,6 +54,7 @@ export function parseOptions(argv: readonly string[]): Options {
   let servers: ServerKind[] = [...SERVERS];
   let serverFlags: string[] = [];
   let cap: number | undefined;
+  let db: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = splitArgument(argv[i]!);
     const value = () => inline ?? argv[++i] ?? fail(`${name} needs a value`);
@@ -60,6 +63,7 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (name === '--servers') servers = parseServers(value());
     else if (name === '--server-flags') serverFlags = value().split(/\s+/).filter(Boolean);
     else if (name === '--cap') cap = positive(value());
+    else if (name === '--db') db = postgresUrl(value());
     else fail(`unknown argument ${argv[i]}`);
   }
   return {
@@ -69,6 +73,7 @@ export function parseOptions(argv: readonly string[]): Options {
     serverFlags,
     capSeconds: cap ?? (quick ? DEFAULT_CAP_SECONDS.quick : DEFAULT_CAP_SECONDS.full),
     scale: quick ? QUICK : FULL,
+    ...(db === undefined ? {} : { db }),
   };
 }
 
@@ -91,6 +96,11 @@ function parseWorkloads(list: string): Set<WorkloadName> {
     chosen.add(workload);
   }
   return chosen;
+}
+
+function postgresUrl(text: string): string {
+  if (!/^postgres(ql)?:\/\/./.test(text)) fail(`--db wants a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test, not "${text}"`);
+  return text;
 }
 
 function positive(text: string): number {

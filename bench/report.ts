@@ -7,6 +7,8 @@ export interface Report {
   readonly at: string;
   readonly mode: 'quick' | 'full';
   readonly machine: string;
+  /** Where parley keeps its data: a SQLite file, or PostgreSQL with `--db`. */
+  readonly storage: string;
   readonly loadAverage: { readonly start: number[]; readonly end: number[] };
   readonly pinning: string;
   readonly capSeconds: number;
@@ -39,6 +41,7 @@ export function renderMarkdown(report: Report): string {
     `${report.at}, ${report.durationSeconds.toFixed(0)} s`,
     '',
     `- machine: ${report.machine}`,
+    `- parley storage: ${report.storage}`,
     `- load average (1, 5, 15 min): start ${formatLoad(report.loadAverage.start)}, end ${formatLoad(report.loadAverage.end)}`,
     `- ${report.pinning}`,
     `- cap: ${report.capSeconds} s of sending per workload and server, then in-flight messages are awaited`,

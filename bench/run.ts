@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from './accounts.js';
+import { runDatabase } from './database.js';
 import { parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
 import { ServerProcess, type ServerKind } from './server-process.js';
@@ -104,7 +105,11 @@ async function withServer(
   serveFlags: readonly string[] = LIFTED_LIMITS,
 ): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const server = await ServerProcess.start({ kind, directory, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags });
+  const database = await runDatabase(kind === 'parley' ? options.db : undefined, directory);
+  const server = await ServerProcess.start({ kind, db: database.db, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
   running.add(server);
   progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
   const accounts = new Accounts(server, (message) => progress(`${kind} ${message}`));
@@ -115,6 +120,7 @@ async function withServer(
     const status = await server.stop();
     running.delete(server);
     rmSync(directory, { recursive: true, force: true });
+    await database.drop();
     const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
     const setup = `setup: registered and logged in ${accounts.users} user${accounts.users === 1 ? '' : 's'} in ${accounts.setupSeconds.toFixed(1)} s`;
     const end = died ? `DIED during the run (${died})` : `stopped by SIGTERM: ${status}`;
@@ -202,6 +208,7 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
     at: new Date().toISOString(),
     mode: options.quick ? 'quick' : 'full',
     machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    storage: options.db === undefined ? 'a SQLite file' : `PostgreSQL at ${new URL(options.db).host}${new URL(options.db).pathname}, a fresh schema per server`,
     loadAverage: { start: loadAtStart, end: loadavg() },
     pinning: pinning.description,
     capSeconds: options.capSeconds,

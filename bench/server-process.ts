@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -16,8 +15,8 @@ const NOTABLE_LEVEL = 40;
 
 export interface ServerOptions {
   readonly kind: ServerKind;
-  /** A directory of the run's own for the database. */
-  readonly directory: string;
+  /** The parley server's `--db`: a database of the run's own. */
+  readonly db: string;
   /** Run under `taskset -c 0`. */
   readonly pin: boolean;
   /** Extra node flags, for the parley server only. */
@@ -52,7 +51,7 @@ export class ServerProcess {
 
   static async start(options: ServerOptions): Promise<ServerProcess> {
     const command = options.kind === 'parley'
-      ? [...options.nodeFlags, CLI, 'serve', '--port', '0', '--db', join(options.directory, 'bench.sqlite'), '--log-level', 'info', ...(options.serveFlags ?? [])]
+      ? [...options.nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])]
       : [FLOOR, '--port', '0'];
     const argv = options.pin ? ['taskset', '-c', '0', process.execPath, ...command] : [process.execPath, ...command];
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });

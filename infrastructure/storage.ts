@@ -1,15 +1,16 @@
 import type { Repositories, UnitOfWork } from '../application/ports/unit-of-work.js';
 import { CachingUnitOfWork, cachingRepositories, DEFAULT_CACHE_CAPACITY, RepositoryCaches } from './caching/caching-repositories.js';
-import { GroupCommitMessageQueue } from './knex/group-commit-message-queue.js';
-import { openSqliteDatabase } from './knex/knex-database.js';
+import { GroupCommitMessageQueue, knexQueueBatchWriter } from './knex/group-commit-message-queue.js';
+import { openPostgresDatabase, openSqliteDatabase } from './knex/knex-database.js';
 import { sqliteQueueBatchWriter } from './knex/sqlite-queue-batch-writer.js';
 import { KnexUnitOfWork, knexRepositories } from './knex/knex-unit-of-work.js';
 import { InMemoryUnitOfWork, memoryRepositories } from './memory/in-memory-unit-of-work.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { withStorageErrors } from './storage-errors.js';
+import { StorageError } from '../application/ports/storage-error.js';
 
-/** Where the data lives: `sqlite:<path>` (`sqlite::memory:` for a throwaway database) or `memory`. */
-export type StorageUrl = `sqlite:${string}` | 'memory';
+/** Where the data lives: `sqlite:<path>` (`sqlite::memory:` for a throwaway database), `postgres://…`, or `memory`. */
+export type StorageUrl = `sqlite:${string}` | `postgres://${string}` | `postgresql://${string}` | 'memory';
 
 /** An open storage backend: its repositories, its transactions, and how to let go of it. */
 export interface Storage {
@@ -20,15 +21,20 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** Reads a storage URL; anything but `sqlite:<path>` and `memory` is refused with a message saying what works. */
-export function parseStorageUrl(raw: string): { kind: 'sqlite'; filename: string } | { kind: 'memory' } {
+type StorageLocation = { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
+
+/** Reads a storage URL; anything but `sqlite:<path>`, `postgres://…` and `memory` is refused with a message saying what works. */
+export function parseStorageUrl(raw: string): StorageLocation {
   const url = raw.trim();
   if (url === 'memory') return { kind: 'memory' };
   if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) return { kind: 'sqlite', filename: url.slice('sqlite:'.length) };
-  if (/^postgres(ql)?:/.test(url)) {
-    throw new Error(`PostgreSQL storage is planned but not supported yet: use sqlite:<path> or memory, not "${raw}"`);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    if (!URL.canParse(url) || new URL(url).hostname === '') {
+      throw new Error(`bad PostgreSQL URL "${raw}": use postgres://user[:password]@host[:port]/database`);
+    }
+    return { kind: 'postgres', url };
   }
-  throw new Error(`unknown storage "${raw}": use sqlite:<path> or memory (postgres:// is planned but not supported yet)`);
+  throw new Error(`unknown storage "${raw}": use sqlite:<path>, postgres://user@host:port/database or memory`);
 }
 
 export interface StorageOptions {
@@ -37,14 +43,23 @@ export interface StorageOptions {
    * their members); 0 turns the caches off and every lookup reads the database.
    */
   readonly cacheCapacity?: number;
-  /** How long a SQLite statement waits for a lock held elsewhere before answering TRY_AGAIN; default 5 s. */
+  /**
+   * How long a statement waits for a lock held elsewhere before answering TRY_AGAIN (SQLite's
+   * busy timeout, PostgreSQL's lock_timeout), and on PostgreSQL also for a connection before
+   * answering STORAGE_UNAVAILABLE; default 5 s.
+   */
   readonly busyTimeoutMs?: number;
+  /** Most connections to a PostgreSQL database; default DEFAULT_MAX_DB_CONNECTIONS (10). */
+  readonly maxConnections?: number;
 }
 
 /** Opens the storage the URL names; a SQLite database is created and migrated as needed. */
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
-  const storage = await openBackend(parseStorageUrl(url), options);
-  const capacity = options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY;
+  const location = parseStorageUrl(url);
+  const storage = await openBackend(location, options);
+  // Off by default on PostgreSQL: another node may change a friendship or a membership, and
+  // nothing tells this one (docs/adr/0008-postgresql.md).
+  const capacity = options.cacheCapacity ?? (location.kind === 'postgres' ? 0 : DEFAULT_CACHE_CAPACITY);
   if (capacity === 0) return storage;
   const caches = new RepositoryCaches(capacity);
   return {
@@ -55,7 +70,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
   };
 }
 
-async function openBackend(location: ReturnType<typeof parseStorageUrl>, options: StorageOptions): Promise<Storage> {
+async function openBackend(location: StorageLocation, options: StorageOptions): Promise<Storage> {
   if (location.kind === 'memory') {
     const store = new MemoryStore();
     // Waiting for the store's queue lets a unit under way finish first, as Knex's destroy does.
@@ -65,8 +80,12 @@ async function openBackend(location: ReturnType<typeof parseStorageUrl>, options
       close: () => store.exclusive(async () => {}),
     };
   }
-  const db = await openSqliteDatabase(location.filename, options.busyTimeoutMs);
-  const messages = new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db));
+  const db = location.kind === 'postgres' ? await openPostgres(location.url, options) : await openSqliteDatabase(location.filename, options.busyTimeoutMs);
+  // PostgreSQL may be shared by several nodes: its queue counts in the database, under its lock.
+  const messages =
+    location.kind === 'postgres'
+      ? new GroupCommitMessageQueue(db, knexQueueBatchWriter(db), { sharedDatabase: true })
+      : new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db));
   return {
     ...withStorageErrors({
       repositories: { ...knexRepositories(db), messages },
@@ -77,4 +96,26 @@ async function openBackend(location: ReturnType<typeof parseStorageUrl>, options
       await db.destroy();
     },
   };
+}
+
+/**
+ * Opens and migrates a PostgreSQL database; any failure (refused, no such host, database or
+ * user, a bad password) is STORAGE_UNAVAILABLE with one line that names the server, never
+ * the password, so `serve` can say it and exit before listening.
+ */
+async function openPostgres(url: string, options: StorageOptions) {
+  try {
+    return await openPostgresDatabase(url, options.busyTimeoutMs, options.maxConnections);
+  } catch (error) {
+    const { hostname, port, pathname } = new URL(url);
+    const where = `${hostname}:${port || 5432}${pathname}`;
+    throw new StorageError('STORAGE_UNAVAILABLE', `cannot open the PostgreSQL database ${where}: ${errorText(error)}`, { cause: error });
+  }
+}
+
+/** A driver error in words; Node reports a refused connection to several addresses as an AggregateError with no message of its own. */
+function errorText(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') return error.errors.map(errorText).join('; ');
+  if (error instanceof Error) return error.message || (error as { code?: string }).code || error.name;
+  return String(error);
 }

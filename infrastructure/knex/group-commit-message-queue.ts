@@ -68,8 +68,9 @@ type Write =
  * here, in memory: each recipient's is counted once in the database, inside a commit, then
  * kept up to date by the commits (sends add, acknowledgements remove). Deliveries queued in a
  * unit of work (notices) are stored around this queue, so storage calls `recount` for their
- * recipients once such a unit has committed. Several server processes on one database (the
- * multi-node issue) must count in the database instead, inside the commit.
+ * recipients once such a unit has committed. With `sharedDatabase` (PostgreSQL, where
+ * several server processes may write one database) nothing is kept: the writer counts each
+ * recipient in the database inside every commit, under the queue lock KnexMessageQueue takes.
  */
 export class GroupCommitMessageQueue implements MessageQueue {
   private readonly direct: KnexMessageQueue;
@@ -84,6 +85,7 @@ export class GroupCommitMessageQueue implements MessageQueue {
   constructor(
     db: Knex,
     private readonly write: QueueBatchWriter = knexQueueBatchWriter(db),
+    private readonly options: { readonly sharedDatabase?: boolean } = {},
   ) {
     this.direct = new KnexMessageQueue(db);
   }
@@ -159,8 +161,9 @@ export class GroupCommitMessageQueue implements MessageQueue {
   private async commit(batch: readonly Write[]): Promise<void> {
     const sends = batch.filter((write) => write.kind === 'send');
     const acknowledgements = batch.filter((write) => write.kind === 'acknowledge');
-    const { sent, removed, counts } = await this.write({ sends: sends.map((write) => write.send), acknowledgements, counts: this.counts });
-    for (const [id, count] of counts) if (!this.recounting.has(id)) this.counts.set(id, count);
+    const known = this.options.sharedDatabase ? new Map<UserId, number>() : this.counts;
+    const { sent, removed, counts } = await this.write({ sends: sends.map((write) => write.send), acknowledgements, counts: known });
+    if (!this.options.sharedDatabase) for (const [id, count] of counts) if (!this.recounting.has(id)) this.counts.set(id, count);
     sends.forEach((write, i) => write.resolve(sent[i]!));
     acknowledgements.forEach((write, i) => write.resolve(removed[i]!));
   }

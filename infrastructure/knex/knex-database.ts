@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex from 'knex';
+import pg from 'pg';
 import type { Knex } from 'knex';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../../application/ports/storage-error.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../application/ports/storage-error.js';
 import { migrationSource } from './migration-source.js';
 
 const pragmas = (busyTimeoutMs: number) => [
@@ -55,12 +56,55 @@ export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAU
       },
     },
   });
+  return migrated(db, () => db.migrate.latest({ migrationSource }));
+}
+
+/** Hides bound values from the database's errors, runs the migrations, and closes the database if they fail. */
+async function migrated(db: Knex, migrate: () => Promise<unknown>): Promise<Knex> {
   db.on('query-error', (error: unknown, query: { sql?: unknown }) => withoutBindings(error, typeof query.sql === 'string' ? query.sql : '(statement not known)'));
   try {
-    await db.migrate.latest({ migrationSource });
+    await migrate();
   } catch (error) {
     await db.destroy();
     throw error;
   }
   return db;
+}
+
+/** Any number: the key of the session-level advisory lock that serialises migrations across nodes. */
+const MIGRATION_LOCK = 0x7061726c; // 'parl'
+
+/**
+ * Opens a pool of connections to the PostgreSQL database the URL names (libpq's
+ * `postgres://user:password@host:port/db`; `?options=-c search_path=<schema>` picks a schema)
+ * and brings its schema up to date. `timeoutMs` bounds both a wait for a row lock
+ * (PostgreSQL's lock_timeout, then TRY_AGAIN) and a wait for a connection, so a request never
+ * hangs on a database that is away (0 means at once: 1 ms, since `pg` reads 0 as "never").
+ * Knex's pool (up to `maxConnections`, opened as needed) drops a connection the server ended
+ * and opens another on the next request, so the node recovers by itself when the database is back.
+ */
+export async function openPostgresDatabase(url: string, timeoutMs = DEFAULT_LOCK_TIMEOUT_MS, maxConnections = DEFAULT_MAX_DB_CONNECTIONS): Promise<Knex> {
+  const lockTimeoutMs = Math.max(1, Math.round(timeoutMs));
+  const db = knex({
+    client: 'pg',
+    // `pg` takes lock_timeout and connectionTimeoutMillis too; Knex's type leaves them out.
+    connection: { connectionString: url, lock_timeout: lockTimeoutMs, connectionTimeoutMillis: lockTimeoutMs } as Knex.PgConnectionConfig,
+    acquireConnectionTimeout: lockTimeoutMs,
+    pool: { min: 0, max: maxConnections },
+    // A lost or refused connection reaches whoever asked, as STORAGE_UNAVAILABLE (logged by the session, one line), or is replaced unseen; Knex would also print it.
+    log: { warn: (message: string) => void (/^(Acquire connection error|Connection Error): /.test(message) || process.emitWarning(message)) },
+  });
+  return migrated(db, async () => {
+    // Nodes starting together would each try to migrate: Knex's own lock makes all but one fail, this makes them wait.
+    // The lock is held on a connection of its own, outside the pool, which the migrations may need whole.
+    const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: lockTimeoutMs });
+    await lock.connect();
+    try {
+      await lock.query(`select pg_advisory_lock(${MIGRATION_LOCK})`);
+      await db.migrate.latest({ migrationSource });
+    } finally {
+      // Ending the session lets go of its advisory lock.
+      await lock.end();
+    }
+  });
 }

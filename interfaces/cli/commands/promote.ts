@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type CliDependencies, type ArgsOf, type GlobalArgs } from '../cli-context.js';
-import { DEFAULT_DB } from './serve.js';
+import { DEFAULT_DB, storageOf } from './serve.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .positional('username', { type: 'string', demandOption: true, describe: 'An existing user' })
-    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'The server\'s SQLite database file' })
+    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'The server\'s SQLite database file or PostgreSQL URL' })
     .option('revoke', { type: 'boolean', default: false, describe: 'Take admin rights away instead' });
 
 /** `chatctl promote`: the operator's way to make the first admin, straight on the database. */
@@ -16,7 +16,7 @@ export function promoteCommand({ createApp }: CliDependencies): CommandModule<Gl
     describe: 'Make a user an admin, straight on the database (works while the server runs)',
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
-      const app = await createApp({ storage: `sqlite:${args.db}` });
+      const app = await createApp({ storage: storageOf(args.db) });
       try {
         const user = await app.accounts.promote(args.username, !args.revoke);
         // Like the server's audit lines, on standard error, so the operator's action leaves a trace.

@@ -3,7 +3,7 @@ import { createSecureContext } from 'node:tls';
 import { pino } from 'pino';
 import { DEFAULT_MAX_QUEUED_PER_USER } from '../../../application/delivery-service.js';
 import { DEFAULT_PRESENCE_TIMEOUT_MS } from '../../../application/ports/session-hub.js';
-import { DEFAULT_LOCK_TIMEOUT_MS } from '../../../application/ports/storage-error.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../../application/ports/storage-error.js';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../../application/account-service.js';
 import { MAX_PAGE_SIZE } from '../../../application/paging.js';
@@ -16,6 +16,11 @@ import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
 export const DEFAULT_DB = 'data/chat.sqlite';
+
+/** The storage `--db` names: a postgres:// URL, "memory", or else a SQLite file. */
+export function storageOf(db: string): string {
+  return db === 'memory' || /^postgres(ql)?:/.test(db) ? db : `sqlite:${db}`;
+}
 /** The longest `--token-lifetime`: ten years, past which a lifetime means "never" and should say so by being refused. */
 const MAX_TOKEN_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 
@@ -39,13 +44,14 @@ const POSITIVE_FLAGS = [
   { flag: 'failed-login-interval', key: 'failedLoginInterval', whole: false },
   { flag: 'max-registrations-per-address', key: 'maxRegistrationsPerAddress', whole: true },
   { flag: 'registration-interval', key: 'registrationInterval', whole: false },
+  { flag: 'max-db-connections', key: 'maxDbConnections', whole: true },
 ] as const;
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
     .option('port', { type: 'number', default: 7878, describe: 'TCP port; 0 picks a free one' })
-    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file ("memory" for a throwaway one)' })
+    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'SQLite database file, or a PostgreSQL URL postgres://user@host:port/database shared by several nodes ("memory" for a throwaway one)' })
     .option('hub', {
       type: 'string',
       default: 'in-process',
@@ -81,8 +87,9 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('db-lock-timeout', {
       type: 'number',
       default: DEFAULT_LOCK_TIMEOUT_MS / 1000,
-      describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN',
+      describe: 'Seconds a database write waits for a lock held elsewhere before the request answers TRY_AGAIN (on PostgreSQL also for a connection, then STORAGE_UNAVAILABLE)',
     })
+    .option('max-db-connections', { type: 'number', default: DEFAULT_MAX_DB_CONNECTIONS, describe: 'Connections this server keeps to a PostgreSQL --db at most' })
     .option('token-lifetime', {
       type: 'number',
       default: DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -197,13 +204,14 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
       const tls = await tlsOptions(args.tlsCert, args.tlsKey);
       const logger = pino({ name: 'parley', level: args.logLevel }, pino.destination(2));
       const app = await createApp({
-        storage: args.db === 'memory' ? 'memory' : `sqlite:${args.db}`,
+        storage: storageOf(args.db),
         logger,
         hub: args.hub,
         hubPrefix: args.hubPrefix,
         presenceTimeoutMs: args.presenceTimeout * 1000,
         maxQueuedPerUser: args.maxQueuedPerUser,
         busyTimeoutMs: Math.round(args.dbLockTimeout * 1000),
+        maxDbConnections: args.maxDbConnections,
         tokenLifetimeMs: args.tokenLifetime * 1000,
         maxPageSize: args.maxPageSize,
         loginThrottle: {
