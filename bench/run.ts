@@ -85,11 +85,12 @@ function hasTaskset(): boolean {
  * Two nodes share CPU 0, so the load generator keeps CPU 1 to itself as in a one-node run and
  * the CPU per delivery stays comparable; PostgreSQL and Redis are left to the scheduler.
  */
-function pinningPlan(nodes: number): { pin: boolean; description: string } {
+function pinningPlan({ nodes, db, hub }: Options): { pin: boolean; description: string } {
   if (cpus().length < 2) return { pin: false, description: `unpinned: only ${cpus().length} CPU` };
   if (!hasTaskset()) return { pin: false, description: 'unpinned: taskset (util-linux) not found' };
   const servers = nodes > 1 ? `servers on CPU 0 (taskset -c 0), both parley nodes sharing it` : 'servers on CPU 0 (taskset -c 0)';
-  return { pin: true, description: `pinned: ${servers}, load generator on CPU 1 (taskset -c 1), PostgreSQL and Redis (if any) unpinned` };
+  const services = [db && 'PostgreSQL', hub && 'Redis'].filter(Boolean).join(' and ');
+  return { pin: true, description: `pinned: ${servers}, load generator on CPU 1 (taskset -c 1)${services ? `, ${services} unpinned` : ''}` };
 }
 
 /** Runs this very script again under `taskset -c 1`; resolves with its exit status. */
@@ -267,7 +268,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${error.message}\n`);
     return 2;
   }
-  const pinning = pinningPlan(options.nodes);
+  const pinning = pinningPlan(options);
   if (pinning.pin && process.env[PINNED_ENV] !== '1') return rerunPinned();
   if (!pinning.pin) progress(pinning.description);
   let givingUp = false;
