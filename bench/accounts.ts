@@ -1,5 +1,5 @@
 import { Peer, RefusedError, type Delivery } from './peer.js';
-import type { ServerProcess } from './server-process.js';
+import type { Nodes, ServerProcess } from './server-process.js';
 
 /** Registration and login cost a scrypt each on parley, so they run over this many connections at once. */
 const SETUP_CONNECTIONS = 8;
@@ -15,9 +15,9 @@ function passwordOf(username: string): string {
 }
 
 /**
- * The benchmark's users on one server: each registered and logged in once (a login kicks
- * the user's other connections), then reached through any number of new connections that
- * `attach` with the kept token, which kicks nothing.
+ * The benchmark's users on one server or several nodes sharing a database: each registered
+ * and logged in once (a login kicks the user's other connections), then reached through any
+ * number of new connections, to any node, that `attach` with the kept token, which kicks nothing.
  */
 export class Accounts {
   private readonly tokens = new Map<string, string>();
@@ -25,7 +25,7 @@ export class Accounts {
   setupSeconds = 0;
 
   constructor(
-    private readonly server: ServerProcess,
+    private readonly nodes: Nodes,
     private readonly log: (message: string) => void = () => {},
   ) {}
 
@@ -41,17 +41,17 @@ export class Accounts {
     const lanes = Array.from({ length: Math.min(SETUP_CONNECTIONS, missing.length) }, (_, lane) =>
       missing.filter((_name, i) => i % SETUP_CONNECTIONS === lane),
     );
-    await this.server.withAllCpus(() => Promise.all(lanes.map((names) => this.registerAll(names))));
+    await this.nodes.withAllCpus(() => Promise.all(lanes.map((names) => this.registerAll(names))));
     const seconds = (performance.now() - started) / 1000;
     this.setupSeconds += seconds;
     this.log(`registered and logged in ${missing.length} user${missing.length === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`);
   }
 
-  /** A new connection attached as the user; `onDelivery` is in place before the backlog arrives. */
-  async attach(username: string, onDelivery?: (delivery: Delivery) => void): Promise<Peer> {
+  /** A new connection to `node` attached as the user; `onDelivery` is in place before the backlog arrives. */
+  async attach(node: ServerProcess, username: string, onDelivery?: (delivery: Delivery) => void): Promise<Peer> {
     const token = this.tokens.get(username);
     if (token === undefined) throw new Error(`${username} was never logged in`);
-    const peer = await Peer.connect(this.server.port);
+    const peer = await Peer.connect(node.port);
     peer.token = token;
     if (onDelivery) peer.onDelivery = onDelivery;
     try {
@@ -63,12 +63,12 @@ export class Accounts {
     return peer;
   }
 
-  /** Attaches one connection per entry, a batch at a time, in the order given. */
-  async attachMany(usernames: readonly string[], onDelivery?: (index: number, delivery: Delivery) => void): Promise<Peer[]> {
+  /** Attaches one connection to `node` per entry, a batch at a time, in the order given. */
+  async attachMany(node: ServerProcess, usernames: readonly string[], onDelivery?: (index: number, delivery: Delivery) => void): Promise<Peer[]> {
     const peers: Peer[] = [];
     for (let start = 0; start < usernames.length; start += ATTACH_BATCH) {
       const batch = usernames.slice(start, start + ATTACH_BATCH);
-      peers.push(...(await Promise.all(batch.map((name, i) => this.attach(name, onDelivery && ((d) => onDelivery(start + i, d)))))));
+      peers.push(...(await Promise.all(batch.map((name, i) => this.attach(node, name, onDelivery && ((d) => onDelivery(start + i, d)))))));
     }
     return peers;
   }
@@ -83,7 +83,7 @@ export class Accounts {
   }
 
   private async registerAll(usernames: readonly string[]): Promise<void> {
-    const peer = await Peer.connect(this.server.port);
+    const peer = await Peer.connect(this.nodes.sending.port);
     try {
       for (const username of usernames) {
         const password = passwordOf(username);

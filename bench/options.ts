@@ -12,6 +12,10 @@ export interface Options {
   readonly scale: Scale;
   /** `--db postgres://…`: run parley on PostgreSQL, each server in a fresh schema; SQLite when absent. */
   readonly db?: string;
+  /** `--hub redis://…`: parley's session hub, each run under a key prefix of its own; in-process when absent. */
+  readonly hub?: string;
+  /** Parley nodes the traffic workloads run on; 2 needs `--db` and `--hub`, which the nodes share. */
+  readonly nodes: number;
 }
 
 export const FULL: Scale = {
@@ -43,7 +47,7 @@ const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };
 
 const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
 
-export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>] [--db postgres://user@host:port/database]`;
+export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>] [--db postgres://user@host:port/database] [--hub redis://host:port] [--nodes 1|2]`;
 
 export class UsageError extends Error {}
 
@@ -55,6 +59,8 @@ export function parseOptions(argv: readonly string[]): Options {
   let serverFlags: string[] = [];
   let cap: number | undefined;
   let db: string | undefined;
+  let hub: string | undefined;
+  let nodes = 1;
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = splitArgument(argv[i]!);
     const value = () => inline ?? argv[++i] ?? fail(`${name} needs a value`);
@@ -64,8 +70,11 @@ export function parseOptions(argv: readonly string[]): Options {
     else if (name === '--server-flags') serverFlags = value().split(/\s+/).filter(Boolean);
     else if (name === '--cap') cap = positive(value());
     else if (name === '--db') db = postgresUrl(value());
+    else if (name === '--hub') hub = redisUrl(value());
+    else if (name === '--nodes') nodes = nodeCount(value());
     else fail(`unknown argument ${argv[i]}`);
   }
+  if (nodes > 1 && (db === undefined || hub === undefined)) fail('--nodes 2 needs --db postgres://… and --hub redis://…, which the nodes share');
   return {
     quick,
     only,
@@ -74,6 +83,8 @@ export function parseOptions(argv: readonly string[]): Options {
     capSeconds: cap ?? (quick ? DEFAULT_CAP_SECONDS.quick : DEFAULT_CAP_SECONDS.full),
     scale: quick ? QUICK : FULL,
     ...(db === undefined ? {} : { db }),
+    ...(hub === undefined ? {} : { hub }),
+    nodes,
   };
 }
 
@@ -101,6 +112,16 @@ function parseWorkloads(list: string): Set<WorkloadName> {
 function postgresUrl(text: string): string {
   if (!/^postgres(ql)?:\/\/./.test(text)) fail(`--db wants a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test, not "${text}"`);
   return text;
+}
+
+function redisUrl(text: string): string {
+  if (!/^rediss?:\/\/./.test(text)) fail(`--hub wants a Redis URL such as redis://127.0.0.1:6379, not "${text}"`);
+  return text;
+}
+
+function nodeCount(text: string): number {
+  if (text !== '1' && text !== '2') fail(`--nodes wants 1 or 2, not "${text}"`);
+  return Number(text);
 }
 
 function positive(text: string): number {

@@ -9,6 +9,10 @@ export interface Report {
   readonly machine: string;
   /** Where parley keeps its data: a SQLite file, or PostgreSQL with `--db`. */
   readonly storage: string;
+  /** Parley's session hub: in-process, or Redis with `--hub`. */
+  readonly hub: string;
+  /** How many parley processes ran the traffic workloads, and where the clients connected. */
+  readonly nodes: string;
   readonly loadAverage: { readonly start: number[]; readonly end: number[] };
   readonly pinning: string;
   readonly capSeconds: number;
@@ -42,6 +46,8 @@ export function renderMarkdown(report: Report): string {
     '',
     `- machine: ${report.machine}`,
     `- parley storage: ${report.storage}`,
+    `- parley session hub: ${report.hub}`,
+    `- parley nodes: ${report.nodes}`,
     `- load average (1, 5, 15 min): start ${formatLoad(report.loadAverage.start)}, end ${formatLoad(report.loadAverage.end)}`,
     `- ${report.pinning}`,
     `- cap: ${report.capSeconds} s of sending per workload and server, then in-flight messages are awaited`,
@@ -119,7 +125,7 @@ function legend(rows: readonly TrafficRow[]): string[] {
     ...[...shapes].map(([workload, shape]) => `- ${workload}: ${shape}`),
     '- delivered: distinct (sender, seq) pushes received / messages answered `ok` × receivers each; throughput from the first send to the last push',
     '- latency: send request written → push read by the receiver (same process, performance.now()); receivers ack like `chatctl listen` (50 ms gathering, one ack flush at a time)',
-    '- server CPU µs/delivery: utime+stime of the server process (all threads) from the first send until every ack was answered, per delivery; of all the figures the one least moved by other work on the machine',
+    '- server CPU µs/delivery: utime+stime of the server process (all threads; with several nodes, of all of them) from the first send until every ack was answered, per delivery; of all the figures the one least moved by other work on the machine',
     '- server CPU, load-gen CPU: each process\'s CPU time over the same wall time (each has one CPU); near 100 % says who set the pace, both well below it means waiting (window, fsync) or CPUs shared with other work',
     ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
   ];

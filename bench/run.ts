@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: drives the real parley server and the floor relay (same framing, no
  * auth, no storage) with one load generator, and prints how far apart they are. Servers
- * run on CPU 0, this process on CPU 1 when there are two and `taskset` exists. The table
+ * run on CPU 0, this process on CPU 1 when there are two and `taskset` exists. With
+ * `--nodes 2` the traffic workloads run on two parley nodes sharing the `--db` schema and
+ * the `--hub` Redis, senders on one and receivers on the other. The table
  * goes to stdout and bench/results/latest.{md,json}; the exit status is 1 when anything
  * was lost, duplicated or refused. Every loop is bounded; nothing leaves 127.0.0.1.
  */
@@ -11,10 +13,10 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from './accounts.js';
-import { runDatabase } from './database.js';
+import { runDatabase, runHub } from './database.js';
 import { parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
-import { ServerProcess, type ServerKind } from './server-process.js';
+import { Nodes, ServerProcess, type ServerKind } from './server-process.js';
 import {
   flood,
   groupFanOut,
@@ -79,10 +81,16 @@ function hasTaskset(): boolean {
   }
 }
 
-function pinningPlan(): { pin: boolean; description: string } {
+/**
+ * Two nodes share CPU 0, so the load generator keeps CPU 1 to itself as in a one-node run and
+ * the CPU per delivery stays comparable; PostgreSQL and Redis are left to the scheduler.
+ */
+function pinningPlan({ nodes, db, hub }: Options): { pin: boolean; description: string } {
   if (cpus().length < 2) return { pin: false, description: `unpinned: only ${cpus().length} CPU` };
   if (!hasTaskset()) return { pin: false, description: 'unpinned: taskset (util-linux) not found' };
-  return { pin: true, description: 'pinned: servers on CPU 0 (taskset -c 0), load generator on CPU 1 (taskset -c 1)' };
+  const servers = nodes > 1 ? `servers on CPU 0 (taskset -c 0), both parley nodes sharing it` : 'servers on CPU 0 (taskset -c 0)';
+  const services = [db && 'PostgreSQL', hub && 'Redis'].filter(Boolean).join(' and ');
+  return { pin: true, description: `pinned: ${servers}, load generator on CPU 1 (taskset -c 1)${services ? `, ${services} unpinned` : ''}` };
 }
 
 /** Runs this very script again under `taskset -c 1`; resolves with its exit status. */
@@ -95,37 +103,61 @@ function rerunPinned(): Promise<number> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
 }
 
-/** Starts a server of its own for `work`, stops it after, and notes how it behaved. */
+/**
+ * Starts servers of their own for `work` (`count` parley nodes on one database and hub, or
+ * one floor), stops them after, clears their schema and hub keys, and notes how each behaved.
+ */
 async function withServer(
   kind: ServerKind,
   options: Options,
   pin: boolean,
   out: Collected,
   work: (context: WorkloadContext) => Promise<void>,
-  serveFlags: readonly string[] = LIFTED_LIMITS,
+  { serveFlags = LIFTED_LIMITS, count = 1 }: { serveFlags?: readonly string[]; count?: number } = {},
 ): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const database = await runDatabase(kind === 'parley' ? options.db : undefined, directory);
-  const server = await ServerProcess.start({ kind, db: database.db, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags }).catch(async (error: unknown) => {
+  const hub = await runHub(kind === 'parley' ? options.hub : undefined).catch(async (error: unknown) => {
     await database.drop();
     throw error;
   });
-  running.add(server);
-  progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
-  const accounts = new Accounts(server, (message) => progress(`${kind} ${message}`));
-  try {
-    await work({ server, accounts, scale: options.scale, capMs: options.capSeconds * 1000 });
-  } finally {
-    const died = server.exited;
-    const status = await server.stop();
-    running.delete(server);
+  const started: ServerProcess[] = [];
+  /** Stops the servers started so far and removes what the run left; resolves with how each stopped. */
+  const clearAway = async () => {
+    const statuses = await Promise.all(started.map((server) => server.stop()));
+    started.forEach((server) => running.delete(server));
     rmSync(directory, { recursive: true, force: true });
     await database.drop();
-    const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
+    await hub.drop();
+    return statuses;
+  };
+  try {
+    // One after the other: the first applies the migrations, the others find them applied.
+    for (let n = 0; n < (kind === 'parley' ? count : 1); n++) {
+      const server = await ServerProcess.start({ kind, db: database.db, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags: [...serveFlags, ...hub.serveFlags] });
+      started.push(server);
+      running.add(server);
+      progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
+    }
+  } catch (error) {
+    await clearAway();
+    throw error;
+  }
+  const nodes = new Nodes(started as [ServerProcess, ...ServerProcess[]]);
+  const accounts = new Accounts(nodes, (message) => progress(`${kind} ${message}`));
+  try {
+    await work({ nodes, accounts, scale: options.scale, capMs: options.capSeconds * 1000 });
+  } finally {
+    const died = started.map((server) => server.exited);
+    const statuses = await clearAway();
     const setup = `setup: registered and logged in ${accounts.users} user${accounts.users === 1 ? '' : 's'} in ${accounts.setupSeconds.toFixed(1)} s`;
-    const end = died ? `DIED during the run (${died})` : `stopped by SIGTERM: ${status}`;
-    out.serverNotes.push(`${kind} pid ${server.pid}: ${setup}; ${end}; ${logged ? `logged ${logged}` : 'logged nothing above info'}`);
-    if (died) out.failures.push(`${kind} pid ${server.pid} died during the run (${died})`);
+    started.forEach((server, n) => {
+      const role = started.length === 1 ? '' : n === 0 ? ' (senders)' : ' (receivers)';
+      const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
+      const end = died[n] ? `DIED during the run (${died[n]})` : `stopped by SIGTERM: ${statuses[n]}`;
+      out.serverNotes.push(`${kind} pid ${server.pid}${role}: ${setup}; ${end}; ${logged ? `logged ${logged}` : 'logged nothing above info'}`);
+      if (died[n]) out.failures.push(`${kind} pid ${server.pid} died during the run (${died[n]})`);
+    });
   }
 }
 
@@ -140,7 +172,7 @@ async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out:
         return rows.map((r) => `${r.workload} ${Math.round(r.throughput)}/s`).join(', ');
       });
     }
-  });
+  }, { count: options.nodes });
 }
 
 async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
@@ -164,7 +196,7 @@ async function runFlood(kind: ServerKind, options: Options, pin: boolean, out: C
       out.flood.push(row);
       return `calm p99 ${row.calmP99.toFixed(2)} ms, under flood ${row.floodedP99.toFixed(2)} ms (${row.ratio.toFixed(2)}×)`;
     });
-  }, defaults);
+  }, { serveFlags: defaults });
 }
 
 /** Runs one workload; one that breaks is a failure of the run, and the others still run. */
@@ -208,7 +240,12 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
     at: new Date().toISOString(),
     mode: options.quick ? 'quick' : 'full',
     machine: `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-    storage: options.db === undefined ? 'a SQLite file' : `PostgreSQL at ${new URL(options.db).host}${new URL(options.db).pathname}, a fresh schema per server`,
+    storage: options.db === undefined ? 'a SQLite file' : `PostgreSQL at ${new URL(options.db).host}${new URL(options.db).pathname}, a fresh schema per server (or pair of nodes), dropped after`,
+    hub: options.hub === undefined ? 'in-process' : `Redis at ${new URL(options.hub).host}, a key and channel prefix per server (or pair of nodes), its keys deleted after`,
+    nodes:
+      options.nodes === 1
+        ? 'one parley process'
+        : `light, S1, S2 and offline on ${options.nodes} parley nodes sharing the schema and the hub: senders attached to the first, receivers to the second, so every push to a receiver crosses Redis; server CPU is the sum over the nodes. S4 and flood on one node`,
     loadAverage: { start: loadAtStart, end: loadavg() },
     pinning: pinning.description,
     capSeconds: options.capSeconds,
@@ -231,7 +268,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${error.message}\n`);
     return 2;
   }
-  const pinning = pinningPlan();
+  const pinning = pinningPlan(options);
   if (pinning.pin && process.env[PINNED_ENV] !== '1') return rerunPinned();
   if (!pinning.pin) progress(pinning.description);
   let givingUp = false;

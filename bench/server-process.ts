@@ -134,3 +134,41 @@ function parseLogLine(line: string): { level?: number; msg?: unknown; port?: unk
     return {};
   }
 }
+
+/**
+ * The processes one run drives: one server, or with `--nodes 2` two parley nodes sharing a
+ * PostgreSQL schema and a Redis hub. Senders attach to the first and receivers to the last,
+ * so with two nodes every push to a receiver crosses Redis; the CPU of all of them counts.
+ */
+export class Nodes {
+  constructor(readonly all: readonly [ServerProcess, ...ServerProcess[]]) {}
+
+  get kind(): ServerKind {
+    return this.all[0].kind;
+  }
+
+  /** Where senders (and registrations) connect. */
+  get sending(): ServerProcess {
+    return this.all[0];
+  }
+
+  /** Where receivers attach. */
+  get receiving(): ServerProcess {
+    return this.all[this.all.length - 1]!;
+  }
+
+  /** The first node that exited, and why. */
+  get exited(): string | undefined {
+    return this.all.map((node) => node.exited).find((exit) => exit !== undefined);
+  }
+
+  /** User plus system CPU time of every node, in microseconds. */
+  cpuMicros(): number {
+    return this.all.reduce((sum, node) => sum + node.cpuMicros(), 0);
+  }
+
+  /** Untimed setup with every node allowed on all CPUs (see ServerProcess.withAllCpus). */
+  withAllCpus<T>(work: () => Promise<T>): Promise<T> {
+    return this.all.reduceRight<() => Promise<T>>((inner, node) => () => node.withAllCpus(inner), work)();
+  }
+}

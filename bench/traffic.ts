@@ -1,6 +1,6 @@
 import { benchText, type Ledger } from './ledger.js';
 import { sleep, type AckStats, type Peer } from './peer.js';
-import type { ServerProcess } from './server-process.js';
+import type { Nodes } from './server-process.js';
 
 /** After the last send, how long deliveries and acknowledgements may take to arrive. */
 export const DRAIN_MS = 60_000;
@@ -100,9 +100,9 @@ export function sumAcks(peers: readonly Peer[]): AckStats {
   return total;
 }
 
-/** Runs `work` and says what CPU it cost the server (all its threads) and this process. */
-export async function measure<T>(server: ServerProcess, work: () => Promise<T>): Promise<{ result: T; cost: Cost }> {
-  const serverBefore = server.cpuMicros();
+/** Runs `work` and says what CPU it cost the servers (every node, all their threads) and this process. */
+export async function measure<T>(nodes: Nodes, work: () => Promise<T>): Promise<{ result: T; cost: Cost }> {
+  const serverBefore = nodes.cpuMicros();
   const loadgenBefore = process.cpuUsage();
   const startedAt = performance.now();
   const result = await work();
@@ -110,7 +110,7 @@ export async function measure<T>(server: ServerProcess, work: () => Promise<T>):
   return {
     result,
     cost: {
-      serverCpuMicros: server.cpuMicros() - serverBefore,
+      serverCpuMicros: nodes.cpuMicros() - serverBefore,
       loadgenCpuMicros: loadgen.user + loadgen.system,
       wallMicros: (performance.now() - startedAt) * 1000,
     },

@@ -1,7 +1,7 @@
 import { benchUser, closeAll, type Accounts } from './accounts.js';
 import { benchText, Ledger, percentile } from './ledger.js';
 import { sleep, type AckStats, type Peer } from './peer.js';
-import type { ServerKind, ServerProcess } from './server-process.js';
+import type { Nodes, ServerKind } from './server-process.js';
 import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
 
 export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4', 'flood'] as const;
@@ -32,7 +32,8 @@ const FLOOD_WINDOW = 64;
 const FLOOD_ROUNDS = 4;
 
 export interface WorkloadContext {
-  readonly server: ServerProcess;
+  /** Senders connect to `nodes.sending`, receivers to `nodes.receiving` (the same server unless `--nodes 2`). */
+  readonly nodes: Nodes;
   readonly accounts: Accounts;
   readonly scale: Scale;
   /** Per workload: past this no new message is sent. */
@@ -148,12 +149,19 @@ export async function privatePairs(context: WorkloadContext): Promise<TrafficRow
   }
 }
 
-/** S2: one group, every member attached, a few members sending. */
+/**
+ * S2: one group, every member attached, a few members sending. The senders attach to the
+ * sending node and the other members to the receiving one, so with two nodes all pushes but
+ * those from one sender to another cross the hub.
+ */
 export async function groupFanOut(context: WorkloadContext): Promise<TrafficRow[]> {
   const { members, groupSenders, perGroupSender, window } = context.scale;
   const names = Array.from({ length: members }, (_, i) => benchUser(i));
   await context.accounts.ensure(names);
-  const peers = await context.accounts.attachMany(names);
+  const peers = [
+    ...(await context.accounts.attachMany(context.nodes.sending, names.slice(0, groupSenders))),
+    ...(await context.accounts.attachMany(context.nodes.receiving, names.slice(groupSenders))),
+  ];
   try {
     const group = await createGroup(peers[0]!, names.slice(1));
     return [
@@ -179,7 +187,7 @@ export async function offlineQueue(context: WorkloadContext): Promise<TrafficRow
   const peers = [...pair.senders];
   try {
     const ledger = new Ledger('Q', pairs, offlinePerPair);
-    const write = await measure(context.server, () =>
+    const write = await measure(context.nodes, () =>
       sendAll({
         tag: 'Q',
         senders: privateSenders(pair),
@@ -188,9 +196,9 @@ export async function offlineQueue(context: WorkloadContext): Promise<TrafficRow
         capMs: context.capMs,
       }),
     );
-    const drain = await measure(context.server, async () => {
+    const drain = await measure(context.nodes, async () => {
       const startedAt = performance.now();
-      const drainers = await context.accounts.attachMany(pair.receiverNames, (index, delivery) => ledger.record(index, delivery));
+      const drainers = await context.accounts.attachMany(context.nodes.receiving, pair.receiverNames, (index, delivery) => ledger.record(index, delivery));
       peers.push(...drainers);
       await awaitDeliveries(ledger, write.result.sent);
       await settleAcks(drainers);
@@ -216,17 +224,18 @@ export async function offlineQueue(context: WorkloadContext): Promise<TrafficRow
 /** S4: on a fresh server, what each idle attached connection adds to the server's RSS. */
 export async function idleMemory(context: WorkloadContext): Promise<MemoryRow> {
   const { idleConnections, idleSeconds } = context.scale;
+  const server = context.nodes.receiving;
   const username = benchUser(0);
   await context.accounts.ensure([username]);
   await sleep(1000);
-  const rssBeforeBytes = context.server.rssBytes();
-  const peers = await context.accounts.attachMany(Array.from({ length: idleConnections }, () => username));
+  const rssBeforeBytes = server.rssBytes();
+  const peers = await context.accounts.attachMany(server, Array.from({ length: idleConnections }, () => username));
   try {
     await sleep(idleSeconds * 1000);
-    const rssAfterBytes = context.server.rssBytes();
+    const rssAfterBytes = server.rssBytes();
     return {
       workload: 'S4',
-      server: context.server.kind,
+      server: server.kind,
       connections: idleConnections,
       idleSeconds,
       rssBeforeBytes,
@@ -245,14 +254,14 @@ interface Pairs {
   readonly receivers: Peer[];
 }
 
-/** `count` pairs of friends, user 2i sending to user 2i+1, both attached unless said otherwise. */
+/** `count` pairs of friends, user 2i sending to user 2i+1 on the sending node, attached on the receiving node unless said otherwise. */
 async function pairsOf(context: WorkloadContext, count: number, { attachReceivers = true } = {}): Promise<Pairs> {
   const senderNames = Array.from({ length: count }, (_, i) => benchUser(2 * i));
   const receiverNames = Array.from({ length: count }, (_, i) => benchUser(2 * i + 1));
   await context.accounts.ensure([...senderNames, ...receiverNames]);
-  const senders = await context.accounts.attachMany(senderNames);
+  const senders = await context.accounts.attachMany(context.nodes.sending, senderNames);
   await Promise.all(senders.map((peer, i) => context.accounts.befriend(peer, receiverNames[i]!)));
-  const receivers = attachReceivers ? await context.accounts.attachMany(receiverNames) : [];
+  const receivers = attachReceivers ? await context.accounts.attachMany(context.nodes.receiving, receiverNames) : [];
   return { senders, receiverNames, receivers };
 }
 
@@ -272,7 +281,7 @@ async function createGroup(owner: Peer, invited: readonly string[]): Promise<num
 async function live(context: WorkloadContext, plan: LivePlan): Promise<TrafficRow> {
   const ledger = new Ledger(plan.workload, plan.receivers.length, plan.perSender);
   plan.receivers.forEach((peer, index) => (peer.onDelivery = (delivery) => ledger.record(index, delivery)));
-  const { result: outcome, cost } = await measure(context.server, async () => {
+  const { result: outcome, cost } = await measure(context.nodes, async () => {
     const sent = await sendAll({ tag: plan.workload, senders: plan.senders, perSender: plan.perSender, window: plan.window, capMs: context.capMs });
     await awaitDeliveries(ledger, sent.sent * plan.fanOut);
     await settleAcks(plan.receivers);
@@ -305,7 +314,7 @@ function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], 
   const latencies = tally.latency ? ledger.sortedLatencies() : new Float64Array(0);
   return {
     workload,
-    server: context.server.kind,
+    server: context.nodes.kind,
     shape,
     expected: tally.expected,
     delivered: ledger.distinct,
@@ -331,7 +340,7 @@ function writeRow(context: WorkloadContext, shape: string, outcome: SendOutcome,
   const seconds = (outcome.endedAt - outcome.startedAt) / 1000;
   return {
     workload: 'offline write',
-    server: context.server.kind,
+    server: context.nodes.kind,
     shape,
     expected: outcome.sent + outcome.refused,
     delivered: outcome.sent,
@@ -364,7 +373,7 @@ export async function flood(context: WorkloadContext): Promise<FloodRow> {
   const pair = await pairsOf(context, 1);
   const [flooderName, floodedName] = [benchUser(2), benchUser(3)];
   await context.accounts.ensure([flooderName, floodedName]);
-  const flooder = await context.accounts.attach(flooderName);
+  const flooder = await context.accounts.attach(context.nodes.sending, flooderName);
   await context.accounts.befriend(flooder, floodedName);
   const floodText = benchText('flood', 0, 0, 0);
   const [sender] = privateSenders(pair);
@@ -400,7 +409,7 @@ export async function flood(context: WorkloadContext): Promise<FloodRow> {
     const floodedSorted = Float64Array.from(flooded).sort();
     return {
       workload: 'flood',
-      server: context.server.kind,
+      server: context.nodes.kind,
       shape: `1 client floods \`send\` to an away friend (${FLOOD_WINDOW} in flight) while 1 calm sender sends a message every ${CALM_INTERVAL_MS} ms to an attached friend, ${FLOOD_ROUNDS} rounds of ${perRound} alone then ${perRound} under the flood; server on its default limits`,
       calmMessages: perRound * FLOOD_ROUNDS,
       calmP50: percentile(calmSorted, 50),
