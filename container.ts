@@ -161,12 +161,12 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
   // The hub first: an unreachable Redis is refused before any database file is made.
   const hub = await openSessionHub(options.hub, { presenceTimeoutMs: options.presenceTimeoutMs, prefix: options.hubPrefix, logger: options.logger });
-  // With a shared hub other processes write the same database: no lookup may come from this one's memory.
+  // With a shared hub, other processes write the same database (even a SQLite file on one machine).
   const shared = (options.hub ?? 'in-process') !== 'in-process';
   const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', {
     busyTimeoutMs: options.busyTimeoutMs,
     maxConnections: options.maxDbConnections,
-    ...(shared ? { cacheCapacity: 0 } : {}),
+    ...(shared ? { shared } : {}),
   }).catch(async (error: unknown) => {
     await hub.close();
     throw error;

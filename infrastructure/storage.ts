@@ -51,15 +51,22 @@ export interface StorageOptions {
   readonly busyTimeoutMs?: number;
   /** Most connections to a PostgreSQL database; default DEFAULT_MAX_DB_CONNECTIONS (10). */
   readonly maxConnections?: number;
+  /**
+   * Other server processes write this database too (several nodes): nothing may be answered
+   * from this process's memory, so the lookup caches are off and the queue quota is counted
+   * in the database, inside each commit. Default: on for PostgreSQL, off otherwise.
+   */
+  readonly shared?: boolean;
 }
 
 /** Opens the storage the URL names; a SQLite database is created and migrated as needed. */
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
   const location = parseStorageUrl(url);
-  const storage = await openBackend(location, options);
-  // Off by default on PostgreSQL: another node may change a friendship or a membership, and
-  // nothing tells this one (docs/adr/0008-postgresql.md).
-  const capacity = options.cacheCapacity ?? (location.kind === 'postgres' ? 0 : DEFAULT_CACHE_CAPACITY);
+  const shared = options.shared ?? location.kind === 'postgres';
+  const storage = await openBackend(location, options, shared);
+  // Off when shared: another node may change a friendship or a membership, and nothing tells
+  // this one (docs/adr/0008-postgresql.md).
+  const capacity = shared ? 0 : (options.cacheCapacity ?? DEFAULT_CACHE_CAPACITY);
   if (capacity === 0) return storage;
   const caches = new RepositoryCaches(capacity);
   return {
@@ -70,7 +77,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
   };
 }
 
-async function openBackend(location: StorageLocation, options: StorageOptions): Promise<Storage> {
+async function openBackend(location: StorageLocation, options: StorageOptions, shared: boolean): Promise<Storage> {
   if (location.kind === 'memory') {
     const store = new MemoryStore();
     // Waiting for the store's queue lets a unit under way finish first, as Knex's destroy does.
@@ -81,11 +88,9 @@ async function openBackend(location: StorageLocation, options: StorageOptions): 
     };
   }
   const db = location.kind === 'postgres' ? await openPostgres(location.url, options) : await openSqliteDatabase(location.filename, options.busyTimeoutMs);
-  // PostgreSQL may be shared by several nodes: its queue counts in the database, under its lock.
-  const messages =
-    location.kind === 'postgres'
-      ? new GroupCommitMessageQueue(db, knexQueueBatchWriter(db), { sharedDatabase: true })
-      : new GroupCommitMessageQueue(db, sqliteQueueBatchWriter(db));
+  // A shared database's queue counts in the database, under its lock (PostgreSQL) or its single writer (SQLite).
+  const writer = location.kind === 'postgres' ? knexQueueBatchWriter(db) : sqliteQueueBatchWriter(db);
+  const messages = new GroupCommitMessageQueue(db, writer, { sharedDatabase: shared });
   return {
     ...withStorageErrors({
       repositories: { ...knexRepositories(db), messages },

@@ -63,3 +63,35 @@ describe('storage URLs', () => {
     }
   });
 });
+
+describe('a SQLite file shared by two server processes (several nodes on one machine)', () => {
+  it('counts the queue quota in the database and answers nothing from memory when opened shared', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
+    const file = `sqlite:${join(directory, 'shared.sqlite')}`;
+    const [a, b] = [await openStorage(file, { shared: true }), await openStorage(file, { shared: true })];
+    try {
+      expect(a.caches).to.equal(undefined);
+      const alice = await a.repositories.users.add({ username: 'alice' as Username, passwordHash: 'h', createdAt: new Date(0) });
+      const bob = await a.repositories.users.add({ username: 'bob' as Username, passwordHash: 'h', createdAt: new Date(0) });
+      const send = (node: typeof a, text: string) =>
+        node.repositories.messages.send({
+          deliveries: [{ recipientId: bob.id, message: { kind: 'private', from: { id: alice.id, username: alice.username }, fromAdmin: false, text, sentAt: new Date(0) } }],
+          maxQueued: 3,
+          sentAt: new Date(0),
+        });
+      // Each node has seen bob's queue before the other fills it: counts kept in memory would let both overshoot.
+      await send(a, 'a1');
+      await send(b, 'b1');
+      const rest = await Promise.all([send(a, 'a2'), send(b, 'b2'), send(a, 'a3'), send(b, 'b3')]);
+      expect(rest.filter((receipt) => receipt.recipients === 1)).to.have.length(1);
+      expect(await a.repositories.messages.countFor(bob.id)).to.equal(3);
+      // A friendship made through one node is seen at once through the other.
+      expect(await b.repositories.friendships.areFriends(alice.id, bob.id)).to.equal(false);
+      await a.repositories.friendships.befriend(alice.id, bob.id, new Date(0));
+      expect(await b.repositories.friendships.areFriends(alice.id, bob.id)).to.equal(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
