@@ -269,10 +269,12 @@ export class ChatSession implements TransportHandler {
     };
     const failed = (error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
     this.work = this.work.then(async () => {
-      // The server cut the connection off meanwhile: its answer could not be sent, so it must not run.
-      if (this.closing && !this.transport.open) return answered();
+      // The server cut the connection off meanwhile (before or while the request waited its turn): its answer could not be sent, so it must not run.
+      const cutOff = () => this.closing && !this.transport.open;
+      if (cutOff()) return answered();
       try {
         await this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
+        if (cutOff()) return answered();
         const pending = await this.handle(request);
         if (!pending) return answered();
         const answering = pending.later.then((response) => this.sendResponse(response)).catch(failed).finally(answered);

@@ -57,14 +57,22 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       port = (server.address() as { port: number }).port;
     });
+    /** The test's peers, which it may have paused: a paused socket never sees the server's FIN, so it is ended here. */
+    const peers: RawPeer[] = [];
+    const open = async (): Promise<RawPeer> => {
+      const peer = await RawPeer.open(port);
+      peers.push(peer);
+      return peer;
+    };
     afterEach(async () => {
+      for (const peer of peers.splice(0)) peer.end();
       for (const { socket } of accepted) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
       await fixture.stop();
     });
 
     it('stops reading at once: an HTTP request then 16 MiB more leave the server having read almost none of it', async () => {
-      const peer = await RawPeer.open(port);
+      const peer = await open();
       peer.socket.on('error', () => {}); // the server resets the connection under the peer's writes
       const sentAt = Date.now();
       peer.write(HTTP_REQUEST);
@@ -77,7 +85,7 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
     });
 
     it('cuts off within the close grace a peer that neither reads nor sends its FIN', async () => {
-      const peer = await RawPeer.open(port);
+      const peer = await open();
       peer.socket.pause();
       const sentAt = Date.now();
       peer.write(encodeFrame({ type: 'request', id: 1, op: 'ping' }));
