@@ -34,6 +34,19 @@ export class RawPeer {
     this.write(encodeFrame({ type: 'request', id, op, args, ...(token ? { token } : {}) }));
   }
 
+  /** Every frame from now until the server closes the connection. */
+  async framesUntilClosed(): Promise<Record<string, unknown>[]> {
+    const frames: Record<string, unknown>[] = [];
+    for (;;) {
+      try {
+        frames.push(await this.next());
+      } catch (error) {
+        if ((error as Error).message === 'connection closed') return frames;
+        throw error;
+      }
+    }
+  }
+
   /** The next frame the server sends; rejects if the connection closes first or after `ms`. */
   async next(ms = 5000): Promise<Record<string, unknown>> {
     const deadline = Date.now() + ms;

@@ -14,19 +14,6 @@ import { GatewayFixture, type Frame } from './gateway-fixture.js';
 
 const HTTP_REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n\r\n');
 
-/** Every frame until the server closes the connection. */
-async function framesUntilClosed(peer: RawPeer): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  for (;;) {
-    try {
-      frames.push(await peer.next());
-    } catch (error) {
-      if ((error as Error).message === 'connection closed') return frames;
-      throw error;
-    }
-  }
-}
-
 /** A pino logger that keeps every line, to check the `disconnected` lines an operator would match. */
 function recordingLogger() {
   const lines: Record<string, unknown>[] = [];
@@ -115,7 +102,7 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
           HTTP_REQUEST,
         ]),
       );
-      const frames = await framesUntilClosed(peer);
+      const frames = await peer.framesUntilClosed();
       expect(frames.map((frame) => [frame.id, frame.status, frame.code])).to.deep.equal([
         ['who', 'ok', undefined],
         ['send', 'ok', undefined],
@@ -177,7 +164,7 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
       const { peer } = await fixture.loggedIn('alice');
       const startedAt = Date.now();
       peer.write(encodeFrame({ type: 'request', id: 1, op: 'ping' }).subarray(0, 16));
-      const frames = await framesUntilClosed(peer);
+      const frames = await peer.framesUntilClosed();
       expect(Date.now() - startedAt).to.be.within(250, 2000);
       expect(frames).to.deep.equal([{ type: 'response', id: null, status: 'error', code: 'FRAME_TIMEOUT', message: 'a frame was begun but not completed within 0.3 s' }]);
       expect(disconnects()).to.deep.equal([{ limit: 'FRAME_TIMEOUT', user: 'alice' }]);
@@ -202,7 +189,7 @@ describe('TcpGateway connection lifecycle, on a real loopback socket', function 
       };
       void answer();
       const { peer: silent } = await fixture.loggedIn('bob');
-      const frames = await framesUntilClosed(silent);
+      const frames = await silent.framesUntilClosed();
       expect(frames).to.deep.equal([
         { type: 'event', event: 'ping', data: {} },
         { type: 'response', id: null, status: 'error', code: 'PING_TIMEOUT', message: 'no answer to a ping within 0.3 s' },

@@ -4,24 +4,10 @@ import { MAX_HELD_PUSHES } from '../../../application/delivery-service.js';
 import { GROUP_NAME_MAX_LENGTH, MESSAGE_MAX_LENGTH, USERNAME_MAX_LENGTH, type User } from '../../../domain/index.js';
 import { TcpGateway } from '../../../interfaces/tcp/tcp-gateway.js';
 import { MIN_MAX_PAYLOAD_BYTES } from '../../../interfaces/wire/index.js';
-import type { RawPeer } from '../../support/raw-peer.js';
 import { eventually } from '../../support/world.js';
 import { GatewayFixture, type Frame } from './gateway-fixture.js';
 
 const LONGEST_TEXT = '😀'.repeat(MESSAGE_MAX_LENGTH);
-
-/** Every frame until the server closes the connection. */
-async function framesUntilClosed(peer: RawPeer): Promise<Frame[]> {
-  const frames: Frame[] = [];
-  for (;;) {
-    try {
-      frames.push(await peer.next());
-    } catch (error) {
-      if ((error as Error).message === 'connection closed') return frames;
-      throw error;
-    }
-  }
-}
 
 describe('TcpGateway limits, on a real loopback socket', function () {
   this.timeout(60_000);
@@ -133,7 +119,7 @@ describe('TcpGateway limits, on a real loopback socket', function () {
       await new Promise((resolve) => setTimeout(resolve, 500));
       await fill(MAX_HELD_PUSHES + 1, 'hurry up');
       peer.socket.resume();
-      const frames = await framesUntilClosed(peer);
+      const frames = await peer.framesUntilClosed();
       expect(frames.at(-1)).to.deep.include({ event: 'kicked' }).and.to.have.nested.property('data.reason', 'TOO_SLOW');
       // The login it sent is answered before the kick, as every request read before a close is.
       expect(frames.filter((frame) => frame.type === 'response').map((frame) => frame.id)).to.deep.equal([1]);
