@@ -1,10 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder } from '../interfaces/wire/frame.js';
+import { MAX_ACK_IDS } from '../interfaces/wire/frame-limits.js';
 
 /** Receivers gather delivery ids this long before acknowledging them, as `chatctl listen` does. */
 export const ACK_DELAY_MS = 50;
-/** Most ids one `ack` request carries. */
-export const MAX_ACK_IDS = 1000;
 
 /** The server answered a request with `fail` or `error`. */
 export class RefusedError extends Error {

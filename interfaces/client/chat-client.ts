@@ -6,6 +6,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   encodeFrame,
   FrameDecoder,
+  MAX_ACK_IDS,
   parseServerMessage,
   WireError,
   type Event,
@@ -23,8 +24,6 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** How long `close` waits for the server to close its side before it cuts the connection. */
 const CLOSE_GRACE_MS = 1000;
 const SEEN_IDS_KEPT = 10_000;
-/** The protocol's limit on ids per `ack` request (docs/protocol.md, Limits). */
-const ACK_IDS_PER_REQUEST = 1000;
 
 /** The server refused or failed a request: `status` is `fail` for a rule's refusal, `error` for a bad or failed request. */
 export class ChatRequestError extends Error {
@@ -205,7 +204,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
    */
   async acknowledge(ids: readonly number[]): Promise<Acknowledgement> {
     const batches: number[][] = [];
-    for (let start = 0; start < ids.length; start += ACK_IDS_PER_REQUEST) batches.push(ids.slice(start, start + ACK_IDS_PER_REQUEST));
+    for (let start = 0; start < ids.length; start += MAX_ACK_IDS) batches.push(ids.slice(start, start + MAX_ACK_IDS));
     const answers = await Promise.all(batches.map((batch) => this.acknowledgeBatch(batch)));
     return { acknowledged: answers.flatMap((a) => a.acknowledged), unknown: answers.flatMap((a) => a.unknown) };
   }

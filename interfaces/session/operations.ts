@@ -3,6 +3,7 @@ import type { ChatServices } from '../../application/chat-app.js';
 import { CLIENT_MSG_ID_MAX_LENGTH } from '../../application/ports/message-queue.js';
 import { viewOfUser } from '../../application/views.js';
 import { GROUP_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
+import { MAX_ACK_IDS } from '../wire/index.js';
 
 /** What an operation may touch beyond its arguments. */
 export interface OperationContext {
@@ -91,8 +92,6 @@ const clientMsgId = z.string().min(1).max(CLIENT_MSG_ID_MAX_LENGTH).optional();
 /** A listing's page arguments; the service checks their range and gives the precise refusal. */
 const page = { limit: z.int().optional(), cursor: z.string().max(64).optional() };
 const paged = z.strictObject(page);
-/** Most ids one `ack` may carry. */
-export const MAX_ACK_IDS = 1000;
 
 /** Every operation the server understands, by wire name. */
 export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
