@@ -1,5 +1,5 @@
 /** The layer rule of ARCHITECTURE.md, checked on every `npm test`. Paths are relative to where depcruise runs. */
-const ROOT_FILES = '^(container|index|cli)\\.ts$';
+const ROOT_FILES = '^(container|index|cli|client)\\.ts$';
 
 module.exports = {
   forbidden: [
