@@ -391,7 +391,8 @@ export class ChatSession implements TransportHandler {
     const attachment = new Attachment(userId, this);
     this.attachment = attachment;
     // Pinged from now on: a peer that stops reading during its replay cannot see the ping, so cannot answer it.
-    if (!this.timers.ping) this.heartbeat();
+    // A connection already gone (a login that finished after its close) arms nothing.
+    if (!this.timers.ping && !this.ended) this.heartbeat();
     const { detach, replayed } = await this.services.delivery.attach(userId, attachment).catch((error: unknown) => {
       // The delivery service has taken it out of the hub already.
       if (this.attachment === attachment) this.attachment = null;
