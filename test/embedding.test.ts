@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ChatClient, createChatApp, TcpGateway, type ChatApp, type ChatAppOptions, type InboxMessage, type InboxSubscription, type Logger } from '../index.js';
+import { ChatClient, createChatApp, MAX_UNREAD_PUSHES, TcpGateway, type ChatApp, type ChatAppOptions, type InboxMessage, type InboxSubscription, type Logger } from '../index.js';
 import { temporaryDirectory } from './support/processes.js';
 import { refusalCode } from './support/refusals.js';
 import { eventually } from './support/world.js';
@@ -180,6 +180,38 @@ describe('embedding parley in a Node service', () => {
       await client.close();
       await gateway.close();
     }
+  });
+
+  it('ends the subscription when the user is banned, after what it already holds', async () => {
+    await app.accounts.promote('alice', true);
+    const alice = await app.as('alice');
+    await alice.addFriend('bob');
+    const subscription = await (await app.as('bob')).subscribe();
+    await eventually(async () => (await alice.friends()).items[0]!.online);
+    await alice.send('bob', 'last words');
+    await alice.admin.banUser('bob');
+    expect(texts(await take(subscription, 2))).to.deep.equal(['alice added you as a friend', 'last words']);
+    expect(await subscription.next()).to.deep.equal({ value: undefined, done: true });
+    expect(subscription.ended).to.deep.equal({ reason: 'USER_BANNED', message: 'an admin banned you' });
+  });
+
+  it(`ends a subscription TOO_SLOW when more than ${MAX_UNREAD_PUSHES} messages wait unread in it, losing none`, async () => {
+    const alice = await app.as('alice');
+    await alice.addFriend('bob');
+    const bob = await app.as('bob');
+    const subscription = await bob.subscribe();
+    await take(subscription, 1);
+    const flood = Array.from({ length: MAX_UNREAD_PUSHES + 1 }, (_, n) => alice.send('bob', `flood ${n}`));
+    await Promise.all(flood);
+    expect(subscription.ended?.reason).to.equal('TOO_SLOW');
+    await eventually(async () => !(await alice.friends()).items[0]!.online);
+    let queued = 0;
+    for (let cursor: string | null | undefined; cursor !== null; ) {
+      const page = await bob.inbox({ limit: 200, cursor: cursor ?? undefined });
+      queued += page.items.length;
+      cursor = page.nextCursor;
+    }
+    expect(queued).to.equal(1 + MAX_UNREAD_PUSHES + 1);
   });
 
   it('writes admin actions to the one logger it is given', async () => {
