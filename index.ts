@@ -1,7 +1,7 @@
 /** parley's public entry: embed the application, run the server, or talk to one. */
 export { createChatApp, type ChatAppOptions } from './container.js';
 export type { ChatApp, ChatServices } from './application/chat-app.js';
-export type { AdminCalls, SendOptions, UserHandle, UserHandleServices, UserRef } from './application/user-handle.js';
+export { UserHandle, type AdminCalls, type SendOptions, type UserHandleServices, type UserRef } from './application/user-handle.js';
 export { MAX_UNREAD_PUSHES, type InboxEnd, type InboxMessage, type InboxSubscription } from './application/inbox-subscription.js';
 export type { AccountService, LoginResult } from './application/account-service.js';
 export type { AdminService, UserListing } from './application/admin-service.js';

@@ -134,10 +134,14 @@ export class InboxSubscription implements AsyncIterableIterator<InboxMessage> {
     }
   }
 
-  /** Takes the sink out of the hub, once `attach` has said how; a hub's kick has taken it out already, and detaching twice does nothing. */
+  /**
+   * Takes the sink out of the hub, once `attach` has said how; a hub's kick has taken it out
+   * already, and detaching twice does nothing. Never fails: a hub that could not reach its
+   * broker has forgotten the sink here and takes it out of presence once the broker is back.
+   */
   private async release(): Promise<void> {
     const detach = this.detach;
     this.detach = null;
-    await detach?.();
+    await detach?.().catch(() => {});
   }
 }
