@@ -11,8 +11,15 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const host = process.env.HOST ?? '127.0.0.1';
-const app = await createChatApp({ storage: `sqlite:${process.env.CHAT_DB ?? 'http-service.sqlite'}` });
+const app = await createChatApp({ storage: `sqlite:${process.env.CHAT_DB ?? 'http-service.sqlite'}` }).catch((error: unknown) => {
+  process.stderr.write(`cannot open the chat database (CHAT_DB): ${(error as Error).message}\n`);
+  process.exit(1);
+});
 const server = createHttpService(app);
+server.on('error', (error) => {
+  process.stderr.write(`cannot listen on ${host}:${port}: ${error.message}\n`);
+  process.exit(1);
+});
 server.listen(port, host, () => {
   const address = server.address();
   if (address && typeof address === 'object') process.stdout.write(`listening on http://${host}:${address.port}\n`);
