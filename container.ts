@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Container, ContainerModule } from 'inversify';
 import { AccountService, DEFAULT_TOKEN_LIFETIME_SECONDS } from './application/account-service.js';
 import { AdminService } from './application/admin-service.js';
-import type { AuditLog, StructuredLogger } from './application/ports/audit-log.js';
+import type { AuditLog } from './application/ports/audit-log.js';
 import type { ChatApp } from './application/chat-app.js';
 import { DEFAULT_MAX_QUEUED_PER_USER, DeliveryService } from './application/delivery-service.js';
 import { FriendService } from './application/friend-service.js';
@@ -10,6 +10,7 @@ import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
 import { MAX_PAGE_SIZE } from './application/paging.js';
 import type { Clock } from './application/ports/clock.js';
+import { SILENT_LOGGER, type Logger } from './application/ports/logger.js';
 import { DEFAULT_LOGIN_THROTTLE_LIMITS, type LoginThrottle, type LoginThrottleLimits } from './application/ports/login-throttle.js';
 import type { PasswordHasher } from './application/ports/password-hasher.js';
 import type { SessionHub } from './application/ports/session-hub.js';
@@ -17,6 +18,7 @@ import type { TokenGenerator } from './application/ports/token-generator.js';
 import type { Repositories, UnitOfWork } from './application/ports/unit-of-work.js';
 import type { ServiceIdentifierFor } from './application/ports/service-identifier.js';
 import { TOKENS } from './application/ports/tokens.js';
+import { UserHandle } from './application/user-handle.js';
 import { LoggerAuditLog } from './infrastructure/logger-audit-log.js';
 import { InMemoryLoginThrottle } from './infrastructure/memory/in-memory-login-throttle.js';
 import { openSessionHub } from './infrastructure/open-session-hub.js';
@@ -42,16 +44,16 @@ const SETTINGS = {
 } as const;
 
 export interface ChatAppOptions {
-  /** `sqlite:<path>` (the default, `sqlite:data/chat.sqlite`), `postgres://user@host:port/database`, or `memory`. */
-  readonly storage?: string;
+  /** Where the data lives: `sqlite:<path>`, `postgres://user@host:port/database`, or `memory`. No default: a library creates no files unasked. */
+  readonly storage: string;
   /** Where sessions meet: `in-process` (the default, one server process) or `redis://host:port` (several sharing one Redis). */
   readonly hub?: string;
   /** With a Redis hub: how long a dead node's users stay counted online, in milliseconds (default 15 s). */
   readonly presenceTimeoutMs?: number;
   /** With a Redis hub: put before every key and channel (default `parley:`), so deployments or test runs can share one Redis. */
   readonly hubPrefix?: string;
-  /** Where admin actions are logged; the server passes its own logger. Silent when left out. */
-  readonly logger?: StructuredLogger;
+  /** Where admin actions and session hub outages are logged (pino's logger will do); silent when left out. */
+  readonly logger?: Logger;
   /** Most deliveries that may wait for one user before sends to them are refused (QUEUE_FULL); default 10 000. */
   readonly maxQueuedPerUser?: number;
   /** How long a statement waits for a lock (and on PostgreSQL for a connection) before the request answers TRY_AGAIN (STORAGE_UNAVAILABLE); default 5 s. */
@@ -84,7 +86,7 @@ function runtimeModule(options: ChatAppOptions, storage: Storage, hub: SessionHu
     bind(TOKENS.TokenGenerator).toConstantValue(new RandomTokenGenerator());
     bind(TOKENS.Clock).toConstantValue(new SystemClock());
     bind(TOKENS.SessionHub).toConstantValue(hub);
-    bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? { info: () => {} }));
+    bind(TOKENS.AuditLog).toConstantValue(new LoggerAuditLog(options.logger ?? SILENT_LOGGER));
     bind(SETTINGS.TokenLifetimeMs).toConstantValue(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_SECONDS * 1000);
     bind(SETTINGS.MaxPageSize).toConstantValue(options.maxPageSize ?? MAX_PAGE_SIZE);
     bind(SETTINGS.MaxQueuedPerUser).toConstantValue(options.maxQueuedPerUser ?? DEFAULT_MAX_QUEUED_PER_USER);
@@ -158,12 +160,16 @@ function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
 }
 
 /** Builds a fresh container, and so a fresh application, each call: a host may run several side by side. */
-export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatApp> {
+export async function createChatApp(options: ChatAppOptions): Promise<ChatApp> {
+  // Checked at run time too, for callers in plain JavaScript.
+  if (typeof options?.storage !== 'string' || options.storage === '') {
+    throw new TypeError("createChatApp needs options.storage: 'sqlite:<path>', 'postgres://…' or 'memory'");
+  }
   // The hub first: an unreachable Redis is refused before any database file is made.
   const hub = await openSessionHub(options.hub, { presenceTimeoutMs: options.presenceTimeoutMs, prefix: options.hubPrefix, logger: options.logger });
   // With a shared hub, other processes write the same database (even a SQLite file on one machine).
   const shared = (options.hub ?? 'in-process') !== 'in-process';
-  const storage = await openStorage(options.storage ?? 'sqlite:data/chat.sqlite', {
+  const storage = await openStorage(options.storage, {
     busyTimeoutMs: options.busyTimeoutMs,
     maxConnections: options.maxDbConnections,
     ...(shared ? { shared } : {}),
@@ -173,13 +179,18 @@ export async function createChatApp(options: ChatAppOptions = {}): Promise<ChatA
   });
   const container = new Container();
   container.load(storageModule(storage), runtimeModule(options, storage, hub.hub), servicesModule);
-  return {
+  const services = {
     accounts: get(container, SERVICES.AccountService),
     admin: get(container, SERVICES.AdminService),
     delivery: get(container, SERVICES.DeliveryService),
     friends: get(container, SERVICES.FriendService),
     groups: get(container, SERVICES.GroupService),
     messaging: get(container, SERVICES.MessagingService),
+  };
+  const handles = { ...services, users: storage.repositories.users, unitOfWork: storage.unitOfWork };
+  return {
+    ...services,
+    as: (user) => UserHandle.open(handles, user),
     close: async () => {
       await storage.close();
       await hub.close();

@@ -1,11 +1,12 @@
 import type { AccountService } from './account-service.js';
 import type { AdminService } from './admin-service.js';
-import type { StructuredLogger } from './ports/audit-log.js';
+import type { Logger } from './ports/logger.js';
 import type { LoginThrottleLimits } from './ports/login-throttle.js';
 import type { DeliveryService } from './delivery-service.js';
 import type { FriendService } from './friend-service.js';
 import type { GroupService } from './group-service.js';
 import type { MessagingService } from './messaging-service.js';
+import type { UserHandle, UserRef } from './user-handle.js';
 
 /** The use cases, as driving adapters (the TCP gateway, the CLI, an embedding service) call them. */
 export interface ChatServices {
@@ -17,8 +18,14 @@ export interface ChatServices {
   readonly messaging: MessagingService;
 }
 
-/** A running application: its services and the one call that releases its storage. */
+/** A running application: its services, the handle of any user, and the one call that releases its storage. */
 export interface ChatApp extends ChatServices {
+  /**
+   * Acts for a user the host has already authenticated, named by username or id: no password
+   * is asked, the host vouches for them. Refuses an unknown user (UNKNOWN_USER) and a banned
+   * one (USER_BANNED).
+   */
+  as(user: UserRef): Promise<UserHandle>;
   close(): Promise<void>;
 }
 
@@ -33,7 +40,7 @@ export interface ChatApp extends ChatServices {
  */
 export type ChatAppFactory = (options: {
   storage: string;
-  logger?: StructuredLogger;
+  logger?: Logger;
   hub?: string;
   hubPrefix?: string;
   presenceTimeoutMs?: number;

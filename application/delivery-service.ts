@@ -1,4 +1,5 @@
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../domain/index.js';
+import { readPage, type Page, type PageArgs } from './paging.js';
 import type { KickReason, SessionHub, SessionSink } from './ports/session-hub.js';
 import type { Delivery, SendReceipt } from './ports/message-queue.js';
 import type { Repositories } from './ports/unit-of-work.js';
@@ -200,6 +201,11 @@ export class DeliveryService {
     }
     replaying.release();
     return { detach, replayed };
+  }
+
+  /** One page of what waits for the user, oldest first, whether pushed or not; reading removes nothing (`acknowledge` does). */
+  pending(userId: UserId, args: PageArgs = {}): Promise<Page<OfflineMessage>> {
+    return readPage(args, (page) => this.repositories.messages.pendingFor(userId, page), (delivery) => delivery.id);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { SessionHub } from '../application/ports/session-hub.js';
 import { InProcessSessionHub } from './in-process-session-hub.js';
-import { RedisSessionHub, type HubLogger } from './redis/redis-session-hub.js';
+import type { Logger } from '../application/ports/logger.js';
+import { RedisSessionHub } from './redis/redis-session-hub.js';
 
 /** A session hub, and how to let go of it. */
 export interface OpenSessionHub {
@@ -13,7 +14,7 @@ export interface SessionHubOptions {
   readonly presenceTimeoutMs?: number;
   /** Put before every Redis key and channel; default `parley:`. */
   readonly prefix?: string;
-  readonly logger?: HubLogger;
+  readonly logger?: Logger;
 }
 
 /**

@@ -6,12 +6,7 @@ export interface AuditEntry {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** Where admin actions are recorded. Any structured logger with `info(fields, message)` can stand behind it. */
+/** Where admin actions are recorded; the server writes them to its log. */
 export interface AuditLog {
   record(entry: AuditEntry): void;
-}
-
-/** The least a structured logger offers (pino's does): enough to write audit lines to the server's log. */
-export interface StructuredLogger {
-  info(fields: object, message: string): void;
 }

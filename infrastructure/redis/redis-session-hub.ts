@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { StructuredLogger } from '../../application/ports/audit-log.js';
+import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
 import { DEFAULT_PRESENCE_TIMEOUT_MS, SessionHubError, type KickReason, type SessionHub, type SessionSink } from '../../application/ports/session-hub.js';
 import type { OfflineMessage, UserId } from '../../domain/index.js';
 
@@ -19,9 +19,6 @@ export const KICK_STREAM_LENGTH = 10_000;
 /** How long one read of the kick stream blocks waiting for a notice before it asks again. */
 const KICK_READ_BLOCK_MS = 2_000;
 
-/** A logger for the hub's outage lines; pino's has `warn`, a plain StructuredLogger writes them at `info`. */
-export type HubLogger = StructuredLogger & { warn?(fields: object, message: string): void };
-
 export interface RedisSessionHubOptions {
   /** Put before every key and channel, so deployments (or test runs) can share one Redis; default `parley:`. */
   readonly prefix?: string;
@@ -29,7 +26,8 @@ export interface RedisSessionHubOptions {
   readonly presenceTimeoutMs?: number;
   /** See HUB_COMMAND_TIMEOUT_MS. */
   readonly commandTimeoutMs?: number;
-  readonly logger?: HubLogger;
+  /** Where outage lines go; silent when left out. */
+  readonly logger?: Logger;
 }
 
 /**
@@ -110,7 +108,7 @@ export class RedisSessionHub implements SessionHub {
     private readonly reader: Redis,
     private readonly prefix: string,
     private readonly presenceTimeoutMs: number,
-    private readonly log: HubLogger,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -141,7 +139,7 @@ export class RedisSessionHub implements SessionHub {
       throw new Error(`cannot reach Redis at ${where}: ${(lastError ?? (failed.reason as Error)).message}`);
     }
     redis.defineCommand('onlineAmong', { lua: ONLINE_AMONG });
-    const hub = new RedisSessionHub(nodeId, redis, subscriber, reader, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? { info: () => {} });
+    const hub = new RedisSessionHub(nodeId, redis, subscriber, reader, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? SILENT_LOGGER);
     await hub.start().catch(async (error: unknown) => {
       await hub.close();
       throw new Error(`cannot join the hub on Redis at ${where}: ${(error as Error).message}`, { cause: error });
@@ -260,7 +258,7 @@ export class RedisSessionHub implements SessionHub {
       try {
         this.pushLocally((JSON.parse(text, revive) as DeliveryBatch).deliveries);
       } catch (error) {
-        this.warn({ event: 'hub_message_unreadable', channel, err: error }, 'a message from another node could not be read; it is ignored');
+        this.log.warn({ event: 'hub_message_unreadable', channel, err: error }, 'a message from another node could not be read; it is ignored');
       }
     });
     await this.subscriber.subscribe(this.channelOf(this.nodeId));
@@ -302,7 +300,7 @@ export class RedisSessionHub implements SessionHub {
   private unavailable(cause: unknown): SessionHubError {
     if (this.reachable && !this.closing && (cause !== null || [this.redis, this.subscriber, this.reader].some((client) => client.status !== 'ready'))) {
       this.reachable = false;
-      this.warn({ event: 'hub_unavailable', err: cause ?? undefined }, 'Redis cannot be reached: requests that need it answer HUB_UNAVAILABLE until it is back');
+      this.log.warn({ event: 'hub_unavailable', err: cause ?? undefined }, 'Redis cannot be reached: requests that need it answer HUB_UNAVAILABLE until it is back');
     }
     return new SessionHubError(`the server cannot reach its session hub (Redis): try again in a moment`, { cause });
   }
@@ -342,7 +340,7 @@ export class RedisSessionHub implements SessionHub {
     try {
       notice = JSON.parse(text ?? '') as KickNotice;
     } catch (error) {
-      return this.warn({ event: 'hub_message_unreadable', id, err: error }, 'a kick notice could not be read; it is ignored');
+      return this.log.warn({ event: 'hub_message_unreadable', id, err: error }, 'a kick notice could not be read; it is ignored');
     }
     if (notice.origin === this.nodeId) return;
     for (const listener of this.endListeners) listener(notice.userId);
@@ -384,11 +382,6 @@ export class RedisSessionHub implements SessionHub {
     mine.delete(sink);
     if (mine.size === 0) this.sinks.delete(userId);
     return id;
-  }
-
-  private warn(fields: object, message: string): void {
-    if (this.log.warn) this.log.warn(fields, message);
-    else this.log.info(fields, message);
   }
 
   private presenceKey(userId: UserId): string {

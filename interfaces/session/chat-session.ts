@@ -1,6 +1,6 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
+import type { Logger } from '../../application/ports/logger.js';
 import type { Detach } from '../../application/delivery-service.js';
 import { SessionHubError, type KickReason, type SessionSink } from '../../application/ports/session-hub.js';
 import { StorageError } from '../../application/ports/storage-error.js';

@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
-import type { Logger } from 'pino';
 import type { ChatServices } from '../../application/chat-app.js';
+import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
 import { ConnectionAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type Refusal } from '../session/connection-admission.js';
 import { DEFAULT_REQUEST_LIMITS, RequestThrottle, type RequestLimits } from '../session/request-throttle.js';
@@ -18,7 +18,8 @@ export interface TcpGatewayOptions {
   readonly host: string;
   /** 0 picks a free port; `listen()` says which. */
   readonly port: number;
-  readonly logger: Logger;
+  /** Where connection and lifecycle lines go; silent when left out. */
+  readonly logger?: Logger;
   readonly limits?: Partial<ConnectionLimits>;
   /** How long `close()` waits for requests already read before it cuts connections. */
   readonly shutdownGraceMs?: number;
@@ -63,11 +64,13 @@ export class TcpGateway {
   private readonly limits: ConnectionLimits;
   private readonly admission: ConnectionAdmission;
   private readonly requests: RequestThrottle;
+  private readonly options: TcpGatewayOptions & { readonly logger: Logger };
 
   constructor(
     private readonly services: ChatServices,
-    private readonly options: TcpGatewayOptions,
+    options: TcpGatewayOptions,
   ) {
+    this.options = { ...options, logger: options.logger ?? SILENT_LOGGER };
     this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
     const { maxPayloadBytes } = this.limits;
     if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < MIN_MAX_PAYLOAD_BYTES) {
@@ -94,7 +97,7 @@ export class TcpGateway {
       // then, a peer gets no frame (it could not read one), only the end of the connection.
       server.on('connection', (socket: Socket) => this.admit(socket, false));
       server.on('secureConnection', (socket) => this.accept(socket));
-      server.on('tlsClientError', (error, socket) => options.logger.debug({ err: error, peer: socket.remoteAddress }, 'TLS handshake failed'));
+      server.on('tlsClientError', (error, socket) => this.options.logger.debug({ err: error, peer: socket.remoteAddress }, 'TLS handshake failed'));
       this.server = server;
     } else {
       this.server = createServer((socket) => {
@@ -133,7 +136,7 @@ export class TcpGateway {
     await Promise.race([Promise.all([...this.connections.values()].map((c) => c.shutdown(graceMs))), grace]);
     for (const socket of this.connections.keys()) socket.destroy();
     await closed;
-    this.options.logger.info('stopped');
+    this.options.logger.info({}, 'stopped');
   }
 
   /** Counts a new connection against its address's limits until it closes, or turns it away: false. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../../application/ports/logger.js';
 import type { Outgoing, Transport, TransportHandler } from '../session/transport.js';
 import { encodeFrame, encodeJsonFrame, FrameDecoder, WireError } from '../wire/index.js';
 

@@ -1,5 +1,5 @@
-import { pino, type Logger } from 'pino';
 import type { ChatApp } from '../../../application/chat-app.js';
+import type { Logger } from '../../../application/ports/logger.js';
 import { createChatApp } from '../../../container.js';
 import type { User } from '../../../domain/index.js';
 import { TcpGateway, type TcpGatewayOptions } from '../../../interfaces/tcp/tcp-gateway.js';
@@ -18,7 +18,8 @@ export class GatewayFixture {
     readonly port: number,
   ) {}
 
-  static async start(limits: TcpGatewayOptions['limits'] = {}, logger: Logger = pino({ level: 'silent' })): Promise<GatewayFixture> {
+  /** Silent unless given a logger. */
+  static async start(limits: TcpGatewayOptions['limits'] = {}, logger?: Logger): Promise<GatewayFixture> {
     const app = await createChatApp({ storage: 'memory', scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
     const gateway = new TcpGateway(app, { host: '127.0.0.1', port: 0, logger, limits, shutdownGraceMs: 1000 });
     return new GatewayFixture(app, gateway, (await gateway.listen()).port);
