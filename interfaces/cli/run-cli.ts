@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { StorageError } from '../../application/ports/storage-error.js';
+import { PACKAGE_VERSION } from './package-version.js';
 import { ProfileStore } from './profile-store.js';
 import { runShell } from './shell.js';
 
@@ -116,7 +117,7 @@ function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, nev
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false);
-  return shell ? built.version(false) : built.version();
+  return shell ? built.version(false) : built.version(PACKAGE_VERSION);
 }
 
 /** Parses and runs one command line; resolves with its exit status. */

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { temporaryDirectory } from '../support/processes.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * The environment of a user's shell: without the npm_* variables of the `npm test` running us,
+ * which would make the npm below act on this repository's configuration.
+ */
+const USER_ENV = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+
+/** Runs a command to completion; rejects with its output if it fails or outlasts `ms`. */
+async function sh(command: string, args: string[], cwd: string, ms = 60_000): Promise<string> {
+  const { stdout } = await promisify(execFile)(command, args, { cwd, env: USER_ENV, timeout: ms, maxBuffer: 16 << 20 });
+  return stdout;
+}
+
+/** Every file below `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1));
+}
+
+describe('the npm package, installed into a new project', function () {
+  // npm installs parley's dependencies and better-sqlite3 compiles its native module: about
+  // 75 s of CPU, several minutes on a busy machine.
+  this.timeout(10 * 60_000);
+  let tmp: ReturnType<typeof temporaryDirectory> | undefined;
+  let project: string;
+  let installed: string;
+  let packed: string[] = [];
+
+  before(async () => {
+    tmp = temporaryDirectory();
+    project = join(tmp.path, 'project');
+    installed = join(project, 'node_modules', 'parley');
+    // The build is the one under test (`npm test` builds first): --ignore-scripts packs it
+    // as it is rather than rebuilding dist/ under the running tests.
+    const [pack] = JSON.parse(await sh('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp.path], ROOT)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    packed = pack!.files.map((file) => file.path);
+    mkdirSync(project);
+    // A version of its own: `chatctl --version` must not print the host project's.
+    const manifest = { name: 'host-project', version: '9.9.9', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } };
+    writeFileSync(join(project, 'package.json'), JSON.stringify(manifest));
+    await sh('npm', ['install', join(tmp.path, pack!.filename), '--prefer-offline', '--no-audit', '--no-fund'], project, 9 * 60_000);
+  });
+
+  after(() => tmp?.remove());
+
+  it('holds the compiled library, its docs, README and LICENSE, and no tests, benchmark or examples', () => {
+    expect(packed).to.include.members([
+      'LICENSE',
+      'README.md',
+      'docs/protocol.md',
+      'docs/deploy.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/client.js',
+      'dist/client.d.ts',
+      'dist/cli.js',
+    ]);
+    expect(packed.some((path) => path.startsWith('docs/adr/'))).to.equal(true);
+    expect(packed.filter((path) => /^dist\/(test|bench|examples)\//.test(path))).to.deep.equal([]);
+    expect(packed.filter((path) => path.startsWith('dist/') && !/\.(js|d\.ts|js\.map)$/.test(path))).to.deep.equal([]);
+  });
+
+  it('installs without TypeScript or any devDependency', () => {
+    expect(existsSync(join(project, 'node_modules', 'typescript'))).to.equal(false);
+    expect(existsSync(join(project, 'node_modules', 'mocha'))).to.equal(false);
+  });
+
+  it('carries the sources inside each source map, so that no map points at a missing file', () => {
+    const maps = filesUnder(installed).filter((path) => path.endsWith('.map'));
+    expect(maps).to.include('dist/index.js.map');
+    const dangling = maps.filter((path) => {
+      const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+      return map.sources.some((_, i) => typeof map.sourcesContent?.[i] !== 'string');
+    });
+    expect(dangling).to.deep.equal([]);
+  });
+
+  it('lets a project import the library and the client subpath', async () => {
+    const script = `
+      import { createChatApp } from 'parley';
+      import { ChatClient } from 'parley/client';
+      const app = await createChatApp({ storage: 'memory' });
+      const user = await app.accounts.register('alice', 'correct horse');
+      await app.close();
+      console.log(JSON.stringify({ registered: user.username, client: typeof ChatClient }));
+    `;
+    writeFileSync(join(project, 'use-parley.js'), script);
+    const out = JSON.parse(await sh(process.execPath, ['use-parley.js'], project)) as unknown;
+    expect(out).to.deep.equal({ registered: 'alice', client: 'function' });
+  });
+
+  it('runs `npx chatctl --version`, printing the package version', async () => {
+    expect((await sh('npx', ['chatctl', '--version'], project)).trim()).to.equal(VERSION);
+  });
+});
