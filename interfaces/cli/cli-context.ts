@@ -138,9 +138,9 @@ export class CliContext {
   }
 
   /** Asks twice, for a new password, and refuses if the two differ. */
-  async askNewPassword(): Promise<string> {
-    const first = await this.askPassword('Password: ');
-    const second = await this.askPassword('Password again: ');
+  async askNewPassword(prompt = 'Password'): Promise<string> {
+    const first = await this.askPassword(`${prompt}: `);
+    const second = await this.askPassword(`${prompt} again: `);
     if (first !== second) throw new CliError(EXIT.USAGE, 'the passwords do not match');
     return first;
   }
