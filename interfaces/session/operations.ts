@@ -120,10 +120,10 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     ...(await services.accounts.changePassword(user, args.password, args.newPassword, peerIp)),
   })),
 
-  unregister: member(z.strictObject({ password }), async (context, args) => {
-    context.detach();
-    return { user: await context.services.accounts.deleteOwnAccount(context.user, args.password, context.peerIp) };
-  }),
+  // Every connection of the user is kicked, this one too if it is attached.
+  unregister: member(z.strictObject({ password }), async ({ services, user, peerIp }, args) => ({
+    user: await services.accounts.deleteOwnAccount(user, args.password, peerIp),
+  })),
 
   // The answer to the server's `ping` event, and a liveness check a client may make itself.
   ping: open(none, () => Promise.resolve({})),
