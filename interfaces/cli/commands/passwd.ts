@@ -17,6 +17,7 @@ export function passwdCommand(shared?: CliContext['shared']): CommandModule<Glob
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
+      await context.assertLoggedIn();
       const [password, newPassword] = args.passwordStdin
         ? await readPasswordLinesFromStdin(2)
         : [await context.askPassword('Current password: '), await context.askNewPassword('New password')];

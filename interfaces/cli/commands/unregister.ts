@@ -14,6 +14,7 @@ export function unregisterCommand(shared?: CliContext['shared']): CommandModule<
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
+      await context.assertLoggedIn();
       const password = args.passwordStdin ? await readPasswordFromStdin() : await context.askPassword('Password (to delete your account): ');
       const { user } = await context.with(context.session(), async ({ client }) => {
         const answer = await client.request<{ user: UserView }>('unregister', { password });
