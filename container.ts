@@ -142,9 +142,17 @@ const servicesModule = new ContainerModule(({ bind }) => {
     .inSingletonScope();
   bind(SERVICES.AdminService)
     .toResolvedValue(
-      (repositories: Repositories, groups: GroupService, delivery: DeliveryService, sessions: SessionHub, clock: Clock, audit: AuditLog, maxPageSize: number) =>
-        new AdminService(repositories, groups, delivery, sessions, clock, audit, maxPageSize),
-      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog, SETTINGS.MaxPageSize],
+      (
+        repositories: Repositories,
+        groups: GroupService,
+        accounts: AccountService,
+        delivery: DeliveryService,
+        sessions: SessionHub,
+        clock: Clock,
+        audit: AuditLog,
+        maxPageSize: number,
+      ) => new AdminService(repositories, groups, accounts, delivery, sessions, clock, audit, maxPageSize),
+      [TOKENS.Repositories, SERVICES.GroupService, SERVICES.AccountService, SERVICES.DeliveryService, TOKENS.SessionHub, TOKENS.Clock, TOKENS.AuditLog, SETTINGS.MaxPageSize],
     )
     .inSingletonScope();
   bind(SERVICES.MessagingService)

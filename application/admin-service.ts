@@ -1,4 +1,5 @@
 import { DomainError, parseMessageText, type User } from '../domain/index.js';
+import type { AccountService } from './account-service.js';
 import type { DeliveryService } from './delivery-service.js';
 import { findUser } from './find-user.js';
 import type { GroupService, GroupView } from './group-service.js';
@@ -19,11 +20,12 @@ function assertAdmin(user: User): void {
   if (!user.isAdmin) throw new DomainError('NOT_ADMIN', 'only an admin can do that');
 }
 
-/** What admins do: see everything, send system messages anywhere, ban and unban. Each call checks the caller is an admin. */
+/** What admins do: see everything, send system messages anywhere, ban and unban, reset passwords, delete accounts. Each call checks the caller is an admin. */
 export class AdminService {
   constructor(
     private readonly repositories: Repositories,
     private readonly groups: GroupService,
+    private readonly accounts: AccountService,
     private readonly delivery: DeliveryService,
     private readonly sessions: SessionHub,
     private readonly clock: Clock,
@@ -138,6 +140,30 @@ export class AdminService {
     return ref.name;
   }
 
+  /**
+   * Gives a user a new random password, answered once for the admin to hand over; the user's
+   * token is revoked and their connections kicked. Resetting your own is allowed (`passwd`
+   * asks for the current one instead).
+   */
+  async resetPassword(admin: User, rawUsername: string): Promise<{ user: UserListing; password: string }> {
+    assertAdmin(admin);
+    const target = await findUser(this.repositories.users, rawUsername);
+    const password = await this.accounts.resetPassword(target);
+    this.record(admin, 'resetpassword', target.username);
+    return { user: { username: target.username, isAdmin: target.isAdmin, banned: target.ban !== null, online: false }, password };
+  }
+
+  /**
+   * Deletes any account, another admin's or the caller's own included (the operator's `promote`
+   * makes a new admin): see `AccountService.remove` for what goes and what stays.
+   */
+  async deleteUser(admin: User, rawUsername: string): Promise<UserListing> {
+    assertAdmin(admin);
+    const target = await findUser(this.repositories.users, rawUsername);
+    await this.accounts.remove(target, admin);
+    this.record(admin, 'deluser', target.username);
+    return { username: target.username, isAdmin: target.isAdmin, banned: target.ban !== null, online: false };
+  }
 
   private record(admin: User, action: string, target: string, details?: Record<string, unknown>): void {
     this.audit.record({ admin: admin.username, action, target, ...(details ? { details } : {}) });

@@ -1,7 +1,7 @@
 import type { OfflineMessage, UserId } from '../../domain/index.js';
 
 /** Why the server ends a connection's session. */
-export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'SERVER_SHUTDOWN' | 'TOO_SLOW';
+export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'PASSWORD_CHANGED' | 'ACCOUNT_DELETED' | 'SERVER_SHUTDOWN' | 'TOO_SLOW';
 
 /** An attached connection, as the application sees it: somewhere to push to. */
 export interface SessionSink {
@@ -36,7 +36,7 @@ export interface SessionHub {
    * was attached. Resolves once the sinks here are kicked.
    */
   kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): Promise<void>;
-  /** Calls `listener` whenever a user's session ends (logout, newer login, ban), so caches of that session can be dropped. */
+  /** Calls `listener` whenever a user's session ends (logout, newer login, ban, password change, deletion), so caches of that session can be dropped. */
   onSessionEnded(listener: (userId: UserId) => void): void;
 }
 

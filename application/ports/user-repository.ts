@@ -31,6 +31,17 @@ export interface UserRepository {
   /** Replaces the user's session token; null ends the session, and no earlier token works again. */
   setToken(id: UserId, token: StoredToken | null): Promise<void>;
   setAdmin(id: UserId, isAdmin: boolean): Promise<void>;
+  /** Replaces the user's password hash; their session token is left as it is. */
+  setPasswordHash(id: UserId, passwordHash: string): Promise<void>;
   /** Bans with who and when, or lifts the ban with null. */
   setBan(id: UserId, ban: Ban | null): Promise<void>;
+  /**
+   * Removes the user and everything that is theirs alone, as the schema's foreign keys do:
+   * their session, friendships (both sides), memberships, the groups they created (with those
+   * groups' memberships), their queue, login log and client message ids. Deliveries they sent
+   * that wait in others' queues stay (the message names its sender); bans they made stay, with
+   * `by` null. The username is free again; the id is never handed out again. Returns false if
+   * there was no such user.
+   */
+  remove(id: UserId): Promise<boolean>;
 }

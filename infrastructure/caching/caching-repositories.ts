@@ -44,6 +44,18 @@ export class RepositoryCaches {
     this.users.invalidate([`${id}`]);
   }
 
+  /**
+   * Drops everything a removed user's cascade may have changed: their record, their
+   * friendships, and every group and membership (the groups they created went with them).
+   */
+  forgetRemovedUser(id: UserId): void {
+    this.forgetUser(id);
+    this.friendships.invalidateWhere((key) => key.startsWith(`${id}:`) || key.endsWith(`:${id}`));
+    this.groups.invalidateWhere(() => true);
+    this.members.invalidateWhere(() => true);
+    this.memberships.invalidateWhere(() => true);
+  }
+
   forgetFriendship(a: UserId, b: UserId): void {
     this.friendships.invalidate([`${a}:${b}`, `${b}:${a}`]);
   }
@@ -141,8 +153,16 @@ class CachingUserRepository implements UserRepository {
     await this.write(id, () => this.inner.setAdmin(id, isAdmin));
   }
 
+  async setPasswordHash(id: UserId, passwordHash: string): Promise<void> {
+    await this.write(id, () => this.inner.setPasswordHash(id, passwordHash));
+  }
+
   async setBan(id: UserId, ban: Ban | null): Promise<void> {
     await this.write(id, () => this.inner.setBan(id, ban));
+  }
+
+  remove(id: UserId): Promise<boolean> {
+    return writing(this.invalidate, () => this.caches.forgetRemovedUser(id), () => this.inner.remove(id));
   }
 
   /**

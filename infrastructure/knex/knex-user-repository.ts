@@ -86,6 +86,15 @@ export class KnexUserRepository implements UserRepository {
     await this.db('users').where({ id }).update({ is_admin: isAdmin });
   }
 
+  async setPasswordHash(id: UserId, passwordHash: string): Promise<void> {
+    await this.db('users').where({ id }).update({ password_hash: passwordHash });
+  }
+
+  // The foreign keys (ON DELETE CASCADE / SET NULL) remove and detach the rest in the same statement.
+  async remove(id: UserId): Promise<boolean> {
+    return (await this.db('users').where({ id }).delete()) > 0;
+  }
+
   async setBan(id: UserId, ban: Ban | null): Promise<void> {
     await this.db('users').where({ id }).update({ banned_by: ban?.by ?? null, banned_at: ban?.at.getTime() ?? null });
   }

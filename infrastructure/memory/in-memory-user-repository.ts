@@ -55,6 +55,31 @@ export class InMemoryUserRepository implements UserRepository {
     });
   }
 
+  setPasswordHash(id: UserId, passwordHash: string): Promise<void> {
+    return this.change(id, (record) => {
+      record.user = { ...record.user, passwordHash };
+    });
+  }
+
+  /** What the SQL schema's foreign keys do on a user's delete: cascades, and bans they made kept with `by` null. */
+  remove(id: UserId): Promise<boolean> {
+    return this.access((tables) => {
+      if (!tables.users.some((record) => record.user.id === id)) return false;
+      const created = new Set(tables.groups.filter((group) => group.creatorId === id).map((group) => group.id));
+      tables.users = tables.users.filter((record) => record.user.id !== id);
+      tables.groups = tables.groups.filter((group) => !created.has(group.id));
+      tables.members = tables.members.filter((m) => m.userId !== id && !created.has(m.groupId));
+      tables.friendships = tables.friendships.filter((f) => f.userId !== id && f.friendId !== id);
+      tables.messages = tables.messages.filter((m) => m.recipientId !== id);
+      tables.logins = tables.logins.filter((login) => login.userId !== id);
+      tables.clientMessageIds = tables.clientMessageIds.filter((record) => record.senderId !== id);
+      const withoutBanner = <T extends { ban: Ban | null }>(row: T): T => (row.ban?.by === id ? { ...row, ban: { ...row.ban, by: null } } : row);
+      for (const record of tables.users) record.user = withoutBanner(record.user);
+      tables.groups = tables.groups.map(withoutBanner);
+      return true;
+    });
+  }
+
   setBan(id: UserId, ban: Ban | null): Promise<void> {
     return this.change(id, (record, tables) => {
       assertReferences(tables, { users: [ban?.by ?? null] });

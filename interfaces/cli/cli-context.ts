@@ -109,9 +109,13 @@ export class CliContext {
 
   /** Like `connect`, for commands that need a login: refuses early, with exit 4, when there is none. */
   async session(): Promise<Lease> {
-    const profile = await this.profiles.read();
-    if (!profile.token) throw new CliError(EXIT.NOT_LOGGED_IN, 'not logged in: run `chatctl login <username>` first', 'NOT_AUTHENTICATED');
+    await this.assertLoggedIn();
     return this.connect();
+  }
+
+  /** Refuses with exit 4 when the profile holds no session: before asking for anything. */
+  async assertLoggedIn(): Promise<void> {
+    if (!(await this.profiles.read()).token) throw new CliError(EXIT.NOT_LOGGED_IN, 'not logged in: run `chatctl login <username>` first', 'NOT_AUTHENTICATED');
   }
 
   /** Runs `work` on a leased connection and gives it back, whatever happens. */
@@ -138,9 +142,9 @@ export class CliContext {
   }
 
   /** Asks twice, for a new password, and refuses if the two differ. */
-  async askNewPassword(): Promise<string> {
-    const first = await this.askPassword('Password: ');
-    const second = await this.askPassword('Password again: ');
+  async askNewPassword(prompt = 'Password'): Promise<string> {
+    const first = await this.askPassword(`${prompt}: `);
+    const second = await this.askPassword(`${prompt} again: `);
     if (first !== second) throw new CliError(EXIT.USAGE, 'the passwords do not match');
     return first;
   }

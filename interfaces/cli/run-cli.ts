@@ -10,10 +10,12 @@ import { groupCommands } from './commands/group-commands.js';
 import { listenCommand } from './commands/listen.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
+import { passwdCommand } from './commands/passwd.js';
 import { promoteCommand } from './commands/promote.js';
 import { regCommand } from './commands/reg.js';
 import { sendCommand } from './commands/send.js';
 import { serveCommand } from './commands/serve.js';
+import { unregisterCommand } from './commands/unregister.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { CliError, EXIT, type ExitCode } from './exit-codes.js';
 import { StorageError } from '../../application/ports/storage-error.js';
@@ -64,7 +66,7 @@ async function isAdmin(profile: string): Promise<boolean> {
 /** The commands a user runs against a server, one-shot or as shell lines. */
 function userCommands(shared: SharedConnection | undefined, admin: boolean): CommandModule<GlobalArgs, never>[] {
   return [
-    ...[regCommand, loginCommand, logoutCommand, whoamiCommand, addCommand, friendsCommand, sendCommand].map(
+    ...[regCommand, loginCommand, logoutCommand, whoamiCommand, passwdCommand, unregisterCommand, addCommand, friendsCommand, sendCommand].map(
       (command) => command(shared) as unknown as CommandModule<GlobalArgs, never>,
     ),
     ...groupCommands(shared),

@@ -29,6 +29,9 @@ export interface SessionLimits {
 /** The codes that mean an admin operation was refused to its caller, rather than refused by a rule about its target. */
 const ADMIN_REFUSALS: ReadonlySet<string> = new Set(['NOT_ADMIN', 'NOT_AUTHENTICATED', 'SESSION_EXPIRED', 'USER_BANNED']);
 
+/** The operations of a logged-in user that check their password again, counted with failed logins. */
+const PASSWORD_CHECKS: ReadonlySet<string> = new Set(['passwd', 'unregister']);
+
 /** A session token, the user it was found to belong to, and when it stops working. */
 interface Identity {
   readonly token: string;
@@ -342,7 +345,7 @@ export class ChatSession implements TransportHandler {
 
   /**
    * One structured line for each refusal an operator (or fail2ban) acts on: a failed or
-   * throttled login, a refused admin operation. Names and codes only, never a password or text.
+   * throttled login or password check, a refused admin operation. Names and codes only, never a password or text.
    */
   private logRefusal(op: string, operation: Operation<unknown>, error: DomainError, args: unknown, user: User | undefined): void {
     const peer = this.transport.peerIp;
@@ -350,6 +353,10 @@ export class ChatSession implements TransportHandler {
       const { username } = args as { username: string };
       if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', peer, user: username }, 'login refused: too many failures');
       else this.log.warn({ event: 'login_failed', user: username, peer, reason: error.code }, 'login failed');
+    } else if (PASSWORD_CHECKS.has(op) && (error.code === 'RATE_LIMITED' || error.code === 'WRONG_PASSWORD')) {
+      const fields = { user: user?.username, op, peer };
+      if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', ...fields }, `${op} refused: too many failures`);
+      else this.log.warn({ event: 'password_check_failed', ...fields, reason: error.code }, `${op} refused: wrong password`);
     } else if (op === 'register' && error.code === 'RATE_LIMITED') {
       this.log.warn({ event: 'throttled', limit: 'registrations-per-address', peer }, 'registration refused: too many from this address');
     } else if (operation.access === 'admin' && ADMIN_REFUSALS.has(error.code)) {

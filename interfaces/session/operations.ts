@@ -115,6 +115,16 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return {};
   }),
 
+  // Every connection of the user is kicked, this one too if it is attached; the answer's token replaces the old one.
+  passwd: member(z.strictObject({ password, newPassword: password }), async ({ services, user, peerIp }, args) => ({
+    ...(await services.accounts.changePassword(user, args.password, args.newPassword, peerIp)),
+  })),
+
+  // Every connection of the user is kicked, this one too if it is attached.
+  unregister: member(z.strictObject({ password }), async ({ services, user, peerIp }, args) => ({
+    user: await services.accounts.deleteOwnAccount(user, args.password, peerIp),
+  })),
+
   // The answer to the server's `ping` event, and a liveness check a client may make itself.
   ping: open(none, () => Promise.resolve({})),
 
@@ -195,6 +205,10 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
   blockgroup: admin(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
     group: await services.admin.banGroup(user, args.name, args.creator),
   })),
+
+  resetpassword: admin(z.strictObject({ username }), async ({ services, user }, args) => ({ ...(await services.admin.resetPassword(user, args.username)) })),
+
+  deluser: admin(z.strictObject({ username }), async ({ services, user }, args) => ({ user: await services.admin.deleteUser(user, args.username) })),
 
   unblockgroup: admin(z.strictObject({ name: groupName, creator: username }), async ({ services, user }, args) => ({
     group: await services.admin.unbanGroup(user, args.name, args.creator),

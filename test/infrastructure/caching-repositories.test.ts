@@ -122,6 +122,25 @@ for (const backend of ['memory', 'sqlite'] as const) {
       expect(await repositories.groups.membership(team.id, alice.id)).to.equal(undefined);
     });
 
+    it('forgets a removed user, and what the removal cascaded to: friendships, their groups, their memberships', async () => {
+      await repositories.users.setToken(alice.id, { hash: 'live', issuedAt: new Date(0) });
+      await storage.repositories.friendships.befriend(alice.id, bob.id, new Date(0));
+      const hers = await storage.repositories.groups.create({ name: 'hers', creatorId: alice.id, createdAt: new Date(0) });
+      const his = await storage.repositories.groups.create({ name: 'his', creatorId: bob.id, createdAt: new Date(0) });
+      await storage.repositories.groups.addMember(his.id, alice.id, 'member', new Date(1));
+      const lookups = async () => [
+        (await repositories.users.byTokenHash('live'))?.user.username,
+        (await repositories.users.byUsername('alice' as Username))?.username,
+        await repositories.friendships.areFriends(bob.id, alice.id),
+        (await repositories.groups.byId(hers.id))?.name,
+        (await repositories.groups.membership(his.id, alice.id))?.role,
+        (await repositories.groups.members(his.id)).length,
+      ];
+      expect(await lookups()).to.deep.equal(['alice', 'alice', true, 'hers', 'member', 2]);
+      await storage.unitOfWork.run(({ users }) => users.remove(alice.id));
+      expect(await lookups()).to.deep.equal([undefined, undefined, false, undefined, undefined, 1]);
+    });
+
     it('drops what it holds of a user whenever a unit of work reads them from storage itself', async () => {
       expect((await repositories.users.byUsername('alice' as Username))?.isAdmin).to.equal(false);
       // As `chatctl promote` does from another process: past this process's caches.

@@ -71,6 +71,14 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       const { user } = await request<{ user: UserListing }>(context, 'unblockuser', { username: args.username });
       context.print(`${user.username} is no longer banned`, { user });
     }),
+    command('resetpassword <username>', 'Give a user a new random password, printed once; their sessions end', userBuilder, async (context, args) => {
+      const { user, password } = await request<{ user: UserListing; password: string }>(context, 'resetpassword', { username: args.username });
+      context.print(`new password for ${user.username} (shown once): ${password}`, { user, password });
+    }),
+    command('deluser <username>', 'Delete a user\'s account: their queue, friendships and the groups they created go with it', userBuilder, async (context, args) => {
+      const { user } = await request<{ user: UserListing }>(context, 'deluser', { username: args.username });
+      context.print(`deleted the account ${user.username}`, { user });
+    }),
     command('blockgroup <groupname> <creator_username>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
       const { group } = await request<{ group: string }>(context, 'blockgroup', { name: args.groupname, creator: args.creator_username });
       context.print(`the group ${quotedName(group)} is banned`, { group });
@@ -83,4 +91,4 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
 }
 
 /** The admin command names, for the shell's completion. */
-export const ADMIN_COMMAND_NAMES = ['allusers', 'allgroup', 'adminsend', 'adminsendgroup', 'blockuser', 'unblockuser', 'blockgroup', 'unblockgroup'];
+export const ADMIN_COMMAND_NAMES = ['allusers', 'allgroup', 'adminsend', 'adminsendgroup', 'blockuser', 'unblockuser', 'resetpassword', 'deluser', 'blockgroup', 'unblockgroup'];

@@ -182,6 +182,30 @@ describe('TcpGateway caps and throttles, on a real loopback socket', function ()
     expect(guarded.events('throttled')[0]).to.deep.include({ limit: 'failed-logins', user: 'alice', peer: '127.0.0.1' });
   });
 
+  it('counts a wrong current password of passwd and unregister as a failed login, logs it, and never the passwords', async () => {
+    guarded = await Guarded.start({}, { maxFailuresPerAccount: 2, failureIntervalMs: 60_000 });
+    await guarded.register('alice');
+    const peer = await guarded.peer();
+    const token = await guarded.login(peer, 'alice');
+    const newPassword = 'Quokka-Lantern-New-77';
+    expect(await guarded.call(peer, 'passwd', { password: 'guess-1-xx', newPassword }, token)).to.deep.include({ status: 'fail', code: 'WRONG_PASSWORD' });
+    expect(await guarded.call(peer, 'unregister', { password: 'guess-2-xx' }, token)).to.deep.include({ status: 'fail', code: 'WRONG_PASSWORD' });
+    expect(guarded.events('password_check_failed').map(({ user, op, reason }) => ({ user, op, reason }))).to.deep.equal([
+      { user: 'alice', op: 'passwd', reason: 'WRONG_PASSWORD' },
+      { user: 'alice', op: 'unregister', reason: 'WRONG_PASSWORD' },
+    ]);
+    // The login remembered this address, so the account's count spares it: a guesser elsewhere is slowed, not the owner.
+    const changed = await guarded.call(peer, 'passwd', { password: 'pw-alice-123', newPassword }, token);
+    expect(changed, JSON.stringify(changed)).to.deep.include({ status: 'ok' });
+    expect(Object.keys(changed.data as object).sort()).to.deep.equal(['token', 'user']);
+    // This connection was attached by its login: it is kicked like every other one of alice.
+    expect((await peer.framesUntilClosed()).map((frame) => frame.data)).to.deep.include({ reason: 'PASSWORD_CHANGED', message: 'your password was changed: log in again with the new one' });
+    const other = await guarded.peer();
+    expect(await guarded.call(other, 'whoami', {}, token)).to.deep.include({ code: 'SESSION_EXPIRED' });
+    expect(await guarded.call(other, 'whoami', {}, (changed.data as { token: string }).token)).to.deep.include({ status: 'ok' });
+    expect(guarded.lines.join('\n')).to.not.contain(newPassword);
+  });
+
   it('logs refused admin calls, and never a password, a message text or a token', async () => {
     guarded = await Guarded.start({ requestsPerSecond: 50, requestBurst: 2 });
     const password = 'Zebra-Quasar-Password-41';
