@@ -18,8 +18,7 @@ export interface LogSettings {
 export function serverLogger({ level = 'info', format = 'auto', file }: LogSettings): Logger {
   const options = { name: 'parley', level };
   const terminal = file === undefined && process.stderr.isTTY;
-  if (format === 'pretty' || (format === 'auto' && terminal)) {
-    return pino(options, pretty({ destination: file ?? 2, sync: true, colorize: terminal, mkdir: true, append: true }));
-  }
-  return pino(options, pino.destination({ dest: file ?? 2, sync: true, append: true, mkdir: true, mode: 0o600 }));
+  const destination = pino.destination({ dest: file ?? 2, sync: true, append: true, mkdir: true, mode: 0o600 });
+  if (format === 'pretty' || (format === 'auto' && terminal)) return pino(options, pretty({ destination, sync: true, colorize: terminal }));
+  return pino(options, destination);
 }
