@@ -356,7 +356,7 @@ export class ChatSession implements TransportHandler {
     try {
       if (operation.access === 'anyone') {
         const data = await operation.run(context, args.data);
-        if (request.op === 'login') this.log.info({ event: 'login', user: (args.data as { username: string }).username, peer: context.peerIp }, 'logged in');
+        this.logSuccess(request.op, args.data, undefined);
         return okResponse(request.id, data);
       }
       const identity = await this.identify(request.token, operation.access === 'admin');
@@ -364,7 +364,7 @@ export class ChatSession implements TransportHandler {
       const userContext = { ...context, ...identity };
       if (!operation.pipelined) {
         const data = await operation.run(userContext, args.data);
-        if (request.op === 'logout') this.log.info({ event: 'logout', user: user.username, peer: context.peerIp }, 'logged out');
+        this.logSuccess(request.op, args.data, user);
         return okResponse(request.id, data);
       }
       const { stored } = await operation.run(userContext, args.data);
@@ -393,6 +393,13 @@ export class ChatSession implements TransportHandler {
     } else if (operation.access === 'admin' && ADMIN_REFUSALS.has(error.code)) {
       this.log.warn({ event: 'admin_refused', user: user?.username, op, peer, reason: error.code }, 'admin operation refused');
     }
+  }
+
+  /** One line for each login and logout, the counterpart of a failed login's: names only. */
+  private logSuccess(op: string, args: unknown, user: User | undefined): void {
+    const peer = this.transport.peerIp;
+    if (op === 'login') this.log.info({ event: 'login', user: (args as { username: string }).username, peer }, 'logged in');
+    else if (op === 'logout') this.log.info({ event: 'logout', user: user?.username, peer }, 'logged out');
   }
 
   /** The first wait of a throttle trip; the user is named when the connection knows who the token belongs to. */
