@@ -63,6 +63,11 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
       const settings = resolved.values;
       checkTogether(settings);
       if (args.printConfig) return void process.stdout.write(formatSettings(SERVER_SETTINGS, resolved));
+      // Heard from now on: a signal during start-up (or just after `listening`) stops the server cleanly once it is up.
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
       const tls = await tlsOptions(settings['tls-cert'], settings['tls-key']);
       const logger = serverLogger({ level: settings['log-level'], format: settings['log-format'], file: settings['log-file'] });
       const app = await createApp({
@@ -118,10 +123,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         await app.close();
         throw error;
       }
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      const signal = await stopped;
       logger.info({ signal }, 'shutting down');
       await monitor?.close();
       await gateway.close();
