@@ -68,13 +68,9 @@ export function settingOptions<S extends Settings>(settings: S): { [K in keyof S
   ) as { [K in keyof S]: Options };
 }
 
-/** Hides the password of a URL, if it has one. */
+/** Hides the password of a URL (`scheme://user:password@host…`), if it has one, changing nothing else. */
 export function masked(value: string): string {
-  if (!URL.canParse(value)) return value;
-  const url = new URL(value);
-  if (url.password === '') return value;
-  url.password = '***';
-  return url.toString();
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:)[^/?#]*@/i, '$1***@');
 }
 
 function shown(setting: Setting<string> | Setting<number>, value: string | number): string {
@@ -128,7 +124,7 @@ export function resolveSettings<S extends Settings>(
 
 function pick(name: string, setting: Setting<string> | Setting<number>, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv, fromFile: Record<string, unknown>, file: string | undefined): Given | undefined {
   const flag = flags[name];
-  if (flag !== undefined) return { value: flag, source: 'flag', where: `--${name}`, got: String(flag) };
+  if (flag !== undefined) return { value: flag, source: 'flag', where: `--${name}`, got: typeof flag === 'string' ? shown(setting, flag) : String(flag) };
   const variable = env[envName(name)];
   // An empty variable counts as unset, as a shell's `PARLEY_DB= chatctl serve` means.
   if (variable !== undefined && variable !== '') {

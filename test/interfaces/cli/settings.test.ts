@@ -45,6 +45,10 @@ describe('the server settings: flags, PARLEY_* variables, a TOML file and defaul
       2,
       'PARLEY_TOKEN_LIFETIME must be a number of seconds above 0 and at most 315360000 (got "soon")',
     ]);
+    expect(refusal(() => resolveSettings(SERVER_SETTINGS, { hub: 'http://parley:s3cret@cache:6379' }, {}, undefined))).to.deep.equal([
+      2,
+      '--hub must be in-process or redis://host:port (got http://parley:***@cache:6379)',
+    ]);
     const config = file('max-request-burst = 2.5\n');
     expect(refusal(() => resolveSettings(SERVER_SETTINGS, {}, {}, config))).to.deep.equal([2, `${config}: max-request-burst must be a positive whole number (got 2.5)`]);
   });
