@@ -160,6 +160,11 @@ export class DeliveryService {
     return receipt;
   }
 
+  /** How many deliveries wait for their recipients, all together: the queue depth, and a sign that storage answers. */
+  waiting(): Promise<number> {
+    return this.repositories.messages.countAll();
+  }
+
   /** The refusal of a message to one user whose queue is full. */
   queueFull(recipient: string): DomainError {
     return new DomainError(

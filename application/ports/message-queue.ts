@@ -72,6 +72,8 @@ export interface MessageQueue {
   acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]>;
   /** How many deliveries wait for the user. */
   countFor(recipientId: UserId): Promise<number>;
+  /** How many deliveries wait, for every user together: the queue depth an operator watches. */
+  countAll(): Promise<number>;
 }
 
 /** The refusal for deliveries that name a recipient or group that was removed meanwhile. */

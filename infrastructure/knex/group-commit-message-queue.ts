@@ -120,6 +120,10 @@ export class GroupCommitMessageQueue implements MessageQueue {
     return this.direct.countFor(recipientId);
   }
 
+  countAll(): Promise<number> {
+    return this.direct.countAll();
+  }
+
   /** Commits whatever waits, at once, and resolves when nothing is left to write: before the database is closed. */
   async settle(): Promise<void> {
     if (this.delayed) this.start();

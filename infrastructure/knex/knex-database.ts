@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knex from 'knex';
 import pg from 'pg';
@@ -27,6 +27,16 @@ export function withoutBindings(error: unknown, sql: string): void {
   error.message = message;
 }
 
+/**
+ * Creates the database file (and any missing folder) readable by its owner only, before
+ * SQLite opens it: it holds password hashes and messages. SQLite gives the -wal and -shm files
+ * it makes later the database file's own permissions. An existing file is left as it is.
+ */
+function createPrivately(filename: string): void {
+  mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
+  closeSync(openSync(filename, 'a', 0o600));
+}
+
 /** The part of a better-sqlite3 `Database` that the pool's set-up uses. */
 interface SqliteConnection {
   exec(sql: string): void;
@@ -38,7 +48,7 @@ interface SqliteConnection {
  * `:memory:` needs exactly one.
  */
 export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<Knex> {
-  if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
+  if (filename !== ':memory:') createPrivately(filename);
   const db = knex({
     client: 'better-sqlite3',
     connection: { filename },

@@ -277,4 +277,9 @@ export class KnexMessageQueue implements MessageQueue {
     const [row] = (await this.db('offline_messages').where('recipient_id', recipientId).count({ count: '*' })) as { count: number | string }[];
     return Number(row!.count);
   }
+
+  async countAll(): Promise<number> {
+    const [row] = (await this.db('offline_messages').count({ count: '*' })) as { count: number | string }[];
+    return Number(row!.count);
+  }
 }

@@ -50,6 +50,10 @@ export class InMemoryMessageQueue implements MessageQueue {
   countFor(recipientId: UserId): Promise<number> {
     return this.access((tables) => tables.messages.filter((m) => m.recipientId === recipientId).length);
   }
+
+  countAll(): Promise<number> {
+    return this.access((tables) => tables.messages.length);
+  }
 }
 
 /** Queues the deliveries, all or nothing, as `offline_messages` with its foreign keys would. */

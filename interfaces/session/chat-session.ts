@@ -9,6 +9,7 @@ import { messageEventJson } from '../wire/message-payload.js';
 import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
 import type { ConnectionBudget } from './request-throttle.js';
+import { NO_OBSERVER, type SessionObserver } from './session-observer.js';
 import type { Encoded, Outgoing, Transport, TransportHandler } from './transport.js';
 
 export interface SessionLimits {
@@ -102,6 +103,9 @@ export class ChatSession implements TransportHandler {
   /** Answers of pipelined requests still waiting for their commit. */
   private readonly inFlight = new Set<Promise<void>>();
   private waitingForRoom: (() => void)[] = [];
+  private readonly openedAt = performance.now();
+  /** Why the server ended the connection, once it decided to; a connection closed with none was closed by its peer. */
+  private closeReason: string | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -109,7 +113,9 @@ export class ChatSession implements TransportHandler {
     private readonly limits: SessionLimits,
     private readonly log: Logger,
     private readonly budget: ConnectionBudget,
+    private readonly observer: SessionObserver = NO_OBSERVER,
   ) {
+    this.log.info({ event: 'connection_opened', peer: transport.peerIp }, 'connection opened');
     // The deadline counts from the start, not from the last byte, so trickling does not reset it.
     this.timers.login = setTimeout(() => {
       const seconds = limits.loginTimeoutMs / 1000;
@@ -119,6 +125,7 @@ export class ChatSession implements TransportHandler {
 
   /** Reads nothing more, answers what was read, tells an attached client the server is going away, then closes. */
   shutdown(graceMs: number): Promise<void> {
+    this.closeReason ??= 'SERVER_SHUTDOWN';
     return this.finish(this.attachment ? event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }) : null, graceMs);
   }
 
@@ -156,6 +163,12 @@ export class ChatSession implements TransportHandler {
   }
 
   closed(): void {
+    const user = this.attachment?.identity?.user.username;
+    const durationMs = Math.round(performance.now() - this.openedAt);
+    this.log.info(
+      { event: 'connection_closed', peer: this.transport.peerIp, reason: this.closeReason ?? 'PEER_CLOSED', durationMs, ...(user ? { user } : {}) },
+      'connection closed',
+    );
     this.ended = true;
     for (const timer of Object.values(this.timers)) clearTimeout(timer);
     this.detach();
@@ -169,6 +182,11 @@ export class ChatSession implements TransportHandler {
     }
   }
 
+  /** The user whose pushes this connection receives, while it is attached and open. */
+  get attachedUser(): UserId | undefined {
+    return this.ended ? undefined : this.attachment?.userId;
+  }
+
   /** Whether the attachment is this session's current one on a connection still open. */
   holds(attachment: Attachment): boolean {
     return attachment === this.attachment && !this.ended;
@@ -177,6 +195,7 @@ export class ChatSession implements TransportHandler {
   /** A push to one of this session's attachments; only the current one is passed on. */
   pushFrom(attachment: Attachment, delivery: OfflineMessage): void {
     if (attachment !== this.attachment) return;
+    this.observer.delivered();
     this.sendEvent({ type: 'encoded', json: messageEventJson(delivery.id, delivery.message) }, 'message', delivery.id);
   }
 
@@ -191,6 +210,7 @@ export class ChatSession implements TransportHandler {
 
   /** Tells the client why its session ended, once what it is owed is answered, then closes. */
   private end(reason: KickReason, message: string): void {
+    this.closeReason ??= reason;
     void this.finish(event('kicked', { reason, message }), this.limits.closeGraceMs);
   }
 
@@ -201,6 +221,7 @@ export class ChatSession implements TransportHandler {
   }
 
   private logDisconnect(limit: string): void {
+    this.closeReason ??= limit;
     const user = this.attachment?.identity?.user.username;
     this.log.warn({ event: 'disconnected', limit, peer: this.transport.peerIp, ...(user ? { user } : {}) }, 'connection closed by a limit');
   }
@@ -295,9 +316,15 @@ export class ChatSession implements TransportHandler {
     const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
     const replacing = operation?.access === 'anyone' && operation.replacesSession;
     if (replacing) this.replacing = { attachment: this.attachment, kick: null };
+    const started = performance.now();
+    const observed = (response: Response) => {
+      this.observer.requestAnswered(operation ? request.op : 'unknown', response.status, (performance.now() - started) / 1000);
+      return response;
+    };
     try {
       const response = await this.respond(request, operation);
-      if ('later' in response) return response;
+      if ('later' in response) return { later: response.later.then(observed) };
+      observed(response);
       if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
       this.sendResponse(response);
       return undefined;
@@ -330,11 +357,19 @@ export class ChatSession implements TransportHandler {
     };
     let user: User | undefined;
     try {
-      if (operation.access === 'anyone') return okResponse(request.id, await operation.run(context, args.data));
+      if (operation.access === 'anyone') {
+        const data = await operation.run(context, args.data);
+        this.logSuccess(request.op, args.data, undefined);
+        return okResponse(request.id, data);
+      }
       const identity = await this.identify(request.token, operation.access === 'admin');
       user = identity.user;
       const userContext = { ...context, ...identity };
-      if (!operation.pipelined) return okResponse(request.id, await operation.run(userContext, args.data));
+      if (!operation.pipelined) {
+        const data = await operation.run(userContext, args.data);
+        this.logSuccess(request.op, args.data, user);
+        return okResponse(request.id, data);
+      }
       const { stored } = await operation.run(userContext, args.data);
       return { later: stored.then((data) => okResponse(request.id, data), answer) };
     } catch (error) {
@@ -351,23 +386,36 @@ export class ChatSession implements TransportHandler {
     const peer = this.transport.peerIp;
     if (op === 'login') {
       const { username } = args as { username: string };
-      if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', peer, user: username }, 'login refused: too many failures');
-      else this.log.warn({ event: 'login_failed', user: username, peer, reason: error.code }, 'login failed');
+      if (error.code === 'RATE_LIMITED') {
+        this.observer.throttled('failed-logins');
+        this.log.warn({ event: 'throttled', limit: 'failed-logins', peer, user: username }, 'login refused: too many failures');
+      } else this.log.warn({ event: 'login_failed', user: username, peer, reason: error.code }, 'login failed');
     } else if (PASSWORD_CHECKS.has(op) && (error.code === 'RATE_LIMITED' || error.code === 'WRONG_PASSWORD')) {
       const fields = { user: user?.username, op, peer };
-      if (error.code === 'RATE_LIMITED') this.log.warn({ event: 'throttled', limit: 'failed-logins', ...fields }, `${op} refused: too many failures`);
-      else this.log.warn({ event: 'password_check_failed', ...fields, reason: error.code }, `${op} refused: wrong password`);
+      if (error.code === 'RATE_LIMITED') {
+        this.observer.throttled('failed-logins');
+        this.log.warn({ event: 'throttled', limit: 'failed-logins', ...fields }, `${op} refused: too many failures`);
+      } else this.log.warn({ event: 'password_check_failed', ...fields, reason: error.code }, `${op} refused: wrong password`);
     } else if (op === 'register' && error.code === 'RATE_LIMITED') {
+      this.observer.throttled('registrations-per-address');
       this.log.warn({ event: 'throttled', limit: 'registrations-per-address', peer }, 'registration refused: too many from this address');
     } else if (operation.access === 'admin' && ADMIN_REFUSALS.has(error.code)) {
       this.log.warn({ event: 'admin_refused', user: user?.username, op, peer, reason: error.code }, 'admin operation refused');
     }
   }
 
+  /** One line for each login and logout, the counterpart of a failed login's: names only. */
+  private logSuccess(op: string, args: unknown, user: User | undefined): void {
+    const peer = this.transport.peerIp;
+    if (op === 'login') this.log.info({ event: 'login', user: (args as { username: string }).username, peer }, 'logged in');
+    else if (op === 'logout') this.log.info({ event: 'logout', user: user?.username, peer }, 'logged out');
+  }
+
   /** The first wait of a throttle trip; the user is named when the connection knows who the token belongs to. */
   private logThrottled(limit: string, token: string | undefined): void {
     const identity = this.attachment?.identity;
     const user = identity && identity.token === token ? identity.user.username : undefined;
+    this.observer.throttled(limit);
     this.log.warn({ event: 'throttled', limit, peer: this.transport.peerIp, user }, 'requests over budget: pacing them');
   }
 
@@ -453,6 +501,7 @@ export class ChatSession implements TransportHandler {
       this.send(envelope);
     } catch (error) {
       this.log.error({ err: error, peer: this.transport.peerIp, event: name, id }, 'cannot send an event; closing the connection');
+      this.closeReason ??= 'SEND_FAILED';
       this.close(true);
     }
   }

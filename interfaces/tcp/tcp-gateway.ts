@@ -5,6 +5,7 @@ import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
 import { ConnectionAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type Refusal } from '../session/connection-admission.js';
 import { DEFAULT_REQUEST_LIMITS, RequestThrottle, type RequestLimits } from '../session/request-throttle.js';
+import { NO_OBSERVER, type SessionObserver } from '../session/session-observer.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeFrame, failResponse, MIN_MAX_PAYLOAD_BYTES } from '../wire/index.js';
 import { peerAddress, TcpTransport, type TcpTransportLimits } from './tcp-transport.js';
 
@@ -25,6 +26,16 @@ export interface TcpGatewayOptions {
   readonly shutdownGraceMs?: number;
   /** Serve TLS on the port, with these node:tls options (at least `cert` and `key`). */
   readonly tls?: TlsOptions;
+  /** Hears of requests, deliveries and throttles, for metrics; nothing by default. */
+  readonly observer?: SessionObserver;
+}
+
+/** What the gateway holds right now. */
+export interface GatewayStats {
+  /** Connections open, logged in or not. */
+  readonly connections: number;
+  /** Distinct users with at least one connection receiving their pushes. */
+  readonly attachedUsers: number;
 }
 
 /** Addresses only this machine can reach; listening anywhere else without TLS earns a warning. */
@@ -125,6 +136,12 @@ export class TcpGateway {
     });
   }
 
+  /** Counts what the gateway holds, for a metrics scrape. */
+  stats(): GatewayStats {
+    const attached = new Set([...this.connections.values()].map((session) => session.attachedUser).filter((user) => user !== undefined));
+    return { connections: this.connections.size, attachedUsers: attached.size };
+  }
+
   /**
    * Stops accepting, tells attached clients the server is going away, lets requests already
    * read finish (up to the grace period), then closes every connection.
@@ -143,6 +160,7 @@ export class TcpGateway {
   private admit(socket: Socket, canFrame: boolean): boolean {
     const admitted = this.admission.admit(peerAddress(socket));
     if ('refusal' in admitted) {
+      (this.options.observer ?? NO_OBSERVER).throttled(admitted.refusal.limit);
       this.turnAway(socket, admitted.refusal, canFrame);
       return false;
     }
@@ -152,7 +170,7 @@ export class TcpGateway {
 
   private accept(socket: Socket): void {
     const transport = new TcpTransport(socket, this.limits, this.options.logger);
-    const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.requests.connection());
+    const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.requests.connection(), this.options.observer);
     this.connections.set(socket, session);
     socket.once('close', () => this.connections.delete(socket));
     transport.start(session);

@@ -33,6 +33,7 @@ describe('friends, messages and delivery', () => {
       send: (message) => messages.send(message),
       acknowledge: (userId, ids) => messages.acknowledge(userId, ids),
       countFor: (userId) => messages.countFor(userId),
+      countAll: () => messages.countAll(),
       pendingFor: (userId, options) => around(() => messages.pendingFor(userId, options)),
     };
     return new DeliveryService({ ...storage.repositories, messages: queue }, sessions);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
@@ -71,6 +71,14 @@ describe('the SQLite database', () => {
     expect(await pragma(db, 'foreign_keys')).to.equal(1);
     expect(await pragma(db, 'busy_timeout')).to.equal(5000);
     expect(await pragma(db, 'synchronous')).to.equal(2);
+  });
+
+  it('is readable by its owner only: the file, its -wal and -shm, and the folders it made', async () => {
+    const db = await openAt(file);
+    await db.raw('create table scratch (a)'); // a write, so the -wal exists and holds something
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    expect([file, `${file}-wal`, `${file}-shm`].map(mode)).to.deep.equal([0o600, 0o600, 0o600]);
+    expect([join(directory, 'nested'), join(directory, 'nested', 'deeper')].map(mode)).to.deep.equal([0o700, 0o700]);
   });
 
   it('has the six tables of the seed schema, and the client message ids, with their columns, keys and indexes', async () => {

@@ -67,6 +67,7 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect(await messages().pendingFor(alice.id)).to.deep.equal(queued.filter((q) => q.recipientId === alice.id));
       expect(await messages().pendingFor(bob.id)).to.deep.equal(queued.filter((q) => q.recipientId === bob.id));
       expect(await messages().countFor(bob.id)).to.equal(334);
+      expect(await messages().countAll(), 'every recipient together').to.equal(1000);
       const [next] = await messages().enqueue([to(bob, privateFrom(alice, 'next'))]);
       expect(next!.id).to.be.greaterThan(ids.at(-1)!);
     });

@@ -1,12 +1,15 @@
-import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type CliDependencies, type ArgsOf, type GlobalArgs } from '../cli-context.js';
-import { DEFAULT_DB, storageOf } from './serve.js';
+import { serverLogger } from '../server-logger.js';
+import { OPERATOR_SETTINGS, SERVER_SETTINGS } from '../server-settings.js';
+import { envName, resolveSettings, settingOptions } from '../settings.js';
+import { configFile, storageOf } from './serve.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .positional('username', { type: 'string', demandOption: true, describe: 'An existing user' })
-    .option('db', { type: 'string', default: DEFAULT_DB, describe: 'The server\'s SQLite database file or PostgreSQL URL' })
+    .options(settingOptions(OPERATOR_SETTINGS))
+    .option('config', { type: 'string', describe: `The server's config file, to use its db and log-file [env ${envName('config')}]` })
     .option('revoke', { type: 'boolean', default: false, describe: 'Take admin rights away instead' });
 
 /** `chatctl promote`: the operator's way to make the first admin, straight on the database. */
@@ -16,11 +19,12 @@ export function promoteCommand({ createApp }: CliDependencies): CommandModule<Gl
     describe: 'Make a user an admin, straight on the database (works while the server runs)',
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
-      const app = await createApp({ storage: storageOf(args.db) });
+      const settings = resolveSettings(OPERATOR_SETTINGS, args, process.env, configFile(args.config, process.env), SERVER_SETTINGS).values;
+      const app = await createApp({ storage: storageOf(settings.db) });
       try {
         const user = await app.accounts.promote(args.username, !args.revoke);
-        // Like the server's audit lines, on standard error, so the operator's action leaves a trace.
-        pino({ name: 'parley' }, pino.destination(2)).info(
+        // Where the server's audit lines go: its log file when it has one, else standard error.
+        serverLogger({ file: settings['log-file'] }).info(
           { audit: true, admin: 'operator', action: args.revoke ? 'revoke' : 'promote', target: user.username },
           `operator: ${args.revoke ? 'revoke' : 'promote'} ${user.username}`,
         );

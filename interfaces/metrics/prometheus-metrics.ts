@@ -1,0 +1,81 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestStatus, SessionObserver } from '../session/session-observer.js';
+
+/** What the metrics read at scrape time, rather than count as it happens. */
+export interface MetricSources {
+  /** Connections open, and distinct users attached. */
+  stats(): { readonly connections: number; readonly attachedUsers: number };
+  /** Deliveries waiting in storage for their recipients; may be slow or fail (storage away). */
+  queueDepth(): Promise<number>;
+}
+
+/**
+ * The server's Prometheus metrics: a session observer that counts, gauges read from the
+ * gateway and storage at each scrape, and the Node process's default metrics, in a registry
+ * of its own (a host may run several servers).
+ */
+export class PrometheusMetrics implements SessionObserver {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'op' | 'status'>;
+  private readonly latency: Histogram<'op'>;
+  private readonly deliveries: Counter;
+  private readonly throttles: Counter<'limit'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'parley_connections_open',
+      help: 'Connections open, logged in or not',
+      registers,
+      collect() {
+        this.set(sources.stats().connections);
+      },
+    });
+    new Gauge({
+      name: 'parley_attached_users',
+      help: 'Users with at least one connection receiving their pushes',
+      registers,
+      collect() {
+        this.set(sources.stats().attachedUsers);
+      },
+    });
+    new Gauge({
+      name: 'parley_queue_depth',
+      help: 'Deliveries waiting in storage for their recipients to acknowledge them',
+      registers,
+      async collect() {
+        // NaN while storage does not answer: the rest of the scrape still comes through, and /health says why.
+        this.set(await sources.queueDepth().catch(() => NaN));
+      },
+    });
+    this.requests = new Counter({ name: 'parley_requests_total', help: 'Requests answered, by operation and status (ok, fail, error)', labelNames: ['op', 'status'], registers });
+    this.latency = new Histogram({
+      name: 'parley_request_duration_seconds',
+      help: 'Time from taking a request to answering it (a send: until it is durable), by operation',
+      labelNames: ['op'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.deliveries = new Counter({ name: 'parley_deliveries_total', help: 'Deliveries pushed to connections (a replayed backlog too)', registers });
+    this.throttles = new Counter({
+      name: 'parley_throttled_total',
+      help: 'Times a limit held back or refused a peer, by limit: each refused connection, login or registration, and each burst of paced requests',
+      labelNames: ['limit'],
+      registers,
+    });
+  }
+
+  requestAnswered(op: string, status: RequestStatus, seconds: number): void {
+    this.requests.inc({ op, status });
+    this.latency.observe({ op }, seconds);
+  }
+
+  delivered(): void {
+    this.deliveries.inc();
+  }
+
+  throttled(limit: string): void {
+    this.throttles.inc({ limit });
+  }
+}
