@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type CliDependencies, type ArgsOf, type GlobalArgs } from '../cli-context.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { DEFAULT_DB, storageOf } from './serve.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
@@ -9,14 +12,25 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('db', { type: 'string', default: DEFAULT_DB, describe: 'The server\'s SQLite database file or PostgreSQL URL' })
     .option('revoke', { type: 'boolean', default: false, describe: 'Take admin rights away instead' });
 
+/**
+ * The storage of an existing database, for the commands that open it directly: a SQLite file
+ * that is not there is refused (exit 2) rather than created empty, next to nothing the server uses.
+ */
+export function existingStorage(db: string): string {
+  const storage = storageOf(db);
+  if (storage.startsWith('sqlite:') && !existsSync(db)) {
+    throw new CliError(EXIT.USAGE, `no database at ${resolve(db)} (did you mean --db <the file \`chatctl serve --db\` uses>?)`, 'NO_DATABASE');
+  }
+  return storage;
+}
+
 /** `chatctl promote`: the operator's way to make the first admin, straight on the database. */
 export function promoteCommand({ createApp }: CliDependencies): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
   return {
     command: 'promote <username>',
-    describe: 'Make a user an admin, straight on the database (works while the server runs)',
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
-      const app = await createApp({ storage: storageOf(args.db) });
+      const app = await createApp({ storage: existingStorage(args.db) });
       try {
         const user = await app.accounts.promote(args.username, !args.revoke);
         // Like the server's audit lines, on standard error, so the operator's action leaves a trace.
