@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { createChatApp } from './container.js';
 import { runCli } from './interfaces/cli/run-cli.js';
 
-process.exitCode = await runCli(process.argv.slice(2), { createApp: createChatApp });
+// The composition root (storage drivers, the hub) loads only for the commands that build the application.
+process.exitCode = await runCli(process.argv.slice(2), { createApp: async (options) => (await import('./container.js')).createChatApp(options) });

@@ -1,3 +1,4 @@
+import { STARTUP_TARGET_SECONDS, type StartupRow } from './startup.js';
 import type { FloodRow, MemoryRow, TrafficRow } from './workloads.js';
 
 /** A process busier than this share of its CPU is likely what limits throughput. */
@@ -20,6 +21,8 @@ export interface Report {
   readonly traffic: readonly TrafficRow[];
   readonly memory: readonly MemoryRow[];
   readonly flood: readonly FloodRow[];
+  /** One-shot chatctl's start-up: wall time per command line. */
+  readonly startup: readonly StartupRow[];
   /** Per server: stop status and the warnings and errors it logged. */
   readonly serverNotes: readonly string[];
   /** Why the run fails: losses, duplicates, refused sends, workloads that broke. */
@@ -55,6 +58,7 @@ export function renderMarkdown(report: Report): string {
   if (report.traffic.length > 0) lines.push('', trafficTable(report.traffic), '', ...legend(report.traffic));
   if (report.memory.length > 0) lines.push('', memoryTable(report.memory));
   if (report.flood.length > 0) lines.push('', floodTable(report.flood), '', ...report.flood.map((row) => `- flood: ${row.shape}; target: p99 under flood at most 2× calm`));
+  if (report.startup.length > 0) lines.push('', startupTable(report.startup), '', `- start-up: wall time from spawn to exit, logged out; target: p50 under ${STARTUP_TARGET_SECONDS} s`);
   if (report.serverNotes.length > 0) lines.push('', '## servers', '', ...report.serverNotes.map((n) => `- ${n}`));
   lines.push('', report.failures.length === 0 ? 'no loss, no duplicates, no refused sends.' : `## FAILED\n\n${report.failures.map((f) => `- ${f}`).join('\n')}`);
   return `${lines.join('\n')}\n`;
@@ -116,6 +120,13 @@ function floodTable(rows: readonly FloodRow[]): string {
     String(row.floodRefused),
   ]);
   return table(header, body);
+}
+
+function startupTable(rows: readonly StartupRow[]): string {
+  return table(
+    ['command', 'runs', 'p50 s', 'p95 s', 'exit', `under ${STARTUP_TARGET_SECONDS} s`],
+    rows.map((r) => [r.command, String(r.runs), fixed(r.p50, 3), fixed(r.p95, 3), r.statuses.join(', '), r.p50 < STARTUP_TARGET_SECONDS ? 'yes' : 'NO']),
+  );
 }
 
 function legend(rows: readonly TrafficRow[]): string[] {

@@ -17,6 +17,7 @@ import { runDatabase, runHub } from './database.js';
 import { parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
 import { Nodes, ServerProcess, type ServerKind } from './server-process.js';
+import { startup, type StartupRow } from './startup.js';
 import {
   flood,
   groupFanOut,
@@ -62,6 +63,7 @@ interface Collected {
   readonly traffic: TrafficRow[];
   readonly memory: MemoryRow[];
   readonly flood: FloodRow[];
+  readonly startup: StartupRow[];
   readonly serverNotes: string[];
   readonly failures: string[];
 }
@@ -229,7 +231,13 @@ function writeResults(report: Report): void {
 async function bench(options: Options, pinning: { pin: boolean; description: string }): Promise<number> {
   const startedAt = performance.now();
   const loadAtStart = loadavg();
-  const out: Collected = { traffic: [], memory: [], flood: [], serverNotes: [], failures: [] };
+  const out: Collected = { traffic: [], memory: [], flood: [], startup: [], serverNotes: [], failures: [] };
+  if (options.only.has('startup')) {
+    await attempt('chatctl start-up', out, async () => {
+      out.startup.push(...startup());
+      return out.startup.map((row) => `${row.command} p50 ${row.p50.toFixed(3)} s`).join(', ');
+    });
+  }
   for (const kind of options.servers) {
     await runTraffic(kind, options, pinning.pin, out);
     await runMemory(kind, options, pinning.pin, out);
@@ -253,6 +261,7 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
     traffic: sortRows(out.traffic),
     memory: out.memory,
     flood: out.flood,
+    startup: out.startup,
     serverNotes: out.serverNotes,
     failures,
   });

@@ -4,7 +4,7 @@ import { sleep, type AckStats, type Peer } from './peer.js';
 import type { Nodes, ServerKind } from './server-process.js';
 import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
 
-export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4', 'flood'] as const;
+export const WORKLOADS = ['light', 'S1', 'S2', 'offline', 'S4', 'flood', 'startup'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** The counts of one run; `--quick` scales them down. */

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import type { ChatAppFactory } from '../../application/chat-app.js';
-import { ChatClient, DEFAULT_PORT, type ChatClientOptions } from '../client/chat-client.js';
-import { sendOnce, type SendOperation } from '../client/client-message-id.js';
+import type { ChatClient, ChatClientOptions } from '../client/chat-client.js';
+import type { SendOperation } from '../client/client-message-id.js';
+import { DEFAULT_PORT } from '../client/client-defaults.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { askPassword } from './password-input.js';
 import { ProfileStore, type Profile } from './profile-store.js';
@@ -103,6 +104,8 @@ export class CliContext {
       return { client: this.shared.client, server: this.shared.server, profile, release: async () => {} };
     }
     const server = this.serverFor(profile);
+    // Loaded here, not up front: a one-shot command that never connects starts faster without it.
+    const { ChatClient } = await import('../client/chat-client.js');
     const client = await ChatClient.connect(await clientOptions(this.args, server, profile.token));
     return { client, profile, server, release: () => client.close() };
   }
@@ -132,7 +135,8 @@ export class CliContext {
    * Sends a message under a fresh client message id, repeating it once on a new connection if
    * the first was lost before the answer: the server stores it once either way.
    */
-  sendMessage<T extends object>(op: SendOperation, args: Record<string, unknown>): Promise<T> {
+  async sendMessage<T extends object>(op: SendOperation, args: Record<string, unknown>): Promise<T> {
+    const { sendOnce } = await import('../client/client-message-id.js');
     return sendOnce(args, (withId) => this.with(this.session(), ({ client }) => client.request<T>(op, withId)));
   }
 

@@ -1,4 +1,3 @@
-import password from '@inquirer/password';
 import { text } from 'node:stream/consumers';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -26,5 +25,6 @@ export async function askPassword(message: string): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new CliError(EXIT.USAGE, 'no terminal to ask for the password on: pass --password-stdin and pipe it in');
   }
+  const { default: password } = await import('@inquirer/password');
   return password({ message, mask: false });
 }

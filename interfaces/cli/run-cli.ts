@@ -1,38 +1,43 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { Parser } from 'yargs/helpers';
 import { DomainError } from '../../domain/index.js';
-import { ChatConnectionError, ChatRequestError, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/chat-client.js';
+import { StorageError } from '../../application/ports/storage-error.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/client-defaults.js';
 import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { addCommand } from './commands/add.js';
-import { ADMIN_COMMAND_NAMES, adminCommands } from './commands/admin-commands.js';
+import { adminCommands } from './commands/admin-commands.js';
+import { completionCommand } from './commands/completion.js';
 import { friendsCommand } from './commands/friends.js';
 import { groupCommands } from './commands/group-commands.js';
 import { listenCommand } from './commands/listen.js';
 import { loginCommand } from './commands/login.js';
 import { logoutCommand } from './commands/logout.js';
 import { passwdCommand } from './commands/passwd.js';
-import { promoteCommand } from './commands/promote.js';
 import { regCommand } from './commands/reg.js';
 import { sendCommand } from './commands/send.js';
-import { serveCommand } from './commands/serve.js';
 import { unregisterCommand } from './commands/unregister.js';
 import { whoamiCommand } from './commands/whoami.js';
-import { CliError, EXIT, type ExitCode } from './exit-codes.js';
-import { StorageError } from '../../application/ports/storage-error.js';
+import { CliError, EXIT, EXIT_STATUSES, type ExitCode } from './exit-codes.js';
 import { PACKAGE_VERSION } from './package-version.js';
 import { ProfileStore } from './profile-store.js';
-import { runShell } from './shell.js';
+import { oneLineUsageError, splitAtDashes, STDIN_MESSAGE_FLAG } from './usage-errors.js';
+
+type AnyCommand = CommandModule<GlobalArgs, never>;
 
 /** Refusals that mean "log in (again)", whichever command met them. */
 const SESSION_CODES = new Set(['NOT_AUTHENTICATED', 'SESSION_EXPIRED', 'TOKEN_EXPIRED']);
 
-const EPILOGUE = `Exit status: 0 done, 1 refused by the server, 2 bad usage, 3 server unreachable, not answering in time or protocol error, 4 not logged in or session replaced.
-Sessions are kept per profile in $CHATCTL_HOME/<profile>.json (default ~/.chatctl), readable only by you.`;
+const EPILOGUE = `Exit status: ${EXIT_STATUSES}.
+Sessions are kept per profile in $CHATCTL_HOME/<profile>.json (default ~/.chatctl), readable only by you.
+\`chatctl help <command>\` (or \`chatctl <command> --help\`) shows a command's options and an example.`;
 
 /** Turns any failure into one line (or a JSON object with --json) and its exit status. */
-function report(error: unknown, json: boolean): ExitCode {
+async function report(error: unknown, json: boolean): Promise<ExitCode> {
+  if (error instanceof Error && error.name === 'ExitPromptError') return EXIT.INTERRUPTED; // Ctrl-C at a password prompt
   let exitCode: ExitCode;
   let code: string;
+  // The client is loaded only by commands that connect: whatever it threw, it is loaded by now.
+  const { ChatConnectionError, ChatRequestError } = error instanceof CliError ? ({} as never) : await import('../client/chat-client.js');
   if (error instanceof CliError) {
     [exitCode, code] = [error.exitCode, error.code];
   } else if (error instanceof ChatRequestError) {
@@ -63,21 +68,14 @@ async function isAdmin(profile: string): Promise<boolean> {
     .catch(() => false);
 }
 
-/** The commands a user runs against a server, one-shot or as shell lines. */
-function userCommands(shared: SharedConnection | undefined, admin: boolean): CommandModule<GlobalArgs, never>[] {
-  return [
-    ...[regCommand, loginCommand, logoutCommand, whoamiCommand, passwdCommand, unregisterCommand, addCommand, friendsCommand, sendCommand].map(
-      (command) => command(shared) as unknown as CommandModule<GlobalArgs, never>,
-    ),
-    ...groupCommands(shared),
-    ...adminCommands(shared, admin),
-  ];
+/** `--json`, on the commands that print data. */
+function jsonOption<T>(y: Argv<T>): Argv<T> {
+  return y.option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });
 }
 
-function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, never>[], shell: boolean): Argv<GlobalArgs> {
-  let built = (yargs(argv) as Argv<GlobalArgs>)
-    .scriptName(shell ? '' : 'chatctl')
-    .usage(shell ? 'Commands, one per line:' : '$0 <command> [options]\n\nThe parley chat client. Log in once; later commands use the saved session.')
+/** How to reach the server, on the commands that talk to one; hidden in the shell, whose connection is made. */
+function clientOptions<T>(y: Argv<T>, shell: boolean): Argv<T> {
+  return y
     .option('server', {
       type: 'string',
       describe: `Server as host:port, or tls://host:port for TLS [env CHATCTL_SERVER; else the one this profile logged in to; else ${DEFAULT_SERVER}]`,
@@ -108,13 +106,99 @@ function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, nev
       describe: 'Seconds to wait for an answer, and for a sign of life while listening, before giving up with exit 3',
       default: DEFAULT_REQUEST_TIMEOUT_MS / 1000,
       hidden: shell,
-    })
-    .option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });
-  for (const command of commands) built = built.command(command);
+    });
+}
+
+/** What a command takes besides its own arguments. */
+interface Extras {
+  readonly client?: boolean;
+  readonly json?: boolean;
+}
+
+/** A user command: it talks to a server and prints data. */
+const serverCommand = (module: AnyCommand) => ({ module, extras: { client: true, json: true } });
+
+/** The command a parse is in, as the wrapped builders record it for the one-line usage errors. */
+interface Reached {
+  usage?: string;
+  options: string[];
+}
+
+/**
+ * Wraps a command so that its builder first adds the shared options it takes (`extras`), and
+ * records, for usage errors, which command was reached and the options it knows.
+ */
+function wrap(command: AnyCommand, extras: Extras, shell: boolean, reached: Reached): AnyCommand {
+  const own = command.builder;
+  const builder = async (y: Argv<GlobalArgs>) => {
+    let built = extras.client ? clientOptions(y, shell) : y;
+    if (extras.json) built = jsonOption(built);
+    reached.usage = [command.command].flat()[0];
+    const result = (await (typeof own === 'function' ? own(built) : built.options(own ?? {}))) as Argv<GlobalArgs>;
+    reached.options = Object.keys((result as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+    return result;
+  };
+  const usage = [command.command].flat()[0]!;
+  const text = /[<[](\w+)\.\.[>\]]/.exec(usage)?.[1];
+  const handler = async (args: Record<string, unknown>) => {
+    // Words after `--` are never options: they belong to the command's text, if it takes one.
+    const rest = (args['--'] as string[] | undefined) ?? [];
+    delete args['--'];
+    if (text) args[text] = [...((args[text] as string[] | undefined) ?? []), ...rest];
+    else if (rest.length > 0) throw new CliError(EXIT.USAGE, `unexpected argument "${rest[0]}"; usage: ${shell ? '' : 'chatctl '}${usage}`, 'USAGE');
+    await command.handler(args as never);
+  };
+  return { ...command, builder, handler } as unknown as AnyCommand;
+}
+
+/**
+ * A command whose module is loaded only when it is run or its help is asked for: `serve` and
+ * `promote` open the database and load the server, which no other command needs.
+ */
+function lazy(command: string, describe: string, examples: [string, string][], load: () => Promise<AnyCommand>): AnyCommand {
+  let module: Promise<AnyCommand> | undefined;
+  const loaded = () => (module ??= load());
+  return {
+    command,
+    describe,
+    builder: async (y: Argv<GlobalArgs>) => {
+      const own = (await loaded()).builder as (y: Argv<GlobalArgs>) => Argv<GlobalArgs>;
+      return own(examples.reduce((built, [example, what]) => built.example(example, what), y));
+    },
+    handler: async (args: never) => (await loaded()).handler(args),
+  } as unknown as AnyCommand;
+}
+
+/** The commands a user runs against a server, one-shot or as shell lines. */
+function userCommands(shared: SharedConnection | undefined, admin: boolean): AnyCommand[] {
+  return [
+    ...[regCommand, loginCommand, logoutCommand, whoamiCommand, passwdCommand, unregisterCommand, addCommand, friendsCommand, sendCommand].map((command) => command(shared) as unknown as AnyCommand),
+    ...groupCommands(shared),
+    ...adminCommands(shared, admin),
+  ];
+}
+
+/** The usage line of each user command (and alias), for the shell's completion: it completes what goes where by it. */
+function userCommandUsages(admin: boolean): string[] {
+  return userCommands(undefined, admin)
+    .filter((command) => command.describe !== false)
+    .flatMap((command) => {
+      const [usage, ...aliases] = [command.command].flat() as string[];
+      const slots = usage!.split(' ').slice(1);
+      return [usage!, ...aliases.map((alias) => [alias, ...slots].join(' '))];
+    });
+}
+
+function parser(argv: string[] | string, commands: { module: AnyCommand; extras: Extras }[], shell: boolean, reached: Reached): Argv<GlobalArgs> {
+  let built = (yargs(argv) as Argv<GlobalArgs>)
+    .scriptName(shell ? '' : 'chatctl')
+    .usage(shell ? 'Commands, one per line:' : '$0 <command> [options]\n\nThe parley chat client. Log in once; later commands use the saved session.')
+    .parserConfiguration({ 'populate--': true });
+  for (const { module, extras } of commands) built = built.command(wrap(module, extras, shell, reached));
   built = built
     .demandCommand(1, 'name a command; `--help` lists them')
     .strict()
-    .epilogue(shell ? 'Also: help, quit. Tab completes commands and friends; pushed messages appear as they arrive.' : EPILOGUE)
+    .epilogue(shell ? 'Also: help [command], clear, quit. Tab completes commands, friends and groups; pushed messages appear as they arrive.' : EPILOGUE)
     .help()
     .alias('help', 'h')
     .wrap(Math.min(100, process.stdout.columns || 100))
@@ -122,17 +206,31 @@ function parser(argv: string[] | string, commands: CommandModule<GlobalArgs, nev
   return shell ? built.version(false) : built.version(PACKAGE_VERSION);
 }
 
-/** Parses and runs one command line; resolves with its exit status. */
-async function run(argv: string[] | string, commands: CommandModule<GlobalArgs, never>[], shell: boolean): Promise<ExitCode> {
-  const json = (typeof argv === 'string' ? argv.split(/\s+/) : argv).includes('--json');
-  const cli = parser(argv, commands, shell).fail((message, error) => {
+/**
+ * `help <command>` is `<command> --help`; a lone `-` before `--` is `--stdin`. A shell line
+ * stays a string, which yargs splits itself (quotes included).
+ */
+function normalize(argv: string[] | string): string[] | string {
+  if (typeof argv === 'string') return argv.replace(/^help(?:\s+(.*))?$/s, (_, rest?: string) => `${rest ?? ''} --help`);
+  const { options, rest } = splitAtDashes(argv);
+  const head = options[0] === 'help' ? [...options.slice(1), '--help'] : options;
+  return [...head.map((arg) => (arg === '-' ? STDIN_MESSAGE_FLAG : arg)), ...rest];
+}
+
+/** Parses and runs one command line (a shell line as a string); resolves with its exit status. */
+async function run(argv: string[] | string, commands: { module: AnyCommand; extras: Extras }[], shell: boolean): Promise<ExitCode> {
+  const normalized = normalize(argv);
+  const line = typeof normalized === 'string' ? normalized.trim().split(/\s+/) : normalized;
+  const json = splitAtDashes(line).options.includes('--json');
+  const reached: Reached = { options: [] };
+  const names = commands.filter(({ module }) => module.describe !== false).flatMap(({ module }) => [module.command].flat().map((usage) => String(usage).split(' ')[0]!));
+  const cli = parser(normalized, commands, shell, reached).fail((message, error) => {
     // Throwing stops yargs: it would otherwise go on to run the handler without its arguments.
-    throw error ?? new CliError(EXIT.USAGE, message, 'USAGE');
+    throw error ?? oneLineUsageError(message, { argv: line, reached, commandNames: names, shell });
   });
   try {
     await cli.parseAsync();
   } catch (error) {
-    if (error instanceof CliError && error.code === 'USAGE' && !json && !shell) process.stderr.write(`${await cli.getHelp()}\n\n`);
     return report(error, json);
   }
   return EXIT.OK;
@@ -140,25 +238,49 @@ async function run(argv: string[] | string, commands: CommandModule<GlobalArgs, 
 
 /** Runs one chatctl command line; resolves with the exit status. */
 export async function runCli(argv: string[], dependencies: CliDependencies): Promise<ExitCode> {
+  // Ctrl-C ends a command at once with 130, and nothing said; serve and listen stop on it themselves.
+  process.on('SIGINT', () => {
+    if (process.listenerCount('SIGINT') === 1) process.exit(EXIT.INTERRUPTED);
+  });
   const profile = String(Parser(argv, { string: ['profile'] }).profile ?? (process.env.CHATCTL_PROFILE || 'default'));
+  const admin = await isAdmin(profile);
+  let shellStatus: ExitCode = EXIT.OK;
   const shellCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     command: 'shell',
     describe: 'Interactive: one connection, the commands above as lines (and .send), pushed messages as they arrive',
+    builder: (y) => y.example('$0 shell', 'Type `help` for the commands, Tab to complete, `quit` to leave'),
     handler: async (args) => {
-      const names = ['reg', 'login', 'logout', 'whoami', 'add', 'friends', 'send', '.send', 'newgroup', 'delgroup', 'addgroupuser', 'delgroupuser', 'groups', 'sendgroup'];
-      await runShell(
+      const { runShell } = await import('./shell.js');
+      shellStatus = await runShell(
         args,
-        async () => (await isAdmin(args.profile)) ? [...names, ...ADMIN_COMMAND_NAMES] : names,
-        async (line, shared) => run(line, userCommands(shared, await isAdmin(args.profile)), true),
+        async () => userCommandUsages(await isAdmin(args.profile)),
+        async (line, shared) => run(line, userCommands(shared, await isAdmin(args.profile)).map(serverCommand), true),
       );
     },
   };
-  const commands = [
-    serveCommand(dependencies),
-    promoteCommand(dependencies),
-    ...userCommands(undefined, await isAdmin(profile)),
-    listenCommand,
-    shellCommand,
-  ] as CommandModule<GlobalArgs, never>[];
-  return run(argv, commands, false);
+  const commands: { module: AnyCommand; extras: Extras }[] = [
+    {
+      module: lazy(
+        'serve',
+        'Run the chat server (what `npm start` runs)',
+        [['$0 serve --port 7878 --db data/chat.sqlite', 'Serve on 127.0.0.1:7878, keeping everything in data/chat.sqlite']],
+        async () => (await import('./commands/serve.js')).serveCommand(dependencies) as unknown as AnyCommand,
+      ),
+      extras: {},
+    },
+    {
+      module: lazy(
+        'promote <username>',
+        'Make a user an admin, straight on the database (works while the server runs)',
+        [['$0 promote alice --db data/chat.sqlite', 'Make alice an admin in the server\'s database']],
+        async () => (await import('./commands/promote.js')).promoteCommand(dependencies) as unknown as AnyCommand,
+      ),
+      extras: { json: true },
+    },
+    ...[...userCommands(undefined, admin), listenCommand as unknown as AnyCommand].map(serverCommand),
+    { module: shellCommand as unknown as AnyCommand, extras: { client: true } },
+    { module: completionCommand as unknown as AnyCommand, extras: {} },
+  ];
+  const status = await run(argv, commands, false);
+  return status === EXIT.OK ? shellStatus : status;
 }

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import { clearLine, clearScreenDown, createInterface, cursorTo, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ChatClient, ChatRequestError } from '../client/chat-client.js';
 import { CliContext, clientOptions, type GlobalArgs, type SharedConnection } from './cli-context.js';
@@ -25,6 +25,32 @@ class MutableOutput extends Writable {
   }
 }
 
+/** What completes an argument, by the name of its positional in the command's usage line. */
+interface Completions {
+  readonly friends: readonly string[];
+  /** The last `groups` listing: names where a group name goes, its numbers where sendgroup's n goes. */
+  readonly groups: readonly string[];
+}
+
+/**
+ * What Tab offers for the last word of `line`: a command first, then, by the command's usage
+ * line, friends where a username goes and groups where a group goes; nothing in message text.
+ */
+export function completionsFor(line: string, usages: readonly string[], { friends, groups }: Completions): string[] {
+  const words = line.trimStart().split(/\s+/);
+  const names = usages.map((usage) => usage.split(' ')[0]!);
+  if (words.length <= 1) return [...names, 'help', 'clear', 'quit'];
+  if (words[0] === 'help') return words.length === 2 ? names : [];
+  const slots = usages.find((usage) => usage.split(' ')[0] === words[0])?.split(' ').slice(1) ?? [];
+  const typed = words.slice(1, -1).filter((word) => !word.startsWith('-'));
+  const slot = slots[typed.length] ?? '';
+  if (/\.\./.test(slot)) return [];
+  if (/username/.test(slot)) return [...friends];
+  if (/groupname/.test(slot)) return [...new Set(groups)];
+  if (/<n>/.test(slot)) return groups.map((_, i) => String(i + 1));
+  return [];
+}
+
 /** A password typed as a command argument must not reach the history file. */
 function forHistory(line: string): string {
   return line.replace(/^(\s*(?:login|reg)\s+\S+)\s+.*$/, '$1');
@@ -34,7 +60,7 @@ function forHistory(line: string): string {
  * `chatctl shell`: one connection, the chatctl commands as lines (with `.send`), history and
  * tab completion, and pushed messages printed above the line being typed.
  */
-export async function runShell(args: GlobalArgs, commandNames: () => Promise<string[]>, runLine: LineRunner): Promise<ExitCode> {
+export async function runShell(args: GlobalArgs, commandUsages: () => Promise<string[]>, runLine: LineRunner): Promise<ExitCode> {
   const context = new CliContext(args);
   const profile = await context.profiles.read();
   const server = context.serverFor(profile);
@@ -44,7 +70,8 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
   const terminal = Boolean(process.stdin.isTTY);
   const output = new MutableOutput();
   let friendNames: string[] = [];
-  let offered = await commandNames();
+  let groupNames: string[] = [];
+  let usages = await commandUsages();
   // Opened before the line editor, which starts reading (and may meet piped lines) at once.
   const inbox = await Inbox.open(context, client, (line) => show(line));
 
@@ -56,10 +83,8 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
     historySize: HISTORY_KEPT,
     removeHistoryDuplicates: true,
     completer: (line: string) => {
-      const words = line.split(/\s+/);
-      const candidates = words.length <= 1 ? [...offered, 'help', 'quit'] : friendNames;
-      const last = words.at(-1) ?? '';
-      const hits = candidates.filter((c) => c.startsWith(last));
+      const last = line.split(/\s+/).at(-1) ?? '';
+      const hits = completionsFor(line, usages, { friends: friendNames, groups: groupNames }).filter((c) => c.startsWith(last));
       return [hits, last];
     },
   });
@@ -109,8 +134,8 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
   let ended: CliError | undefined;
   client.on('event', (event) => {
     if (event.type === 'kicked') {
+      // Said once, as the shell's exit reason, when it ends.
       ended = kickedError(event.reason, event.message);
-      show(`chatctl: ${ended.message}`);
       rl.close();
       return;
     }
@@ -122,6 +147,7 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
   });
 
   const refreshFriends = async () => {
+    groupNames = ((await context.profiles.read()).groups ?? []).map((group) => group.name);
     if (!client.token) return;
     // Every page, so completion knows friends past the first hundred.
     const { items } = await readListing<{ username: string }>(client, 'friends', 'friends', {}, {}).catch(() => ({ items: [] }));
@@ -144,18 +170,26 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
     await setPrompt();
     if (!closed) rl.prompt();
   })();
+  // Piped lines are a script: it fails with the status of its first failed line.
+  let failed: ExitCode = EXIT.OK;
   rl.on('line', (line) => {
     queue = queue.then(async () => {
       const trimmed = line.trim();
       if (ended) return;
       if (QUIT.has(trimmed)) return void rl.close();
-      if (trimmed !== '') {
+      if (trimmed === 'clear') {
+        if (terminal) {
+          cursorTo(process.stdout, 0, 0);
+          clearScreenDown(process.stdout);
+        }
+      } else if (trimmed !== '') {
         busy = true;
-        await runLine(trimmed === 'help' ? '--help' : trimmed, shared);
+        const status = await runLine(trimmed, shared);
+        if (failed === EXIT.OK) failed = status;
         busy = false;
         await refreshFriends();
         await setPrompt();
-        offered = await commandNames();
+        usages = await commandUsages();
       }
       if (!closed) rl.prompt();
     });
@@ -168,5 +202,5 @@ export async function runShell(args: GlobalArgs, commandNames: () => Promise<str
   await inbox.flush().catch(() => undefined);
   await client.close();
   if (why) throw why;
-  return EXIT.OK;
+  return terminal ? EXIT.OK : failed;
 }

@@ -12,15 +12,10 @@ import {
   type Event,
   type Response,
 } from '../wire/index.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from './client-defaults.js';
 
-export const DEFAULT_PORT = 7878;
-/** How long `connect` waits for the connection (and the TLS handshake) to be made. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/**
- * How long a request may wait for its answer, and how long the server may stay silent before
- * it is pinged: a server that misses it is taken for dead (a request waits at most twice that).
- */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
+
 /** How long `close` waits for the server to close its side before it cuts the connection. */
 const CLOSE_GRACE_MS = 1000;
 const SEEN_IDS_KEPT = 10_000;

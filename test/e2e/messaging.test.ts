@@ -143,7 +143,8 @@ describe('friends and private messages, end to end with real processes', functio
   it('runs the commands, .send included, in the interactive shell on one connection', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
     const shell = await chatctl(['shell'], world.as('bob'), 'friends\n.send alice hi from the shell\nsend alice and again\nsend nobody x\nquit\n');
-    expect(shell.code, shell.stderr).to.equal(0);
+    // Piped, the shell exits with its first failed line's status: `send nobody x` was refused.
+    expect(shell.code, shell.stderr).to.equal(1);
     expect(shell.stdout).to.contain('* alice added you as a friend');
     expect(shell.stdout).to.match(/alice\s+│\s+offline/);
     expect(shell.stdout.match(/sent to alice/g)).to.have.length(2);

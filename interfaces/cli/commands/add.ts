@@ -2,7 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { FriendView } from '../../../application/friend-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 
-const builder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true, describe: 'Who to befriend' });
+const builder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true, describe: 'Who to befriend' }).example('$0 add bob', 'You and bob become friends');
 
 /** `chatctl add`: makes a mutual friendship at once; the other user is told. */
 export function addCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {

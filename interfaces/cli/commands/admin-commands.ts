@@ -6,18 +6,24 @@ import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from 
 import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
 import { morePages, pagingOptions, readListing } from '../listing.js';
+import { messageArguments, messageText } from '../message-input.js';
 
-const userBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
+const user = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
+const userBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 unblockuser mallory', 'Let mallory log in again');
+const resetBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 resetpassword bob', 'Print a new random password for bob, once, and end his sessions');
+const deleteBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 deluser mallory', 'Delete mallory\'s account, queue, friendships and groups');
 const blockUserBuilder = (yargs: Argv<GlobalArgs>) =>
-  userBuilder(yargs).option('force', { type: 'boolean', default: false, describe: 'Ban even yourself or another admin' });
-const groupBuilder = (yargs: Argv<GlobalArgs>) =>
+  user(yargs).option('force', { type: 'boolean', default: false, describe: 'Ban even yourself or another admin' }).example('$0 blockuser mallory', 'Ban mallory and end their session');
+const group = (yargs: Argv<GlobalArgs>) =>
   yargs.positional('groupname', { type: 'string', demandOption: true }).positional('creator_username', { type: 'string', demandOption: true });
-const textBuilder = <T>(yargs: Argv<T>) =>
-  yargs.positional('message', { type: 'string', array: true, demandOption: true }).parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false });
-const adminsendBuilder = (yargs: Argv<GlobalArgs>) => textBuilder(userBuilder(yargs));
-const adminsendgroupBuilder = (yargs: Argv<GlobalArgs>) => textBuilder(groupBuilder(yargs));
-const allusersBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).option('online', { type: 'boolean', default: false, describe: 'Only users attached now' });
-const allgroupBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs);
+const groupBuilder = (yargs: Argv<GlobalArgs>) => group(yargs).example('$0 blockgroup team alice', 'Ban (or with unblockgroup lift the ban of) the group "team" alice created');
+const adminsendBuilder = (yargs: Argv<GlobalArgs>) =>
+  messageArguments(user(yargs)).example('$0 adminsend bob please rotate your password', 'A system message to bob, friend or not');
+const adminsendgroupBuilder = (yargs: Argv<GlobalArgs>) =>
+  messageArguments(group(yargs)).example('$0 adminsendgroup team alice maintenance at 6', 'A system message to every member of alice\'s "team"');
+const allusersBuilder = (yargs: Argv<GlobalArgs>) =>
+  pagingOptions(yargs).option('online', { type: 'boolean', default: false, describe: 'Only users attached now' }).example('$0 allusers --online', 'Who is attached now');
+const allgroupBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).example('$0 allgroup', 'Every group and whether it is banned');
 
 type Handler<B extends (yargs: Argv<GlobalArgs>) => Argv<unknown>> = (context: CliContext, args: ArgumentsCamelCase<ArgsOf<B>>) => Promise<void>;
 
@@ -50,15 +56,17 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       const lines = groups.map((group) => `${formatGroup({ ...group, banned: false })} ${group.banned ? 'banned' : 'active'}`);
       context.print((lines.length === 0 ? 'no groups' : lines.join('\n')) + morePages(listing), { groups, nextCursor: listing.nextCursor });
     }),
-    command('adminsend <username> <message..>', 'A system message to any user', adminsendBuilder, async (context, args) => {
-      const { message } = await context.sendMessage<{ message: { to: string } }>('adminsend', { to: args.username, text: args.message.map(String).join(' ') });
+    command('adminsend <username> [message..]', 'A system message to any user', adminsendBuilder, async (context, args) => {
+      const text = await messageText(args, shared !== undefined, 'chatctl adminsend <username> <message..>');
+      const { message } = await context.sendMessage<{ message: { to: string } }>('adminsend', { to: args.username, text });
       context.print(`system message sent to ${message.to}`, { message });
     }),
-    command('adminsendgroup <groupname> <creator_username> <message..>', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
+    command('adminsendgroup <groupname> <creator_username> [message..]', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
+      const text = await messageText(args, shared !== undefined, 'chatctl adminsendgroup <groupname> <creator_username> <message..>');
       const { message } = await context.sendMessage<{ message: { group: string; recipients: number; queueFull: string[] } }>('adminsendgroup', {
         name: args.groupname,
         creator: args.creator_username,
-        text: args.message.map(String).join(' '),
+        text,
       });
       context.print(`system message sent to ${displayName(message.group)} (${message.recipients} members)`, { message });
       context.warnQueueFull(message.queueFull);
@@ -71,11 +79,11 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       const { user } = await request<{ user: UserListing }>(context, 'unblockuser', { username: args.username });
       context.print(`${user.username} is no longer banned`, { user });
     }),
-    command('resetpassword <username>', 'Give a user a new random password, printed once; their sessions end', userBuilder, async (context, args) => {
+    command('resetpassword <username>', 'Give a user a new random password, printed once; their sessions end', resetBuilder, async (context, args) => {
       const { user, password } = await request<{ user: UserListing; password: string }>(context, 'resetpassword', { username: args.username });
       context.print(`new password for ${user.username} (shown once): ${password}`, { user, password });
     }),
-    command('deluser <username>', 'Delete a user\'s account: their queue, friendships and the groups they created go with it', userBuilder, async (context, args) => {
+    command('deluser <username>', 'Delete a user\'s account: their queue, friendships and the groups they created go with it', deleteBuilder, async (context, args) => {
       const { user } = await request<{ user: UserListing }>(context, 'deluser', { username: args.username });
       context.print(`deleted the account ${user.username}`, { user });
     }),
@@ -90,5 +98,3 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
   ];
 }
 
-/** The admin command names, for the shell's completion. */
-export const ADMIN_COMMAND_NAMES = ['allusers', 'allgroup', 'adminsend', 'adminsendgroup', 'blockuser', 'unblockuser', 'resetpassword', 'deluser', 'blockgroup', 'unblockgroup'];

@@ -5,7 +5,7 @@ import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { displayName } from '../display.js';
 import { morePages, pagingOptions, readListing } from '../listing.js';
 
-const builder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs);
+const builder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).example('$0 friends --json', 'Your friends as JSON, for scripts');
 
 /** `chatctl friends`: each friend with whether they are online, every page unless `--limit` asks for one. */
 export function friendsCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {

@@ -2,21 +2,26 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { messageArguments, messageText } from '../message-input.js';
 import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
 import { morePages, pagingOptions, readListing } from '../listing.js';
 
 const creatorOption = { type: 'string', describe: 'The group\'s creator, when several groups you see share the name' } as const;
 
-const newgroupBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('groupname', { type: 'string', demandOption: true, describe: '1-32 characters, no control characters' });
-const delgroupBuilder = (yargs: Argv<GlobalArgs>) => newgroupBuilder(yargs).option('creator', creatorOption);
-const memberBuilder = (yargs: Argv<GlobalArgs>) => delgroupBuilder(yargs).positional('username', { type: 'string', demandOption: true });
-const groupsBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs);
+const groupname = (yargs: Argv<GlobalArgs>) => yargs.positional('groupname', { type: 'string', demandOption: true, describe: '1-32 characters, no control characters' });
+const newgroupBuilder = (yargs: Argv<GlobalArgs>) => groupname(yargs).example('$0 newgroup team', 'Create the group "team", owned by you');
+const delgroupBuilder = (yargs: Argv<GlobalArgs>) =>
+  groupname(yargs).option('creator', creatorOption).example('$0 delgroup team', 'Delete your group "team"');
+const memberBuilder = (yargs: Argv<GlobalArgs>) =>
+  groupname(yargs)
+    .option('creator', creatorOption)
+    .positional('username', { type: 'string', demandOption: true });
+const groupsBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).example('$0 groups', 'Number your groups for sendgroup');
 const sendgroupBuilder = (yargs: Argv<GlobalArgs>) =>
-  yargs
-    .positional('n', { type: 'number', demandOption: true, describe: 'The group\'s number in your last `groups` listing' })
-    .positional('message', { type: 'string', array: true, demandOption: true })
-    .parserConfiguration({ 'parse-numbers': false });
+  messageArguments(yargs.positional('n', { type: 'string', demandOption: true, describe: 'The group\'s number in your last `groups` listing' }))
+    .example('$0 sendgroup 1 lunch at noon?', 'Send to group [1] of your last `groups` listing')
+    .example('$0 sendgroup 1 - < notes.txt', 'Send a file\'s text');
 
 /** The group commands, one module each, sharing their option shapes. */
 export function groupCommands(shared?: SharedConnection): CommandModule<GlobalArgs, never>[] {
@@ -49,7 +54,10 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
   const member = (op: 'addgroupuser' | 'delgroupuser', describe: string, done: string): CommandModule<GlobalArgs, ArgsOf<typeof memberBuilder>> => ({
     command: `${op} <groupname> <username>`,
     describe,
-    builder: memberBuilder,
+    builder: (yargs: Argv<GlobalArgs>) =>
+      memberBuilder(yargs)
+        .example(`$0 ${op} team bob`, `${describe.split(' ')[0]} bob, in your group "team"`)
+        .example(`$0 ${op} team bob --creator alice`, 'The "team" alice created, when you see several'),
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof memberBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
@@ -78,13 +86,12 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
   };
 
   const sendgroup: CommandModule<GlobalArgs, ArgsOf<typeof sendgroupBuilder>> = {
-    command: 'sendgroup <n> <message..>',
+    command: 'sendgroup <n> [message..]',
     describe: 'Send to every member of group n of your last `groups` listing',
     builder: sendgroupBuilder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof sendgroupBuilder>>) => {
       const context = new CliContext(args, shared);
-      const text = args.message.map(String).join(' ');
-      if (args.message.length === 0) throw new CliError(EXIT.USAGE, 'say something: chatctl sendgroup <n> <message..>', 'USAGE');
+      const text = await messageText(args, shared !== undefined, 'chatctl sendgroup <n> <message..>');
       const listing = (await context.profiles.read()).groups;
       if (!listing) throw new CliError(EXIT.USAGE, 'no group listing yet: run `chatctl groups`, then use a number from it', 'NO_LISTING');
       const n = Number(args.n);

@@ -20,6 +20,7 @@ export function connectionLost(client: ChatClient): CliError {
 export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'listen',
   describe: 'Stay connected and print messages as they arrive, the ones that waited first (Ctrl-C to stop)',
+  builder: (yargs) => yargs.example('$0 listen --json', 'One JSON object a line, for scripts'),
   handler: async (args: ArgumentsCamelCase<GlobalArgs>) => {
     const context = new CliContext(args);
     const { client } = await context.session();

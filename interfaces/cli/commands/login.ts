@@ -10,7 +10,9 @@ const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .positional('username', { type: 'string', demandOption: true })
     .positional('password', { type: 'string', describe: 'Asked for without echo when left out (a password here shows in `ps` and shell history)' })
-    .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' });
+    .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' })
+    .example('$0 login alice', 'Asks for the password, then prints what waited for alice')
+    .example('$0 login alice --password-stdin < pass.txt', 'For scripts');
 
 interface LoginResult {
   token: string;

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { ChatRequestError } from '../../client/chat-client.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 
 /** `chatctl logout`: ends the session on the server and forgets the token. */
@@ -7,12 +6,14 @@ export function logoutCommand(shared?: CliContext['shared']): CommandModule<Glob
   return {
     command: 'logout',
     describe: 'Log out: the token stops working and attached listeners are disconnected',
+    builder: (yargs) => yargs.example('$0 logout', 'End this profile\'s session'),
     handler: async (args) => {
       const context = new CliContext(args, shared);
       const { profile } = await context.with(context.session(), async (lease) => {
         try {
           await lease.client.request('logout');
         } catch (error) {
+          const { ChatRequestError } = await import('../../client/chat-client.js');
           // A session already ended elsewhere is as logged out as it gets.
           if (!(error instanceof ChatRequestError && (error.code === 'SESSION_EXPIRED' || error.code === 'TOKEN_EXPIRED'))) throw error;
         }

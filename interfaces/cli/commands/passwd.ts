@@ -4,7 +4,9 @@ import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { readPasswordLinesFromStdin } from '../password-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
-  yargs.option('password-stdin', { type: 'boolean', default: false, describe: 'Read the current password, then the new one, one per line from standard input (for scripts)' });
+  yargs.option('password-stdin', { type: 'boolean', default: false, describe: 'Read the current password, then the new one, one per line from standard input (for scripts)' })
+    .example('$0 passwd', 'Asks your current password, then the new one twice')
+    .example('printf \'%s\\n%s\\n\' "$OLD" "$NEW" | $0 passwd --password-stdin', 'The same from a script');
 
 /**
  * `chatctl passwd`: changes your own password; asks the current one, then the new one twice,

@@ -6,7 +6,8 @@ import { readPasswordFromStdin } from '../password-input.js';
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
     .positional('username', { type: 'string', demandOption: true, describe: '3-32 characters: a-z, 0-9, "_", "-"; starts with a letter; case-insensitive' })
-    .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' });
+    .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' })
+    .example('$0 reg alice', 'Asks for a password twice; then `chatctl login alice`');
 
 /** `chatctl reg`: creates an account; asks the password twice without echo. */
 export function regCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {

@@ -1,23 +1,22 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
-import { CliError, EXIT } from '../exit-codes.js';
+import { messageArguments, messageText } from '../message-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
-  yargs
-    .positional('username', { type: 'string', demandOption: true, describe: 'A friend' })
-    .positional('message', { type: 'string', array: true, demandOption: true, describe: 'The text; the words are joined with spaces' })
-    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false });
+  messageArguments(yargs.positional('username', { type: 'string', demandOption: true, describe: 'A friend' }))
+    .example('$0 send bob see you at 8', 'Send "see you at 8" to bob')
+    .example('$0 send bob -- use --json for scripts', 'After --, words that look like options are text')
+    .example('fortune | $0 send bob -', 'Send standard input as the text');
 
 /** `chatctl send`: a private message to a friend; `ok` means it is stored and will arrive. */
 export function sendCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {
   return {
-    command: ['send <username> <message..>', '.send'],
+    command: ['send <username> [message..]', '.send'],
     describe: 'Send a private message to a friend (kept for them if they are offline)',
     builder,
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
-      const text = args.message.map(String).join(' ');
-      if (args.message.length === 0) throw new CliError(EXIT.USAGE, 'say something: chatctl send <username> <message..>', 'USAGE');
+      const text = await messageText(args, shared !== undefined, 'chatctl send <username> <message..>');
       const { message } = await context.sendMessage<{ message: { id: number; to: string; sentAt: string } }>('send', { to: args.username, text });
       context.print(`sent to ${message.to}`, { message });
     },

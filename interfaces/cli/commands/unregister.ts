@@ -4,7 +4,8 @@ import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { readPasswordFromStdin } from '../password-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
-  yargs.option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' });
+  yargs.option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' })
+    .example('$0 unregister', 'Asks your password, then deletes your account and forgets this session');
 
 /** `chatctl unregister`: deletes your own account once your password is given again, and forgets the session. */
 export function unregisterCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, ArgsOf<typeof builder>> {

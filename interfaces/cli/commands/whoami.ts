@@ -7,6 +7,7 @@ export function whoamiCommand(shared?: CliContext['shared']): CommandModule<Glob
   return {
     command: 'whoami',
     describe: 'Show who this profile is logged in as, checked with the server',
+    builder: (yargs) => yargs.example('$0 whoami --profile work', 'Who the "work" profile is logged in as'),
     handler: async (args) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client, server }) => {
