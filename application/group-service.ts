@@ -227,7 +227,8 @@ export class GroupService {
     return { items: await Promise.all(items.map(({ group, creatorName }) => this.view(group, creatorName))), nextCursor };
   }
 
-  private async view(group: Group, creator: string): Promise<GroupView> {
+  /** The group as clients see it: its name, its creator's name, its members counted now. */
+  async view(group: Group, creator: string): Promise<GroupView> {
     const members = await this.repositories.groups.members(group.id);
     const online = (await this.sessions.onlineAmong(members.map((m) => m.userId))).size;
     return { id: group.id, name: group.name, creator, online, total: members.length, banned: group.ban !== null };

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type CliDependencies, type ArgsOf, type GlobalArgs } from '../cli-context.js';
+import { userJson } from '../json-output.js';
 import { DEFAULT_DB, storageOf } from './serve.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
@@ -26,7 +27,7 @@ export function promoteCommand({ createApp }: CliDependencies): CommandModule<Gl
         );
         new CliContext(args).print(
           user.isAdmin ? `${user.username} is now an admin (they see it at their next login)` : `${user.username} is no longer an admin`,
-          { user },
+          { user: userJson(user) },
         );
       } finally {
         await app.close();

@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import type { SentJson } from '../json-output.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   yargs
@@ -18,8 +19,8 @@ export function sendCommand(shared?: CliContext['shared']): CommandModule<Global
       const context = new CliContext(args, shared);
       const text = args.message.map(String).join(' ');
       if (args.message.length === 0) throw new CliError(EXIT.USAGE, 'say something: chatctl send <username> <message..>', 'USAGE');
-      const { message } = await context.sendMessage<{ message: { id: number; to: string; sentAt: string } }>('send', { to: args.username, text });
-      context.print(`sent to ${message.to}`, { message });
+      const { message } = await context.sendMessage<{ message: Extract<SentJson, { to: string }> }>('send', { to: args.username, text });
+      context.print(`sent to ${message.to}`, { message: { id: message.id, to: message.to, sentAt: message.sentAt } });
     },
   };
 }
