@@ -1,4 +1,4 @@
-import { DomainError, parseMessageText, type User } from '../domain/index.js';
+import { DomainError, groupNotation, parseMessageText, type User } from '../domain/index.js';
 import type { DeliveryService } from './delivery-service.js';
 import { findUser } from './find-user.js';
 import type { GroupService, GroupView } from './group-service.js';
@@ -123,7 +123,7 @@ export class AdminService {
   async banGroup(admin: User, name: string, creator: string): Promise<GroupView> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
-    if (group.ban) throw new DomainError('ALREADY_BANNED', `the group "${ref.name}" is already banned`);
+    if (group.ban) throw new DomainError('ALREADY_BANNED', `the group ${groupNotation(ref)} is already banned`);
     await this.repositories.groups.setBan(group.id, { by: admin.id, at: this.clock.now() });
     this.record(admin, 'blockgroup', `${ref.name}@${ref.creator}`);
     return { ...(await this.groups.view(group, ref.creator)), banned: true };
@@ -132,7 +132,7 @@ export class AdminService {
   async unbanGroup(admin: User, name: string, creator: string): Promise<GroupView> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
-    if (!group.ban) throw new DomainError('NOT_BANNED', `the group "${ref.name}" is not banned`);
+    if (!group.ban) throw new DomainError('NOT_BANNED', `the group ${groupNotation(ref)} is not banned`);
     await this.repositories.groups.setBan(group.id, null);
     this.record(admin, 'unblockgroup', `${ref.name}@${ref.creator}`);
     return { ...(await this.groups.view(group, ref.creator)), banned: false };

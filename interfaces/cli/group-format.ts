@@ -1,6 +1,7 @@
 import type { GroupView } from '../../application/group-service.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { displayName } from './display.js';
+import { groupNotation as domainNotation } from '../../domain/index.js';
+import { escapeInvisible } from './display.js';
 
 /** A group as chatctl names it, in output and in arguments: its name, `@`, its owner. */
 export interface GroupHandle {
@@ -10,12 +11,11 @@ export interface GroupHandle {
 }
 
 /**
- * The one notation for a group: `team@alice` is the group "team" owned by alice. A name
- * that is not one plain word is quoted as displayName does (`"my team"@alice`); owners are
- * usernames, which never need quotes.
+ * The one notation for a group (see the domain's groupNotation): `team@alice`, or
+ * `"book club"@alice`, with anything invisible escaped as every name chatctl prints.
  */
 export function groupNotation(group: { readonly name: string; readonly creator: string }): string {
-  return `${displayName(group.name)}@${group.creator}`;
+  return escapeInvisible(domainNotation(group));
 }
 
 /** `team@alice (3 members, 1 online)`, with `, banned` when it is: a group in a result line. */

@@ -84,8 +84,8 @@ describe('several nodes on one PostgreSQL and one Redis, end to end with real pr
     for (const node of nodes) {
       const { friends } = await json<{ friends: { username: string; online: boolean }[] }>('alice', node, 'friends');
       expect(friends, `friends through ${node.address}`).to.deep.equal([
-        { username: 'bob', online: true },
-        { username: 'carol', online: true },
+        { username: 'bob', admin: false, banned: false, online: true },
+        { username: 'carol', admin: false, banned: false, online: true },
       ]);
     }
 

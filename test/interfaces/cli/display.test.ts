@@ -41,7 +41,7 @@ describe('what chatctl prints of what others chose', () => {
   it('lists a group with a spaced or invisible name as one column', () => {
     const group = { id: 1, name: 'book club', creator: 'alice', online: 1, total: 2, banned: false };
     expect(groupRow(group)).to.deep.equal(['"book club"@alice', '1', '2', 'active']);
-    expect(describeGroup({ ...group, name: 'a\u200Db', banned: true })).to.equal('"a\\u200Db"@alice (2 members, 1 online, banned)');
+    expect(describeGroup({ ...group, name: 'a\u200Db', banned: true })).to.equal('a\\u200Db@alice (2 members, 1 online, banned)');
   });
 
   it('marks a group message so a group name cannot forge the sender or a [system] tag', () => {
