@@ -101,7 +101,8 @@ describe('groups, end to end with real processes', function () {
     expect([unknown.code, unknown.stderr]).to.deep.equal([1, 'chatctl: you are in no group team@bob']);
     const outOfRange = await world.chatctl('alice', 'sendgroup', '3', 'hi');
     expect([outOfRange.code, outOfRange.stderr]).to.deep.equal([2, 'chatctl: 3 is not a number from your last `groups` listing (1 to 2): run `chatctl groups` to see them']);
-    expect((await world.chatctl('alice', 'sendgroup', 'x', 'hi')).code).to.equal(2);
+    const noSuchName = await world.chatctl('alice', 'sendgroup', 'x', 'hi');
+    expect([noSuchName.code, noSuchName.stderr]).to.deep.equal([1, 'chatctl: you are in no group called "x"']);
     listener.child.kill('SIGINT');
     await listener.exited();
   });
