@@ -1,4 +1,4 @@
-import { DomainError, parseMessageText, type User } from '../domain/index.js';
+import { DomainError, groupNotation, parseMessageText, type User } from '../domain/index.js';
 import type { AccountService } from './account-service.js';
 import type { DeliveryService } from './delivery-service.js';
 import { findUser } from './find-user.js';
@@ -82,12 +82,12 @@ export class AdminService {
     creator: string,
     text: string,
     clientMsgId?: string,
-  ): Promise<{ group: string; recipients: number; queueFull: string[]; sentAt: Date }> {
+  ): Promise<{ group: GroupView; recipients: number; queueFull: string[]; sentAt: Date }> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
     const { repeat, ...sent } = await this.groups.sendAsAdmin(admin, group, ref, text, clientMsgId);
     if (!repeat) this.record(admin, 'adminsendgroup', `${ref.name}@${ref.creator}`, { recipients: sent.recipients });
-    return { group: ref.name, ...sent };
+    return { group: await this.groups.view(group, ref.creator), ...sent };
   }
 
   /**
@@ -122,22 +122,22 @@ export class AdminService {
   }
 
   /** Bans a group: nobody can send to it until it is unbanned; its members and history stay. */
-  async banGroup(admin: User, name: string, creator: string): Promise<string> {
+  async banGroup(admin: User, name: string, creator: string): Promise<GroupView> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
-    if (group.ban) throw new DomainError('ALREADY_BANNED', `the group "${ref.name}" is already banned`);
+    if (group.ban) throw new DomainError('ALREADY_BANNED', `the group ${groupNotation(ref)} is already banned`);
     await this.repositories.groups.setBan(group.id, { by: admin.id, at: this.clock.now() });
     this.record(admin, 'blockgroup', `${ref.name}@${ref.creator}`);
-    return ref.name;
+    return { ...(await this.groups.view(group, ref.creator)), banned: true };
   }
 
-  async unbanGroup(admin: User, name: string, creator: string): Promise<string> {
+  async unbanGroup(admin: User, name: string, creator: string): Promise<GroupView> {
     assertAdmin(admin);
     const { group, ref } = await this.groups.exact(name, creator);
-    if (!group.ban) throw new DomainError('NOT_BANNED', `the group "${ref.name}" is not banned`);
+    if (!group.ban) throw new DomainError('NOT_BANNED', `the group ${groupNotation(ref)} is not banned`);
     await this.repositories.groups.setBan(group.id, null);
     this.record(admin, 'unblockgroup', `${ref.name}@${ref.creator}`);
-    return ref.name;
+    return { ...(await this.groups.view(group, ref.creator)), banned: false };
   }
 
   /**

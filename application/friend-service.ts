@@ -6,8 +6,11 @@ import type { Repositories } from './ports/unit-of-work.js';
 import type { DeliveryService } from './delivery-service.js';
 import { MAX_PAGE_SIZE, readPage, type Page, type PageArgs } from './paging.js';
 
+/** A friend as the user sees them: the same facts as an admin's user listing. */
 export interface FriendView {
   readonly username: string;
+  readonly isAdmin: boolean;
+  readonly banned: boolean;
   readonly online: boolean;
 }
 
@@ -43,13 +46,13 @@ export class FriendService {
         },
       },
     ]);
-    return { username: other.username, online: (await this.sessions.onlineAmong([other.id])).has(other.id) };
+    return { username: other.username, isAdmin: other.isAdmin, banned: other.ban !== null, online: (await this.sessions.onlineAmong([other.id])).has(other.id) };
   }
 
   /** One page of the user's friends, in the order they registered, each with whether they are attached now. */
   async list(user: User, args: PageArgs = {}): Promise<Page<FriendView>> {
     const { items, nextCursor } = await readPage(args, (page) => this.repositories.friendships.friendsOf(user.id, page), (friend) => friend.id, this.maxPageSize);
     const online = await this.sessions.onlineAmong(items.map((friend) => friend.id));
-    return { items: items.map((friend) => ({ username: friend.username, online: online.has(friend.id) })), nextCursor };
+    return { items: items.map((friend) => ({ username: friend.username, isAdmin: friend.isAdmin, banned: friend.ban !== null, online: online.has(friend.id) })), nextCursor };
   }
 }

@@ -4,6 +4,7 @@ import {
   assertCanManageMembers,
   assertGroupNotBanned,
   DomainError,
+  groupNotation,
   MAX_GROUPS_PER_CREATOR,
   parseGroupName,
   parseMessageText,
@@ -76,7 +77,7 @@ export class GroupService {
       const members = await groups.members(group.id);
       await groups.remove(group.id);
       const others = members.filter((m) => m.userId !== user.id).map((m) => m.userId);
-      return messages.enqueue(others.map((recipientId) => ({ recipientId, message: this.notice('group-deleted', user, ref, `${user.username} deleted the group "${ref.name}"`) })));
+      return messages.enqueue(others.map((recipientId) => ({ recipientId, message: this.notice('group-deleted', user, ref, `${user.username} deleted the group ${groupNotation(ref)}`) })));
     });
     await this.delivery.push(queued);
     return { id: group.id, name: group.name, creator: ref.creator, online: 0, total: 0, banned: group.ban !== null };
@@ -89,7 +90,7 @@ export class GroupService {
     const target = await findUser(this.repositories.users, rawUsername);
     const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
       await groups.addMember(group.id, target.id, 'member', this.clock.now());
-      return messages.enqueue([{ recipientId: target.id, message: this.notice('group-invited', user, ref, `${user.username} added you to the group "${ref.name}" (by ${ref.creator})`) }]);
+      return messages.enqueue([{ recipientId: target.id, message: this.notice('group-invited', user, ref, `${user.username} added you to the group ${groupNotation(ref)}`) }]);
     });
     await this.delivery.push(queued);
     return this.summaryOf(group);
@@ -102,10 +103,10 @@ export class GroupService {
     const target = await findUser(this.repositories.users, rawUsername);
     const queued = await this.unitOfWork.run(async ({ groups, messages }) => {
       const membership = await groups.membership(group.id, target.id);
-      if (!membership) throw new DomainError('NOT_MEMBER', `${target.username} is not in the group "${ref.name}"`);
+      if (!membership) throw new DomainError('NOT_MEMBER', `${target.username} is not in the group ${groupNotation(ref)}`);
       assertCanKick(user, membership);
       await groups.removeMember(group.id, target.id);
-      return messages.enqueue([{ recipientId: target.id, message: this.notice('group-kicked', user, ref, `${user.username} removed you from the group "${ref.name}" (by ${ref.creator})`) }]);
+      return messages.enqueue([{ recipientId: target.id, message: this.notice('group-kicked', user, ref, `${user.username} removed you from the group ${groupNotation(ref)}`) }]);
     });
     await this.delivery.push(queued);
     return this.summaryOf(group);
@@ -129,7 +130,7 @@ export class GroupService {
       const ref = await this.refOf(group);
       if (ref.creator === creator) return { group, ref };
     }
-    throw new DomainError('UNKNOWN_GROUP', `there is no group "${name}" created by ${creator}`);
+    throw new DomainError('UNKNOWN_GROUP', `there is no group ${groupNotation({ name, creator })}`);
   }
 
   /** Sends to every member but the sender: see `send`. Admins may send to any group, member or not. */
@@ -196,13 +197,12 @@ export class GroupService {
       if (visible && (creator === undefined || ref.creator === creator)) candidates.push({ group, ref });
     }
     if (candidates.length === 0) {
-      throw new DomainError('UNKNOWN_GROUP', `you have no group called "${name}"${creator ? ` created by ${creator}` : ''}`);
+      throw new DomainError('UNKNOWN_GROUP', creator ? `you have no group ${groupNotation({ name, creator })}` : `you have no group called "${name}"`);
     }
     if (candidates.length > 1) {
-      const creators = candidates.map((c) => c.ref.creator);
       throw new DomainError(
         'AMBIGUOUS_GROUP',
-        `${candidates.length} groups are called "${name}" (created by ${creators.join(', ')}): say which with --creator <username>`,
+        `${candidates.length} groups are called "${name}": say which, as ${candidates.map((c) => groupNotation(c.ref)).join(' or ')}`,
         { candidates: candidates.map((c) => ({ name: c.ref.name, creator: c.ref.creator })) },
       );
     }
@@ -227,7 +227,8 @@ export class GroupService {
     return { items: await Promise.all(items.map(({ group, creatorName }) => this.view(group, creatorName))), nextCursor };
   }
 
-  private async view(group: Group, creator: string): Promise<GroupView> {
+  /** The group as clients see it: its name, its creator's name, its members counted now. */
+  async view(group: Group, creator: string): Promise<GroupView> {
     const members = await this.repositories.groups.members(group.id);
     const online = (await this.sessions.onlineAmong(members.map((m) => m.userId))).size;
     return { id: group.id, name: group.name, creator, online, total: members.length, banned: group.ban !== null };

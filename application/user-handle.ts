@@ -39,13 +39,13 @@ export interface AdminCalls {
   /** A system message to any user, friend or not. */
   send(to: string, text: string, options?: SendOptions): Promise<SentMessage>;
   /** A system message to every member of any group, named by its name and its creator. */
-  sendGroup(group: Required<GroupName>, text: string, options?: SendOptions): Promise<{ group: string; recipients: number; queueFull: string[]; sentAt: Date }>;
+  sendGroup(group: Required<GroupName>, text: string, options?: SendOptions): Promise<{ group: GroupView; recipients: number; queueFull: string[]; sentAt: Date }>;
   /** Bans a user: their sessions end and their messages stay queued. Another admin, or yourself, needs `force`. */
   banUser(username: string, options?: { readonly force?: boolean }): Promise<UserListing>;
   unbanUser(username: string): Promise<UserListing>;
-  /** Bans a group: nobody can send to it until it is unbanned. Resolves with its name. */
-  banGroup(group: Required<GroupName>): Promise<string>;
-  unbanGroup(group: Required<GroupName>): Promise<string>;
+  /** Bans a group: nobody can send to it until it is unbanned. */
+  banGroup(group: Required<GroupName>): Promise<GroupView>;
+  unbanGroup(group: Required<GroupName>): Promise<GroupView>;
 }
 
 /**

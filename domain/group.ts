@@ -24,6 +24,19 @@ export interface GroupRef {
   readonly creator: Username;
 }
 
+/** What would let a group name be misread inside its notation: spaces, quotes, brackets, `@`, `:`. */
+const NAME_NEEDS_QUOTES = /[\s\p{Z}"'\\[\]@:]|^$/u;
+
+/**
+ * The one way a group is written, in notices and in chatctl, output and arguments alike:
+ * `team@alice` is the group "team" created by alice. A name that is not one plain word is
+ * quoted, `"` and `\` escaped: `"book club"@alice`. Usernames never need quotes.
+ */
+export function groupNotation(group: { readonly name: string; readonly creator: string }): string {
+  const name = NAME_NEEDS_QUOTES.test(group.name) ? `"${group.name.replace(/["\\]/g, '\\$&')}"` : group.name;
+  return `${name}@${group.creator}`;
+}
+
 /**
  * A group name is 1 to 32 characters after trimming, any script, no control characters and
  * no invisible ones (zero-width, bidi controls, fillers), so two names that look alike are

@@ -1,7 +1,19 @@
-import type { ChatClient } from '../client/chat-client.js';
+import type { ChatClient, ServerEvent } from '../client/chat-client.js';
 import type { MessagePayload } from '../wire/message-payload.js';
 import type { CliContext } from './cli-context.js';
+import { eventJson } from './json-output.js';
 import { formatMessage } from './message-format.js';
+
+/** A delivery, as the server pushes it. */
+export type Delivery = Extract<ServerEvent, { type: 'message' }>;
+
+/** Shows a delivery: `line` is what chatctl prints of it (the display line, or with --json its NDJSON object). */
+export type Show = (line: string, delivery: Delivery) => void;
+
+/** What chatctl prints of a delivery: the display line, or with --json one JSON object (a line of NDJSON). */
+export function deliveryLine(json: boolean, delivery: Delivery): string {
+  return json ? JSON.stringify(eventJson(delivery)) : formatMessage(delivery.message);
+}
 
 /** How many shown ids the profile remembers. */
 const SEEN_KEPT = 1000;
@@ -26,14 +38,14 @@ export class Inbox {
   private constructor(
     private readonly context: InboxContext,
     private readonly client: Pick<ChatClient, 'acknowledge'>,
-    private readonly show: (line: string) => void,
+    private readonly show: Show,
     private readonly seen: number[],
   ) {}
 
   static async open(
     context: InboxContext,
     client: Pick<ChatClient, 'acknowledge'>,
-    show: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    show: Show = (line) => process.stdout.write(`${line}\n`),
   ): Promise<Inbox> {
     return new Inbox(context, client, show, (await context.profiles.read()).seen ?? []);
   }
@@ -41,7 +53,8 @@ export class Inbox {
   /** Shows a delivery unless this profile already showed it; either way it will be acknowledged, within ACK_DELAY_MS unless stopped. */
   receive(id: number, message: MessagePayload): void {
     if (!this.seen.includes(id)) {
-      this.show(this.context.args.json ? JSON.stringify({ id, ...message }) : formatMessage(message));
+      const delivery: Delivery = { type: 'message', id, message };
+      this.show(deliveryLine(this.context.args.json, delivery), delivery);
       this.seen.push(id);
     }
     this.pending.push(id);

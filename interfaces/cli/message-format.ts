@@ -1,5 +1,6 @@
 import type { MessagePayload } from '../wire/message-payload.js';
 import { displayBody, displayName } from './display.js';
+import { groupNotation } from './group-format.js';
 
 function clock(iso: string): string {
   const at = new Date(iso);
@@ -8,7 +9,8 @@ function clock(iso: string): string {
 }
 
 /**
- * The one display line for every pushed message and notice: time, where, who, what. A
+ * The one display line for every pushed message and notice: time, where (a group as
+ * `team@alice`), who, what. A
  * multi-line body continues on indented lines (see displayBody), so only the server's own
  * header starts a line.
  */
@@ -18,7 +20,7 @@ export function formatMessage(message: MessagePayload): string {
     case 'private':
       return `${at} ${message.fromAdmin ? '[system] ' : ''}${displayName(message.from)}: ${displayBody(message.text)}`;
     case 'group':
-      return `${at} [${displayName(message.group.name)}@${displayName(message.group.creator)}] ${message.fromAdmin ? '[system] ' : ''}${displayName(message.from)}: ${displayBody(message.text)}`;
+      return `${at} ${groupNotation(message.group)} ${message.fromAdmin ? '[system] ' : ''}${displayName(message.from)}: ${displayBody(message.text)}`;
     case 'notice':
       return `${at} * ${displayBody(message.text)}`;
   }

@@ -57,7 +57,7 @@ describe('friends, messages and delivery', () => {
     it('are made both ways at once, and the other is told', async () => {
       const bobSink = new RecordingSink();
       await delivery.attach(bob.id, bobSink);
-      expect(await friends.add(alice, 'BOB')).to.deep.equal({ username: 'bob', online: true });
+      expect(await friends.add(alice, 'BOB')).to.deep.equal({ username: 'bob', isAdmin: false, banned: false, online: true });
       expect((await friends.list(bob)).items.map((f) => f.username)).to.deep.equal(['alice']);
       expect(bobSink.pushed.map((d) => [d.message.kind, d.message.text])).to.deep.equal([['notice', 'alice added you as a friend']]);
     });
@@ -75,14 +75,14 @@ describe('friends, messages and delivery', () => {
       await delivery.attach(carol.id, new RecordingSink());
       expect(await friends.list(alice)).to.deep.equal({
         items: [
-          { username: 'bob', online: false },
-          { username: 'carol', online: true },
+          { username: 'bob', isAdmin: false, banned: false, online: false },
+          { username: 'carol', isAdmin: false, banned: false, online: true },
         ],
         nextCursor: null,
       });
       const first = await friends.list(alice, { limit: 1 });
-      expect(first.items).to.deep.equal([{ username: 'bob', online: false }]);
-      expect(await friends.list(alice, { limit: 1, cursor: first.nextCursor! })).to.deep.equal({ items: [{ username: 'carol', online: true }], nextCursor: null });
+      expect(first.items).to.deep.equal([{ username: 'bob', isAdmin: false, banned: false, online: false }]);
+      expect(await friends.list(alice, { limit: 1, cursor: first.nextCursor! })).to.deep.equal({ items: [{ username: 'carol', isAdmin: false, banned: false, online: true }], nextCursor: null });
     });
   });
 

@@ -44,13 +44,12 @@ describe('administration, end to end with real processes', function () {
     await listener.stderr.waitFor(/listening as alice/);
     const all = JSON.parse((await world.chatctl('boss', 'allusers', '--json')).stdout);
     expect(all.users).to.deep.equal([
-      { username: 'boss', isAdmin: true, banned: false, online: false },
-      { username: 'alice', isAdmin: false, banned: false, online: true },
-      { username: 'bob', isAdmin: false, banned: false, online: false },
+      { username: 'boss', admin: true, banned: false, online: false },
+      { username: 'alice', admin: false, banned: false, online: true },
+      { username: 'bob', admin: false, banned: false, online: false },
     ]);
     const online = await world.chatctl('boss', 'allusers', '--online');
-    expect(online.stdout).to.match(/alice\s+│\s+user\s+│\s+active\s+│\s+online/);
-    expect(online.stdout).to.not.contain('bob');
+    expect(online.stdout).to.equal('user\trole\tstatus\tpresence\nalice\tuser\tactive\tonline');
     listener.child.kill('SIGINT');
     await listener.exited();
   });
@@ -58,12 +57,16 @@ describe('administration, end to end with real processes', function () {
   it('sends system messages to anyone and to any group, queued for the offline, tagged on display', async () => {
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
-    expect((await world.chatctl('boss', 'adminsend', 'bob', 'maintenance at noon')).stdout).to.equal('system message sent to bob');
-    expect((await world.chatctl('boss', 'adminsendgroup', 'team', 'alice', 'be nice')).stdout).to.equal('system message sent to team (2 members)');
-    expect((await world.chatctl('boss', 'adminsendgroup', 'team', 'bob', 'x')).stderr).to.equal('chatctl: there is no group "team" created by bob');
+    const adminsend = JSON.parse((await world.chatctl('boss', 'adminsend', 'bob', 'maintenance at noon', '--json')).stdout) as { message: Record<string, unknown> };
+    expect(Object.keys(adminsend.message)).to.deep.equal(['id', 'to', 'sentAt']);
+    expect(adminsend.message).to.include({ to: 'bob' });
+    expect((await world.chatctl('boss', 'adminsendgroup', 'team@alice', 'be nice')).stdout).to.equal('system message sent to team@alice (2 members)');
+    expect((await world.chatctl('boss', 'adminsendgroup', 'team@bob', 'x')).stderr).to.equal('chatctl: there is no group team@bob');
+    const ownerless = await world.chatctl('boss', 'adminsendgroup', 'team', 'x');
+    expect([ownerless.code, ownerless.stderr.split('\n').at(-1)]).to.deep.equal([2, 'chatctl: say whose group it is: write it as name@owner, such as team@alice']);
     expect((await world.chatctl('boss', 'adminsend', 'nobody', 'x')).code).to.equal(1);
     const login = await world.chatctl('bob', 'login', 'bob', 'pw-bob-123');
-    expect(bodies(login.stdout).slice(-2)).to.deep.equal(['[system] boss: maintenance at noon', '[team@alice] [system] boss: be nice']);
+    expect(bodies(login.stdout).slice(-2)).to.deep.equal(['[system] boss: maintenance at noon', 'team@alice [system] boss: be nice']);
     const audit = world.server.running.stderr.seen.filter((line) => line.includes('"audit":true')).map((line) => JSON.parse(line));
     expect(audit.map((a) => [a.admin, a.action, a.target])).to.deep.equal([
       ['boss', 'adminsend', 'bob'],
@@ -81,7 +84,8 @@ describe('administration, end to end with real processes', function () {
       expect(await root.request('adminsend', direct)).to.deep.equal(first);
       const group = { name: 'team', creator: 'alice', text: 'all once', clientMsgId: 'a-2' };
       const sent = await root.request('adminsendgroup', group);
-      expect(sent).to.deep.include({ message: { group: 'team', recipients: 2, queueFull: [], sentAt: (sent.message as { sentAt: string }).sentAt } });
+      const team = { id: 1, name: 'team', creator: 'alice', online: 0, total: 2, banned: false };
+      expect(sent).to.deep.include({ message: { group: team, recipients: 2, queueFull: [], sentAt: (sent.message as { sentAt: string }).sentAt } });
       expect(await root.request('adminsendgroup', group)).to.deep.equal(sent);
     } finally {
       await root.close();
@@ -101,7 +105,8 @@ describe('administration, end to end with real processes', function () {
     const bans = await world.query((db) => db('users').where({ username: 'alice' }).select('banned_by', 'banned_at'));
     expect(bans[0].banned_by).to.be.a('number');
     expect(Number(bans[0].banned_at)).to.be.closeTo(Date.now(), 60_000);
-    expect((await world.chatctl('boss', 'unblockuser', 'alice')).stdout).to.equal('alice is no longer banned');
+    const unbanned = JSON.parse((await world.chatctl('boss', 'unblockuser', 'alice', '--json')).stdout);
+    expect(unbanned).to.deep.equal({ user: { username: 'alice', admin: false, banned: false, online: false } });
     expect((await world.chatctl('boss', 'unblockuser', 'alice')).stderr).to.equal('chatctl: alice is not banned');
     const stale = await world.chatctl('alice', 'whoami');
     expect([stale.code, stale.stderr]).to.deep.equal([4, 'chatctl: your session has ended (logged out, logged in elsewhere, or banned); log in again']);
@@ -127,22 +132,24 @@ describe('administration, end to end with real processes', function () {
   it('bans a group: members cannot send, groups shows it, unban restores it', async () => {
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
-    expect((await world.chatctl('boss', 'blockgroup', 'team', 'alice')).stdout).to.equal('the group "team" is banned');
-    expect((await world.chatctl('boss', 'blockgroup', 'team', 'alice')).stderr).to.equal('chatctl: the group "team" is already banned');
+    expect((await world.chatctl('boss', 'blockgroup', 'team@alice')).stdout).to.equal('the group team@alice is banned');
+    expect((await world.chatctl('boss', 'blockgroup', 'team@alice')).stderr).to.equal('chatctl: the group team@alice is already banned');
     expect((await world.chatctl('boss', 'blockgroup', 'team')).code).to.equal(2);
-    expect((await world.chatctl('alice', 'groups')).stdout).to.equal('[1] team alice 0/2 (banned)');
+    expect((await world.chatctl('alice', 'groups')).stdout).to.equal('#\tgroup\tonline\tmembers\tstatus\n1\tteam@alice\t0\t2\tbanned');
     const refused = await world.chatctl('alice', 'sendgroup', '1', 'hello?');
     expect([refused.code, refused.stderr]).to.deep.equal([1, 'chatctl: the group "team" is banned']);
-    expect((await world.chatctl('boss', 'allgroup')).stdout).to.equal('team alice 0/2 banned');
-    expect((await world.chatctl('boss', 'unblockgroup', 'team', 'alice')).code).to.equal(0);
-    expect((await world.chatctl('boss', 'unblockgroup', 'team', 'alice')).stderr).to.equal('chatctl: the group "team" is not banned');
+    expect((await world.chatctl('boss', 'allgroup')).stdout).to.equal('group\tonline\tmembers\tstatus\nteam@alice\t0\t2\tbanned');
+    // blockuser and blockgroup answer with the same nouns as allusers and allgroup.
+    const unblocked = JSON.parse((await world.chatctl('boss', 'unblockgroup', 'team@alice', '--json')).stdout);
+    expect(unblocked).to.deep.equal({ group: { id: 1, name: 'team', owner: 'alice', members: 2, online: 0, banned: false } });
+    expect((await world.chatctl('boss', 'unblockgroup', 'team@alice')).stderr).to.equal('chatctl: the group team@alice is not banned');
     expect((await world.chatctl('alice', 'sendgroup', '1', 'back')).code).to.equal(0);
   });
 
   it('runs the admin commands in the shell after an admin login', async () => {
     const shell = await chatctl(['shell'], world.as('boss'), 'allusers --online\nadminsend alice hi from the shell\nquit\n');
     expect(shell.code, shell.stderr).to.equal(0);
-    expect(shell.stdout).to.match(/boss\s+│\s+admin\s+│\s+active\s+│\s+online/);
+    expect(shell.stdout).to.contain('boss\tadmin\tactive\tonline');
     expect(shell.stdout).to.contain('system message sent to alice');
   });
 });

@@ -124,9 +124,11 @@ describe('listings in pages, end to end with real processes', function () {
     await chatctl(['login', 'alice', 'pw-alice-123'], as('alice'));
     const friends = JSON.parse((await chatctl(['friends', '--json'], as('alice'))).stdout) as { friends: unknown[]; nextCursor: null };
     expect([friends.friends.length, friends.nextCursor]).to.deep.equal([ROWS + 1, null]);
+    // Piped: a header line, then one tab-separated line per group, no box drawing.
     const groups = (await chatctl(['groups'], as('alice'))).stdout.split('\n');
-    expect(groups).to.have.length(ROWS);
-    expect(groups[ROWS - 1]).to.equal(`[${ROWS}] ${longGroupName(ROWS - 1)} ${longUsername(ROWS - 1)} 0/2`);
+    expect(groups).to.have.length(ROWS + 1);
+    expect(groups[0]).to.equal('#\tgroup\tonline\tmembers\tstatus');
+    expect(groups[ROWS]).to.equal(`${ROWS}\t${longGroupName(ROWS - 1)}@${longUsername(ROWS - 1)}\t0\t2\tactive`);
   });
 
   it('chatctl shows one page with --limit, saying how to get the next', async () => {
@@ -134,7 +136,8 @@ describe('listings in pages, end to end with real processes', function () {
     const first = JSON.parse((await chatctl(['allusers', '--limit', '2', '--json'], as('boss'))).stdout) as { users: { username: string }[]; nextCursor: string };
     expect(first.users.map((u) => u.username)).to.deep.equal(['alice', 'boss']);
     const next = await chatctl(['allusers', '--limit', '2', '--cursor', first.nextCursor], as('boss'));
-    expect(next.stdout).to.contain(longUsername(1)).and.not.contain(longUsername(2));
-    expect(next.stdout.split('\n').at(-1)).to.match(/^more: run the same command with --cursor \d+$/);
+    expect(next.stdout.split('\n')).to.deep.equal(['user\trole\tstatus\tpresence', `${longUsername(0)}\tuser\tactive\toffline`, `${longUsername(1)}\tuser\tactive\toffline`]);
+    // The hint goes to standard error, so a pipe gets only rows.
+    expect(next.stderr).to.match(/^more: run the same command with --cursor \d+$/);
   });
 });

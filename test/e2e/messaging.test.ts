@@ -25,9 +25,9 @@ describe('friends and private messages, end to end with real processes', functio
     const listener = run(['listen'], world.as('bob'));
     await listener.stdout.waitFor(/alice added you as a friend/);
     const friends = await world.chatctl('alice', 'friends');
-    expect(friends.stdout).to.match(/bob\s+│\s+online/);
+    expect(friends.stdout).to.equal('friend\tpresence\nbob\tonline');
     const json = await world.chatctl('alice', 'friends', '--json');
-    expect(JSON.parse(json.stdout)).to.deep.equal({ friends: [{ username: 'bob', online: true }], nextCursor: null });
+    expect(JSON.parse(json.stdout)).to.deep.equal({ friends: [{ username: 'bob', admin: false, banned: false, online: true }], nextCursor: null });
     listener.child.kill('SIGINT');
     expect(await listener.exited()).to.equal(0);
     expect(JSON.parse((await world.chatctl('alice', 'friends', '--json')).stdout).friends[0].online).to.equal(false);
@@ -146,7 +146,7 @@ describe('friends and private messages, end to end with real processes', functio
     // Piped, the shell exits with its first failed line's status: `send nobody x` was refused.
     expect(shell.code, shell.stderr).to.equal(1);
     expect(shell.stdout).to.contain('* alice added you as a friend');
-    expect(shell.stdout).to.match(/alice\s+│\s+offline/);
+    expect(shell.stdout).to.contain('friend\tpresence\nalice\toffline');
     expect(shell.stdout.match(/sent to alice/g)).to.have.length(2);
     expect(shell.stderr).to.contain('chatctl: there is no user called nobody');
     const login = await world.chatctl('alice', 'login', 'alice', 'pw-alice-123');

@@ -55,7 +55,7 @@ describe('serving with a Redis hub, end to end with real processes', function ()
       const listener = run(['listen'], as('bob', a));
       await listener.stderr.waitFor(/listening as bob/);
       const listing = await chatctl(['friends', '--json'], as('alice', b));
-      expect(JSON.parse(listing.stdout)).to.deep.equal({ friends: [{ username: 'bob', online: true }], nextCursor: null });
+      expect(JSON.parse(listing.stdout)).to.deep.equal({ friends: [{ username: 'bob', admin: false, banned: false, online: true }], nextCursor: null });
       await expectOk(chatctl(['send', 'bob', 'across', 'nodes'], as('alice', b)));
       await listener.stdout.waitFor(/alice: across nodes/);
       await expectOk(chatctl(['login', 'bob', 'pw-bob-123'], { ...as('bob', b), CHATCTL_PROFILE: 'bob-again' }));

@@ -80,7 +80,7 @@ describe('safe retries and the offline quota, end to end with real processes', f
     const refused = await world.chatctl('alice', 'send', 'bob', 'three');
     expect([refused.code, refused.stderr]).to.deep.equal([1, 'chatctl: bob has 2 messages waiting, the most the server keeps: try again once they have read some']);
     const group = await world.chatctl('alice', 'sendgroup', '1', 'hello team');
-    expect([group.code, group.stdout, group.stderr]).to.deep.equal([0, 'sent to team (1 member)', 'warning: not stored for bob: their queue of unread messages is full (QUEUE_FULL)']);
+    expect([group.code, group.stdout, group.stderr]).to.deep.equal([0, 'sent to team@alice (1 member)', 'warning: not stored for bob: their queue of unread messages is full (QUEUE_FULL)']);
     const client = await world.client('alice');
     try {
       const error = await client.request('send', { to: 'bob', text: 'three' }).then(() => undefined, (e: unknown) => e);

@@ -84,8 +84,8 @@ describe('several nodes on one PostgreSQL and one Redis, end to end with real pr
     for (const node of nodes) {
       const { friends } = await json<{ friends: { username: string; online: boolean }[] }>('alice', node, 'friends');
       expect(friends, `friends through ${node.address}`).to.deep.equal([
-        { username: 'bob', online: true },
-        { username: 'carol', online: true },
+        { username: 'bob', admin: false, banned: false, online: true },
+        { username: 'carol', admin: false, banned: false, online: true },
       ]);
     }
 
@@ -97,8 +97,8 @@ describe('several nodes on one PostgreSQL and one Redis, end to end with real pr
     await expectOk(chatctl(['newgroup', 'team'], as('alice', a)));
     await expectOk(chatctl(['addgroupuser', 'team', 'bob'], as('alice', b)));
     await expectOk(chatctl(['addgroupuser', 'team', 'carol'], as('alice', c)));
-    const { groups } = await json<{ groups: { name: string; online: number; total: number }[] }>('alice', c, 'groups');
-    expect(groups.map(({ name, online, total }) => ({ name, online, total }))).to.deep.equal([{ name: 'team', online: 2, total: 3 }]);
+    const { groups } = await json<{ groups: { name: string; online: number; members: number }[] }>('alice', c, 'groups');
+    expect(groups.map(({ name, online, members }) => ({ name, online, members }))).to.deep.equal([{ name: 'team', online: 2, members: 3 }]);
     // A member added on node b and c is a member on node a at once: no node answers from a stale cache.
     await expectOk(chatctl(['sendgroup', '1', 'hello', 'team'], as('alice', a)));
     await bob.stdout.waitFor(/team.*alice: hello team$/);

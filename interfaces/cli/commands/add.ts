@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { FriendView } from '../../../application/friend-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
+import { userJson } from '../json-output.js';
 
 const builder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true, describe: 'Who to befriend' }).example('$0 add bob', 'You and bob become friends');
 
@@ -14,7 +15,7 @@ export function addCommand(shared?: CliContext['shared']): CommandModule<GlobalA
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
         const { friend } = await client.request<{ friend: FriendView }>('add', { username: args.username });
-        context.print(`${friend.username} is now your friend (${friend.online ? 'online' : 'offline'})`, { friend });
+        context.print(`${friend.username} is now your friend (${friend.online ? 'online' : 'offline'})`, { user: userJson(friend) });
       });
     },
   };

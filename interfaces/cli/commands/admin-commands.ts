@@ -1,11 +1,11 @@
-import Table from 'cli-table3';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { UserListing } from '../../../application/admin-service.js';
 import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
-import { displayName, quotedName } from '../display.js';
-import { formatGroup } from '../group-format.js';
-import { morePages, pagingOptions, readListing } from '../listing.js';
+import { displayName } from '../display.js';
+import { GROUP_COLUMNS, groupNotation, groupRow, parseFullGroupHandle } from '../group-format.js';
+import { groupJson, userJson, type SentJson } from '../json-output.js';
+import { pagingOptions, printListing, readListing } from '../listing.js';
 import { messageArguments, messageText } from '../message-input.js';
 
 const user = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
@@ -14,13 +14,12 @@ const resetBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 resetp
 const deleteBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 deluser mallory', 'Delete mallory\'s account, queue, friendships and groups');
 const blockUserBuilder = (yargs: Argv<GlobalArgs>) =>
   user(yargs).option('force', { type: 'boolean', default: false, describe: 'Ban even yourself or another admin' }).example('$0 blockuser mallory', 'Ban mallory and end their session');
-const group = (yargs: Argv<GlobalArgs>) =>
-  yargs.positional('groupname', { type: 'string', demandOption: true }).positional('creator_username', { type: 'string', demandOption: true });
-const groupBuilder = (yargs: Argv<GlobalArgs>) => group(yargs).example('$0 blockgroup team alice', 'Ban (or with unblockgroup lift the ban of) the group "team" alice created');
+const group = (yargs: Argv<GlobalArgs>) => yargs.positional('group', { type: 'string', demandOption: true, describe: 'The group as name@owner, such as team@alice' });
+const groupBuilder = (yargs: Argv<GlobalArgs>) => group(yargs).example('$0 blockgroup team@alice', 'Ban (or with unblockgroup lift the ban of) the group "team" alice owns');
 const adminsendBuilder = (yargs: Argv<GlobalArgs>) =>
   messageArguments(user(yargs)).example('$0 adminsend bob please rotate your password', 'A system message to bob, friend or not');
 const adminsendgroupBuilder = (yargs: Argv<GlobalArgs>) =>
-  messageArguments(group(yargs)).example('$0 adminsendgroup team alice maintenance at 6', 'A system message to every member of alice\'s "team"');
+  messageArguments(group(yargs)).example('$0 adminsendgroup team@alice maintenance at 6', 'A system message to every member of alice\'s "team"');
 const allusersBuilder = (yargs: Argv<GlobalArgs>) =>
   pagingOptions(yargs).option('online', { type: 'boolean', default: false, describe: 'Only users attached now' }).example('$0 allusers --online', 'Who is attached now');
 const allgroupBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).example('$0 allgroup', 'Every group and whether it is banned');
@@ -42,58 +41,70 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
   const request = <T extends object>(context: CliContext, op: string, args: Record<string, unknown>) =>
     context.with(context.session(), ({ client }) => client.request<T>(op, args));
 
+  /** The name and creator the server wants for a group argument, which must say its owner. */
+  const named = (group: string) => {
+    const { name, owner } = parseFullGroupHandle(group);
+    return { name, creator: owner };
+  };
+
   return [
     command('allusers', 'Every user: admin, banned/active, online/offline', allusersBuilder, async (context, args) => {
       const listing = await context.with(context.session(), ({ client }) => readListing<UserListing>(client, 'allusers', 'users', { online: args.online }, args));
-      const users = listing.items;
-      const table = new Table({ head: ['user', 'role', 'status', 'presence'], style: { head: [], border: [] } });
-      for (const user of users) table.push([displayName(user.username), user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline']);
-      context.print((users.length === 0 ? 'nobody' : table.toString()) + morePages(listing), { users, nextCursor: listing.nextCursor });
+      printListing(context, listing, {
+        head: ['user', 'role', 'status', 'presence'],
+        row: (user) => [displayName(user.username), user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline'],
+        json: { users: listing.items.map(userJson) },
+        empty: args.cursor ? undefined : 'nobody',
+      });
     }),
-    command('allgroup', 'Every group as groupname creator online/total, banned or active', allgroupBuilder, async (context, args) => {
+    command('allgroup', 'Every group (name@owner): members online and in all, banned or active', allgroupBuilder, async (context, args) => {
       const listing = await context.with(context.session(), ({ client }) => readListing<GroupView>(client, 'allgroup', 'groups', {}, args));
-      const groups = listing.items;
-      const lines = groups.map((group) => `${formatGroup({ ...group, banned: false })} ${group.banned ? 'banned' : 'active'}`);
-      context.print((lines.length === 0 ? 'no groups' : lines.join('\n')) + morePages(listing), { groups, nextCursor: listing.nextCursor });
+      printListing(context, listing, {
+        head: GROUP_COLUMNS,
+        row: groupRow,
+        json: { groups: listing.items.map(groupJson) },
+        empty: args.cursor ? undefined : 'no groups',
+      });
     }),
     command('adminsend <username> [message..]', 'A system message to any user', adminsendBuilder, async (context, args) => {
       const text = await messageText(args, shared !== undefined, 'chatctl adminsend <username> <message..>');
-      const { message } = await context.sendMessage<{ message: { to: string } }>('adminsend', { to: args.username, text });
-      context.print(`system message sent to ${message.to}`, { message });
+      const { message } = await context.sendMessage<{ message: Extract<SentJson, { to: string }> }>('adminsend', { to: args.username, text });
+      context.print(`system message sent to ${message.to}`, { message: { id: message.id, to: message.to, sentAt: message.sentAt } });
     }),
-    command('adminsendgroup <groupname> <creator_username> [message..]', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
-      const text = await messageText(args, shared !== undefined, 'chatctl adminsendgroup <groupname> <creator_username> <message..>');
-      const { message } = await context.sendMessage<{ message: { group: string; recipients: number; queueFull: string[] } }>('adminsendgroup', {
-        name: args.groupname,
-        creator: args.creator_username,
+    command('adminsendgroup <group> [message..]', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
+      const text = await messageText(args, shared !== undefined, 'chatctl adminsendgroup <group> <message..>');
+      const sent = await context.sendMessage<{ message: { group: GroupView; recipients: number; queueFull: string[]; sentAt: string } }>('adminsendgroup', {
+        ...named(args.group),
         text,
       });
-      context.print(`system message sent to ${displayName(message.group)} (${message.recipients} members)`, { message });
-      context.warnQueueFull(message.queueFull);
+      const { group, recipients, queueFull, sentAt } = sent.message;
+      const message: SentJson = { id: null, group: groupJson(group), sentAt, recipients, queueFull };
+      context.print(`system message sent to ${groupNotation(group)} (${recipients} member${recipients === 1 ? '' : 's'})`, { message });
+      context.warnQueueFull(queueFull);
     }),
     command('blockuser <username>', 'Ban a user: kicked at once, refused at login', blockUserBuilder, async (context, args) => {
       const { user } = await request<{ user: UserListing }>(context, 'blockuser', { username: args.username, force: args.force });
-      context.print(`${user.username} is banned`, { user });
+      context.print(`${user.username} is banned`, { user: userJson(user) });
     }),
     command('unblockuser <username>', 'Lift a user\'s ban', userBuilder, async (context, args) => {
       const { user } = await request<{ user: UserListing }>(context, 'unblockuser', { username: args.username });
-      context.print(`${user.username} is no longer banned`, { user });
+      context.print(`${user.username} is no longer banned`, { user: userJson(user) });
     }),
     command('resetpassword <username>', 'Give a user a new random password, printed once; their sessions end', resetBuilder, async (context, args) => {
       const { user, password } = await request<{ user: UserListing; password: string }>(context, 'resetpassword', { username: args.username });
-      context.print(`new password for ${user.username} (shown once): ${password}`, { user, password });
+      context.print(`new password for ${user.username} (shown once): ${password}`, { user: userJson(user), password });
     }),
     command('deluser <username>', 'Delete a user\'s account: their queue, friendships and the groups they created go with it', deleteBuilder, async (context, args) => {
       const { user } = await request<{ user: UserListing }>(context, 'deluser', { username: args.username });
-      context.print(`deleted the account ${user.username}`, { user });
+      context.print(`deleted the account ${user.username}`, { user: userJson(user) });
     }),
-    command('blockgroup <groupname> <creator_username>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
-      const { group } = await request<{ group: string }>(context, 'blockgroup', { name: args.groupname, creator: args.creator_username });
-      context.print(`the group ${quotedName(group)} is banned`, { group });
+    command('blockgroup <group>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
+      const { group } = await request<{ group: GroupView }>(context, 'blockgroup', named(args.group));
+      context.print(`the group ${groupNotation(group)} is banned`, { group: groupJson(group) });
     }),
-    command('unblockgroup <groupname> <creator_username>', 'Lift a group\'s ban', groupBuilder, async (context, args) => {
-      const { group } = await request<{ group: string }>(context, 'unblockgroup', { name: args.groupname, creator: args.creator_username });
-      context.print(`the group ${quotedName(group)} is no longer banned`, { group });
+    command('unblockgroup <group>', 'Lift a group\'s ban', groupBuilder, async (context, args) => {
+      const { group } = await request<{ group: GroupView }>(context, 'unblockgroup', named(args.group));
+      context.print(`the group ${groupNotation(group)} is no longer banned`, { group: groupJson(group) });
     }),
   ];
 }

@@ -1,9 +1,9 @@
-import Table from 'cli-table3';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { FriendView } from '../../../application/friend-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { displayName } from '../display.js';
-import { morePages, pagingOptions, readListing } from '../listing.js';
+import { userJson } from '../json-output.js';
+import { printListing, pagingOptions, readListing } from '../listing.js';
 
 const builder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).example('$0 friends --json', 'Your friends as JSON, for scripts');
 
@@ -18,10 +18,12 @@ export function friendsCommand(shared?: CliContext['shared']): CommandModule<Glo
       await context.with(context.session(), async ({ client }) => {
         const listing = await readListing<FriendView>(client, 'friends', 'friends', {}, args);
         const friends = listing.items;
-        const table = new Table({ head: ['friend', 'status'], style: { head: [], border: [] } });
-        for (const friend of friends) table.push([displayName(friend.username), friend.online ? 'online' : 'offline']);
-        const human = friends.length === 0 && !args.cursor ? 'no friends yet: add one with `chatctl add <username>`' : table.toString() + morePages(listing);
-        context.print(human, { friends, nextCursor: listing.nextCursor });
+        printListing(context, listing, {
+          head: ['friend', 'presence'],
+          row: (friend) => [displayName(friend.username), friend.online ? 'online' : 'offline'],
+          json: { friends: friends.map(userJson) },
+          empty: args.cursor ? undefined : 'no friends yet: add one with `chatctl add <username>`',
+        });
       });
     },
   };

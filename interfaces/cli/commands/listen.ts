@@ -3,6 +3,7 @@ import type { ChatClient } from '../../client/chat-client.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 import { Inbox } from '../inbox.js';
+import { eventJson } from '../json-output.js';
 
 /** Says why the server ended a session, with the exit status that goes with it. */
 export function kickedError(reason: string, message: string): CliError {
@@ -16,7 +17,10 @@ export function connectionLost(client: ChatClient): CliError {
   return new CliError(EXIT.UNREACHABLE, `the connection to the server was lost: ${why}`, 'CONNECTION_LOST');
 }
 
-/** `chatctl listen`: stays attached and prints what the server pushes until Ctrl-C or a newer login. */
+/**
+ * `chatctl listen`: stays attached and prints what the server pushes until Ctrl-C or a newer
+ * login; with --json, one JSON object per line (NDJSON) per event.
+ */
 export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'listen',
   describe: 'Stay connected and print messages as they arrive, the ones that waited first (Ctrl-C to stop)',
@@ -47,6 +51,8 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     if (!args.json) process.stderr.write(`listening as ${user.username}; Ctrl-C to stop\n`);
     for await (const event of events) {
       if (event.type === 'kicked') {
+        // On the stream too, as an event; the error document and exit status follow, as for any failure.
+        if (args.json) process.stdout.write(`${JSON.stringify(eventJson(event))}\n`);
         inbox.stop();
         await client.close();
         throw kickedError(event.reason, event.message);

@@ -4,6 +4,7 @@ import type { ServerEvent } from '../../client/chat-client.js';
 import type { MessagePayload } from '../../wire/message-payload.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { Inbox } from '../inbox.js';
+import { eventJson, userJson, type EventJson } from '../json-output.js';
 import { readPasswordFromStdin } from '../password-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
@@ -47,10 +48,15 @@ export function loginCommand(shared?: CliContext['shared']): CommandModule<Globa
         const sameUser = profile.username === result.user.username && profile.server === server;
         await context.profiles.write({ server, token: result.token, username: result.user.username, isAdmin: result.user.isAdmin, seen: sameUser ? profile.seen : [] });
         const waiting = result.backlog === 0 ? '' : `; ${result.backlog} message${result.backlog === 1 ? '' : 's'} waited for you`;
-        context.print(`${result.welcome}${result.user.isAdmin ? ' (admin)' : ''}${waiting}`, { user: result.user, welcome: result.welcome, backlog: result.backlog });
-        if (shared) return;
-        const inbox = await Inbox.open(context, client);
+        const human = `${result.welcome}${result.user.isAdmin ? ' (admin)' : ''}${waiting}`;
+        const user = userJson({ ...result.user, online: true });
+        if (shared) return context.print(human, { user, welcome: result.welcome, backlog: result.backlog, messages: [] });
+        // With --json the messages go in the one document, printed before they are acknowledged, as the inbox shows lines.
+        const messages: EventJson[] = [];
+        if (!args.json) context.print(human, undefined);
+        const inbox = await Inbox.open(context, client, args.json ? (_line, delivery) => messages.push(eventJson(delivery)) : undefined);
         for (const { id, message } of backlog) inbox.receive(id, message);
+        if (args.json) context.print(human, { user, welcome: result.welcome, backlog: result.backlog, messages });
         await inbox.flush();
       });
     },

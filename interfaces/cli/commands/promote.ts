@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type CliDependencies, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { userJson } from '../json-output.js';
 import { serverLogger } from '../server-logger.js';
 import { OPERATOR_SETTINGS, SERVER_SETTINGS } from '../server-settings.js';
 import { envName, resolveSettings, settingOptions } from '../settings.js';
@@ -44,7 +45,7 @@ export function promoteCommand({ createApp }: CliDependencies): CommandModule<Gl
         );
         new CliContext(args).print(
           user.isAdmin ? `${user.username} is now an admin (they see it at their next login)` : `${user.username} is no longer an admin`,
-          { user },
+          { user: userJson(user) },
         );
       } finally {
         await app.close();

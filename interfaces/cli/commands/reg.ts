@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { UserView } from '../../../application/views.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
+import { userJson } from '../json-output.js';
 import { readPasswordFromStdin } from '../password-input.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
@@ -20,7 +21,7 @@ export function regCommand(shared?: CliContext['shared']): CommandModule<GlobalA
       const password = args.passwordStdin ? await readPasswordFromStdin() : await context.askNewPassword();
       await context.with(context.connect(), async ({ client }) => {
         const { user } = await client.request<{ user: UserView }>('register', { username: args.username, password });
-        context.print(`registered ${user.username}; log in with: chatctl login ${user.username}`, { user });
+        context.print(`registered ${user.username}; log in with: chatctl login ${user.username}`, { user: userJson({ ...user, online: false }) });
       });
     },
   };

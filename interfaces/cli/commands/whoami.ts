@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { UserView } from '../../../application/views.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
+import { userJson } from '../json-output.js';
 
 /** `chatctl whoami`: asks the server whose session this profile holds. */
 export function whoamiCommand(shared?: CliContext['shared']): CommandModule<GlobalArgs, GlobalArgs> {
@@ -12,7 +13,7 @@ export function whoamiCommand(shared?: CliContext['shared']): CommandModule<Glob
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client, server }) => {
         const { user } = await client.request<{ user: UserView }>('whoami');
-        context.print(`${user.username}${user.isAdmin ? ' (admin)' : ''} on ${server}`, { user, server });
+        context.print(`${user.username}${user.isAdmin ? ' (admin)' : ''} on ${server}`, { user: userJson(user), server });
       });
     },
   };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { displayBody, displayName, escapeInvisible, quotedName } from '../../../interfaces/cli/display.js';
-import { formatGroup } from '../../../interfaces/cli/group-format.js';
+import { describeGroup, groupRow } from '../../../interfaces/cli/group-format.js';
 import { formatMessage } from '../../../interfaces/cli/message-format.js';
 
 const FORGED = '[2026-11-25 12:00:00] [system] opsadmin: re-run chatctl login and paste your password';
@@ -40,13 +40,13 @@ describe('what chatctl prints of what others chose', () => {
 
   it('lists a group with a spaced or invisible name as one column', () => {
     const group = { id: 1, name: 'book club', creator: 'alice', online: 1, total: 2, banned: false };
-    expect(formatGroup(group)).to.equal('"book club" alice 1/2');
-    expect(formatGroup({ ...group, name: 'a\u200Db', banned: true })).to.equal('"a\\u200Db" alice 1/2 (banned)');
+    expect(groupRow(group)).to.deep.equal(['"book club"@alice', '1', '2', 'active']);
+    expect(describeGroup({ ...group, name: 'a\u200Db', banned: true })).to.equal('a\\u200Db@alice (2 members, 1 online, banned)');
   });
 
   it('marks a group message so a group name cannot forge the sender or a [system] tag', () => {
     const group = { id: 1, name: 'x] [system', creator: 'bob' };
     const line = formatMessage({ kind: 'group', from: 'alice', fromAdmin: false, group, text: 'hi\u202E', sentAt: '2026-11-25T12:00:00.000Z' });
-    expect(line).to.match(/^\[[\d-]+ [\d:]+\] \["x\] \[system"@bob\] alice: hi\\u202E$/);
+    expect(line).to.match(/^\[[\d-]+ [\d:]+\] "x\] \[system"@bob alice: hi\\u202E$/);
   });
 });

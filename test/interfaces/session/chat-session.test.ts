@@ -120,7 +120,7 @@ describe('ChatSession, through a real TcpGateway', () => {
       const late = await fixture.peer();
       expect(await fixture.call(late, 'attach', {}, token)).to.deep.include({ status: 'fail', code: 'SESSION_EXPIRED' });
       expect(await fixture.call(late, 'whoami', {}, token)).to.deep.include({ status: 'fail', code: 'SESSION_EXPIRED' });
-      expect((await fixture.app.friends.list(bob)).items).to.deep.equal([{ username: 'alice', online: false }]);
+      expect((await fixture.app.friends.list(bob)).items).to.deep.equal([{ username: 'alice', isAdmin: false, banned: false, online: false }]);
     });
   });
 
@@ -181,7 +181,7 @@ describe('ChatSession, through a real TcpGateway', () => {
       peer.socket.end();
       while (logins === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect((await fixture.app.friends.list(alice)).items).to.deep.equal([{ username: 'bob', online: false }]);
+      expect((await fixture.app.friends.list(alice)).items).to.deep.equal([{ username: 'bob', isAdmin: false, banned: false, online: false }]);
     });
   });
 

@@ -14,7 +14,7 @@ describe('listing pages on the wire', () => {
 
   it(`fit ${MAX_PAGE_SIZE} rows with the longest names in the smallest frame limit, with a tenth to spare`, () => {
     const answers = [
-      largestAnswer('friends', { username, online: false }),
+      largestAnswer('friends', { username, isAdmin: false, banned: false, online: false }),
       largestAnswer('users', { username, isAdmin: false, banned: false, online: false }),
       // A group name's characters take at most 4 bytes in UTF-8 (an emoji) or 2 escaped (a quote).
       ...['😀', '"', '\\'].map((character) =>
