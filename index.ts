@@ -5,11 +5,4 @@ export type { UserView } from './application/views.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageArgs } from './application/paging.js';
 export { DomainError, type DomainErrorCode } from './domain/index.js';
 export { TcpGateway, type TcpGatewayOptions } from './interfaces/tcp/tcp-gateway.js';
-export {
-  ChatClient,
-  ChatConnectionError,
-  ChatRequestError,
-  type ChatClientOptions,
-  type ServerEvent,
-} from './interfaces/client/chat-client.js';
-export { sendOnce, type SendOperation } from './interfaces/client/client-message-id.js';
+export * from './client.js';

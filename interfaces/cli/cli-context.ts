@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import type { ChatAppFactory } from '../../application/chat-app.js';
 import { ChatClient, DEFAULT_PORT, type ChatClientOptions } from '../client/chat-client.js';
 import { sendOnce, type SendOperation } from '../client/client-message-id.js';
+import type { OperationArgs, OperationResult } from '../wire/operations.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { askPassword } from './password-input.js';
 import { ProfileStore, type Profile } from './profile-store.js';
@@ -128,8 +129,8 @@ export class CliContext {
    * Sends a message under a fresh client message id, repeating it once on a new connection if
    * the first was lost before the answer: the server stores it once either way.
    */
-  sendMessage<T extends object>(op: SendOperation, args: Record<string, unknown>): Promise<T> {
-    return sendOnce(args, (withId) => this.with(this.session(), ({ client }) => client.request<T>(op, withId)));
+  sendMessage<Op extends SendOperation>(op: Op, args: OperationArgs<Op>): Promise<OperationResult<Op>> {
+    return sendOnce(args, (withId) => this.with(this.session(), ({ client }) => client.request(op, withId)));
   }
 
   /** Asks for a password without echo: on the shell's line editor there, else on the terminal. */

@@ -1,7 +1,8 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { Parser } from 'yargs/helpers';
 import { DomainError } from '../../domain/index.js';
-import { ChatConnectionError, ChatRequestError, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/chat-client.js';
+import { ChatError } from '../client/chat-error.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/chat-client.js';
 import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { addCommand } from './commands/add.js';
 import { ADMIN_COMMAND_NAMES, adminCommands } from './commands/admin-commands.js';
@@ -32,7 +33,7 @@ function report(error: unknown, json: boolean): ExitCode {
   let code: string;
   if (error instanceof CliError) {
     [exitCode, code] = [error.exitCode, error.code];
-  } else if (error instanceof ChatRequestError) {
+  } else if (error instanceof ChatError) {
     code = error.code;
     exitCode = SESSION_CODES.has(code) ? EXIT.NOT_LOGGED_IN : error.status === 'fail' ? EXIT.REFUSED : EXIT.UNREACHABLE;
   } else if (error instanceof DomainError) {
@@ -40,8 +41,6 @@ function report(error: unknown, json: boolean): ExitCode {
     [exitCode, code] = [EXIT.REFUSED, error.code];
   } else if (error instanceof StorageError) {
     // `serve` or `promote` could not open its database (PostgreSQL away, a wrong URL).
-    [exitCode, code] = [EXIT.UNREACHABLE, error.code];
-  } else if (error instanceof ChatConnectionError) {
     [exitCode, code] = [EXIT.UNREACHABLE, error.code];
   } else {
     [exitCode, code] = [EXIT.UNREACHABLE, 'UNEXPECTED'];

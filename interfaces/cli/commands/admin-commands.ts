@@ -5,6 +5,7 @@ import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
 import { displayName, quotedName } from '../display.js';
 import { formatGroup } from '../group-format.js';
+import type { OperationArgs, OperationName } from '../../wire/operations.js';
 import { morePages, pagingOptions, readListing } from '../listing.js';
 
 const userBuilder = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
@@ -33,8 +34,8 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       },
     } as unknown as CommandModule<GlobalArgs, never>;
   }
-  const request = <T extends object>(context: CliContext, op: string, args: Record<string, unknown>) =>
-    context.with(context.session(), ({ client }) => client.request<T>(op, args));
+  const request = <Op extends OperationName>(context: CliContext, op: Op, args: OperationArgs<Op>) =>
+    context.with(context.session(), ({ client }) => client.request(op, args));
 
   return [
     command('allusers', 'Every user: admin, banned/active, online/offline', allusersBuilder, async (context, args) => {
@@ -51,11 +52,11 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       context.print((lines.length === 0 ? 'no groups' : lines.join('\n')) + morePages(listing), { groups, nextCursor: listing.nextCursor });
     }),
     command('adminsend <username> <message..>', 'A system message to any user', adminsendBuilder, async (context, args) => {
-      const { message } = await context.sendMessage<{ message: { to: string } }>('adminsend', { to: args.username, text: args.message.map(String).join(' ') });
+      const { message } = await context.sendMessage('adminsend', { to: args.username, text: args.message.map(String).join(' ') });
       context.print(`system message sent to ${message.to}`, { message });
     }),
     command('adminsendgroup <groupname> <creator_username> <message..>', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
-      const { message } = await context.sendMessage<{ message: { group: string; recipients: number; queueFull: string[] } }>('adminsendgroup', {
+      const { message } = await context.sendMessage('adminsendgroup', {
         name: args.groupname,
         creator: args.creator_username,
         text: args.message.map(String).join(' '),
@@ -64,19 +65,19 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       context.warnQueueFull(message.queueFull);
     }),
     command('blockuser <username>', 'Ban a user: kicked at once, refused at login', blockUserBuilder, async (context, args) => {
-      const { user } = await request<{ user: UserListing }>(context, 'blockuser', { username: args.username, force: args.force });
+      const { user } = await request(context, 'blockuser', { username: args.username, force: args.force });
       context.print(`${user.username} is banned`, { user });
     }),
     command('unblockuser <username>', 'Lift a user\'s ban', userBuilder, async (context, args) => {
-      const { user } = await request<{ user: UserListing }>(context, 'unblockuser', { username: args.username });
+      const { user } = await request(context, 'unblockuser', { username: args.username });
       context.print(`${user.username} is no longer banned`, { user });
     }),
     command('blockgroup <groupname> <creator_username>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
-      const { group } = await request<{ group: string }>(context, 'blockgroup', { name: args.groupname, creator: args.creator_username });
+      const { group } = await request(context, 'blockgroup', { name: args.groupname, creator: args.creator_username });
       context.print(`the group ${quotedName(group)} is banned`, { group });
     }),
     command('unblockgroup <groupname> <creator_username>', 'Lift a group\'s ban', groupBuilder, async (context, args) => {
-      const { group } = await request<{ group: string }>(context, 'unblockgroup', { name: args.groupname, creator: args.creator_username });
+      const { group } = await request(context, 'unblockgroup', { name: args.groupname, creator: args.creator_username });
       context.print(`the group ${quotedName(group)} is no longer banned`, { group });
     }),
   ];

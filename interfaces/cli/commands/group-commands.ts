@@ -27,7 +27,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof newgroupBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { group } = await client.request<{ group: GroupView }>('newgroup', { name: args.groupname });
+        const { group } = await client.request('newgroup', { name: args.groupname });
         context.print(`created ${formatGroup(group)}`, { group });
       });
     },
@@ -40,7 +40,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof delgroupBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { group } = await client.request<{ group: GroupView }>('delgroup', { name: args.groupname, creator: args.creator });
+        const { group } = await client.request('delgroup', { name: args.groupname, creator: args.creator });
         context.print(`deleted the group ${quotedName(group.name)}`, { group });
       });
     },
@@ -53,7 +53,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof memberBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { group } = await client.request<{ group: GroupView }>(op, { name: args.groupname, creator: args.creator, username: args.username });
+        const { group } = await client.request(op, { name: args.groupname, creator: args.creator, username: args.username });
         context.print(`${args.username.toLowerCase()} ${done} ${formatGroup(group)}`, { group });
       });
     },
@@ -92,7 +92,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
       if (!chosen) {
         throw new CliError(EXIT.USAGE, `${args.n} is not a number from your last \`groups\` listing (1 to ${listing.length}): run \`chatctl groups\` to see them`, 'NO_SUCH_NUMBER');
       }
-      const sent = await context.sendMessage<{ group: GroupView; recipients: number; queueFull: string[] }>('sendgroup', { group: chosen.id, text });
+      const sent = await context.sendMessage('sendgroup', { group: chosen.id, text });
       context.print(`sent to ${displayName(sent.group.name)} (${sent.recipients} member${sent.recipients === 1 ? '' : 's'})`, sent);
       context.warnQueueFull(sent.queueFull);
     },

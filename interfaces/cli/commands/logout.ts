@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ChatRequestError } from '../../client/chat-client.js';
+import { ChatError } from '../../client/chat-error.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 
 /** `chatctl logout`: ends the session on the server and forgets the token. */
@@ -14,7 +14,7 @@ export function logoutCommand(shared?: CliContext['shared']): CommandModule<Glob
           await lease.client.request('logout');
         } catch (error) {
           // A session already ended elsewhere is as logged out as it gets.
-          if (!(error instanceof ChatRequestError && (error.code === 'SESSION_EXPIRED' || error.code === 'TOKEN_EXPIRED'))) throw error;
+          if (!(error instanceof ChatError && (error.code === 'SESSION_EXPIRED' || error.code === 'TOKEN_EXPIRED'))) throw error;
         }
         lease.client.token = undefined;
         return lease;

@@ -18,7 +18,7 @@ export function sendCommand(shared?: CliContext['shared']): CommandModule<Global
       const context = new CliContext(args, shared);
       const text = args.message.map(String).join(' ');
       if (args.message.length === 0) throw new CliError(EXIT.USAGE, 'say something: chatctl send <username> <message..>', 'USAGE');
-      const { message } = await context.sendMessage<{ message: { id: number; to: string; sentAt: string } }>('send', { to: args.username, text });
+      const { message } = await context.sendMessage('send', { to: args.username, text });
       context.print(`sent to ${message.to}`, { message });
     },
   };
