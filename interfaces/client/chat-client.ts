@@ -6,12 +6,12 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, encodeFrame, FrameDecoder } from '../wire/fr
 import {
   MAX_ACK_IDS,
   type AckResult,
-  type OperationArgs,
   type GroupNameArgs,
   type MessagePayload,
+  type OperationArgs,
   type OperationName,
-  type PageArgs,
   type OperationResult,
+  type PageArgs,
   type WireEvents,
 } from '../wire/operations.js';
 import { WireError } from '../wire/wire-error.js';
