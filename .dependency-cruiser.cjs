@@ -32,6 +32,18 @@ module.exports = {
       to: { path: ['^infrastructure/', ROOT_FILES] },
     },
     {
+      name: 'client-entry-loads-no-server',
+      comment:
+        'parley/client (client.ts) is for programs that talk to a server: nothing it loads, however indirectly, may be the ' +
+        'application, the domain, storage or the composition root, nor the npm packages they bring',
+      severity: 'error',
+      from: { path: '^client\\.ts$' },
+      to: {
+        reachable: true,
+        path: ['^(application|domain|infrastructure)/', '^container\\.ts$', '(^|/)node_modules/(knex|better-sqlite3|pg|ioredis|inversify)/'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -29,11 +29,4 @@ export {
   type Username,
 } from './domain/index.js';
 export { DEFAULT_CONNECTION_LIMITS, TcpGateway, type ConnectionLimits, type TcpGatewayOptions } from './interfaces/tcp/tcp-gateway.js';
-export {
-  ChatClient,
-  ChatConnectionError,
-  ChatRequestError,
-  type ChatClientOptions,
-  type ServerEvent,
-} from './interfaces/client/chat-client.js';
-export { sendOnce, type SendOperation } from './interfaces/client/client-message-id.js';
+export * from './client.js';

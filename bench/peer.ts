@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder } from '../interfaces/wire/frame.js';
-import { MAX_ACK_IDS } from '../interfaces/wire/frame-limits.js';
+import { MAX_ACK_IDS } from '../interfaces/wire/operations.js';
 
 /** Receivers gather delivery ids this long before acknowledging them, as `chatctl listen` does. */
 export const ACK_DELAY_MS = 50;

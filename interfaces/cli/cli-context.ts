@@ -4,6 +4,7 @@ import type { ChatAppFactory } from '../../application/chat-app.js';
 import type { ChatClient, ChatClientOptions } from '../client/chat-client.js';
 import type { SendOperation } from '../client/client-message-id.js';
 import { DEFAULT_PORT } from '../client/client-defaults.js';
+import type { OperationArgs, OperationResult } from '../wire/operations.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { askPassword } from './password-input.js';
 import { ProfileStore, type Profile } from './profile-store.js';
@@ -135,9 +136,9 @@ export class CliContext {
    * Sends a message under a fresh client message id, repeating it once on a new connection if
    * the first was lost before the answer: the server stores it once either way.
    */
-  async sendMessage<T extends object>(op: SendOperation, args: Record<string, unknown>): Promise<T> {
+  async sendMessage<Op extends SendOperation>(op: Op, args: OperationArgs<Op>): Promise<OperationResult<Op>> {
     const { sendOnce } = await import('../client/client-message-id.js');
-    return sendOnce(args, (withId) => this.with(this.session(), ({ client }) => client.request<T>(op, withId)));
+    return sendOnce(args, (withId) => this.with(this.session(), ({ client }) => client.request(op, withId)));
   }
 
   /** Asks for a password without echo: on the shell's line editor there, else on the terminal. */

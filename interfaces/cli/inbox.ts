@@ -37,14 +37,14 @@ export class Inbox {
 
   private constructor(
     private readonly context: InboxContext,
-    private readonly client: Pick<ChatClient, 'acknowledge'>,
+    private readonly client: Pick<ChatClient, 'ack'>,
     private readonly show: Show,
     private readonly seen: number[],
   ) {}
 
   static async open(
     context: InboxContext,
-    client: Pick<ChatClient, 'acknowledge'>,
+    client: Pick<ChatClient, 'ack'>,
     show: Show = (line) => process.stdout.write(`${line}\n`),
   ): Promise<Inbox> {
     return new Inbox(context, client, show, (await context.profiles.read()).seen ?? []);
@@ -72,7 +72,7 @@ export class Inbox {
     this.timer = undefined;
     if (this.pending.length === 0) return;
     const ids = this.pending.splice(0);
-    const attempt = this.remember().then(() => this.client.acknowledge(ids));
+    const attempt = this.remember().then(() => this.client.ack(ids));
     this.flushing = attempt.then(
       () => undefined,
       () => undefined,

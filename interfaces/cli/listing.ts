@@ -23,7 +23,7 @@ export interface Listing<T> {
  */
 export async function readListing<T>(
   client: ChatClient,
-  op: string,
+  op: 'friends' | 'groups' | 'allusers' | 'allgroup',
   key: string,
   args: Record<string, unknown>,
   paging: { readonly limit?: number | undefined; readonly cursor?: string | undefined },
@@ -31,7 +31,7 @@ export async function readListing<T>(
   const items: T[] = [];
   let cursor = paging.cursor;
   for (;;) {
-    const page = await client.request<Record<string, unknown>>(op, {
+    const page: Record<string, unknown> = await client.request(op, {
       ...args,
       ...(paging.limit === undefined ? {} : { limit: paging.limit }),
       ...(cursor === undefined ? {} : { cursor }),

@@ -2,6 +2,7 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { Parser } from 'yargs/helpers';
 import { DomainError } from '../../domain/index.js';
 import { StorageError } from '../../application/ports/storage-error.js';
+import { ChatError } from '../client/chat-error.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../client/client-defaults.js';
 import { DEFAULT_SERVER, type CliDependencies, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { addCommand } from './commands/add.js';
@@ -32,15 +33,13 @@ Sessions are kept per profile in $CHATCTL_HOME/<profile>.json (default ~/.chatct
 \`chatctl help <command>\` (or \`chatctl <command> --help\`) shows a command's options and an example.`;
 
 /** Turns any failure into one line (or a JSON object with --json) and its exit status. */
-async function report(error: unknown, json: boolean): Promise<ExitCode> {
+function report(error: unknown, json: boolean): ExitCode {
   if (error instanceof Error && error.name === 'ExitPromptError') return EXIT.INTERRUPTED; // Ctrl-C at a password prompt
   let exitCode: ExitCode;
   let code: string;
-  // The client is loaded only by commands that connect: whatever it threw, it is loaded by now.
-  const { ChatConnectionError, ChatRequestError } = error instanceof CliError ? ({} as never) : await import('../client/chat-client.js');
   if (error instanceof CliError) {
     [exitCode, code] = [error.exitCode, error.code];
-  } else if (error instanceof ChatRequestError) {
+  } else if (error instanceof ChatError) {
     code = error.code;
     exitCode = SESSION_CODES.has(code) ? EXIT.NOT_LOGGED_IN : error.status === 'fail' ? EXIT.REFUSED : EXIT.UNREACHABLE;
   } else if (error instanceof DomainError) {
@@ -48,8 +47,6 @@ async function report(error: unknown, json: boolean): Promise<ExitCode> {
     [exitCode, code] = [EXIT.REFUSED, error.code];
   } else if (error instanceof StorageError) {
     // `serve` or `promote` could not open its database (PostgreSQL away, a wrong URL).
-    [exitCode, code] = [EXIT.UNREACHABLE, error.code];
-  } else if (error instanceof ChatConnectionError) {
     [exitCode, code] = [EXIT.UNREACHABLE, error.code];
   } else {
     [exitCode, code] = [EXIT.UNREACHABLE, 'UNEXPECTED'];

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { clearLine, clearScreenDown, createInterface, cursorTo, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { ChatClient, ChatRequestError } from '../client/chat-client.js';
+import { ChatClient } from '../client/chat-client.js';
+import { ChatError } from '../client/chat-error.js';
 import { CliContext, clientOptions, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { EXIT, type CliError, type ExitCode } from './exit-codes.js';
 import { Inbox } from './inbox.js';
@@ -162,7 +163,7 @@ export async function runShell(args: GlobalArgs, commandUsages: () => Promise<st
         await client.request('attach');
         await refreshFriends();
       } catch (error) {
-        if (!(error instanceof ChatRequestError)) throw error;
+        if (!(error instanceof ChatError && error.status !== 'connection')) throw error;
         show(`chatctl: ${error.message}`);
       }
     }

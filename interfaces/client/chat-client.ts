@@ -1,17 +1,21 @@
 import { EventEmitter, on } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions } from 'node:tls';
-import type { MessagePayload } from '../wire/message-payload.js';
+import { parseServerMessage, type Event, type Response } from '../wire/envelope.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, encodeFrame, FrameDecoder } from '../wire/frame.js';
 import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  encodeFrame,
-  FrameDecoder,
   MAX_ACK_IDS,
-  parseServerMessage,
-  WireError,
-  type Event,
-  type Response,
-} from '../wire/index.js';
+  type AckResult,
+  type GroupNameArgs,
+  type MessagePayload,
+  type OperationArgs,
+  type OperationName,
+  type OperationResult,
+  type PageArgs,
+  type WireEvents,
+} from '../wire/operations.js';
+import { WireError } from '../wire/wire-error.js';
+import { ChatError } from './chat-error.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS } from './client-defaults.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
@@ -20,50 +24,21 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
 const CLOSE_GRACE_MS = 1000;
 const SEEN_IDS_KEPT = 10_000;
 
-/** The server refused or failed a request: `status` is `fail` for a rule's refusal, `error` for a bad or failed request. */
-export class ChatRequestError extends Error {
-  override readonly name = 'ChatRequestError';
-
-  constructor(
-    readonly status: 'fail' | 'error',
-    readonly code: string,
-    message: string,
-    readonly data?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
-}
-
-/** The connection could not be made, was lost, or the server spoke something that is not the protocol. */
-export class ChatConnectionError extends Error {
-  override readonly name = 'ChatConnectionError';
-
-  constructor(
-    readonly code: 'UNREACHABLE' | 'TLS' | 'CLOSED' | 'TIMEOUT' | 'PROTOCOL',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * What the server did with acknowledged ids: `acknowledged` were removed now, `unknown` were not
- * waiting for this user (removed by an earlier ack, such as one retried, or never theirs).
- */
-export interface Acknowledgement {
-  readonly acknowledged: number[];
-  readonly unknown: number[];
-}
-
-/** What the server pushes: messages and notices to acknowledge, or the end of the session. */
+/** What the server pushes: a message or notice to acknowledge by `id`, or the end of the session. */
 export type ServerEvent =
   | { readonly type: 'message'; readonly id: number; readonly message: MessagePayload }
-  | { readonly type: 'kicked'; readonly reason: string; readonly message: string };
+  | ({ readonly type: 'kicked' } & WireEvents['kicked']);
+
+/** The operations that take no arguments (`request(op)` may leave them out). */
+export type NoArgsOperation = { [Op in OperationName]: Record<never, never> extends OperationArgs<Op> ? Op : never }[OperationName];
+
+/** A group message's answer: the group as it is now, and how many members it was stored for. */
+export type GroupSent = OperationResult<'sendgroup'>;
 
 export interface ChatClientOptions {
   readonly host?: string;
   readonly port?: number;
-  /** Sent with every request; `login` sets it. */
+  /** Sent with every request; a successful `login` sets it, `logout` clears it. */
   readonly token?: string;
   /** Speak TLS; an object holds node:tls options such as `ca` (a private CA) or `servername`. */
   readonly tls?: boolean | ConnectionOptions;
@@ -97,7 +72,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
   private readonly seen = new Set<number>();
   private readonly decoder: FrameDecoder;
   private nextId = 1;
-  private closedBy: ChatConnectionError | undefined;
+  private closedBy: ChatError | undefined;
   private heard = false;
   private readonly requestTimeoutMs: number;
   /** Pings the server once it has been silent for the request timeout; restarted by every read. */
@@ -113,18 +88,18 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.silence = setInterval(() => this.ping(), this.requestTimeoutMs).unref();
     socket.on('data', (chunk) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(new ChatConnectionError('CLOSED', `connection lost: ${error.message}`)));
+    socket.on('error', (error) => this.fail(ChatError.connection('CLOSED', `connection lost: ${error.message}`)));
     socket.on('close', () => {
       clearInterval(this.silence);
       // A TLS server drops a plain client without a word; say what may be wrong.
       const hint = this.heard || options.tls ? '' : ' before answering (if it serves TLS, connect with TLS)';
-      this.fail(new ChatConnectionError('CLOSED', `the server closed the connection${hint}`));
+      this.fail(ChatError.connection('CLOSED', `the server closed the connection${hint}`));
       this.emit('close');
     });
   }
 
   /**
-   * Connects, over TLS if `options.tls` says so; rejects with ChatConnectionError UNREACHABLE
+   * Connects, over TLS if `options.tls` says so; rejects with a ChatError of status `connection` and code UNREACHABLE
    * if nothing listens, TLS if the handshake fails (a certificate that does not verify), or
    * TIMEOUT if the connection is not made within the connect timeout.
    */
@@ -141,15 +116,15 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
       socket.once('connect', () => (reached = true));
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new ChatConnectionError('TIMEOUT', `no answer from ${host}:${port} in ${timeoutMs / 1000} s`));
+        reject(ChatError.connection('TIMEOUT', `no answer from ${host}:${port} in ${timeoutMs / 1000} s`));
       }, timeoutMs);
       const failed = (error: Error) => {
         clearTimeout(timer);
         socket.destroy();
         reject(
           reached && options.tls
-            ? new ChatConnectionError('TLS', `TLS with ${host}:${port} failed: ${error.message} (a server without TLS, or a certificate not signed by the CA given?)`)
-            : new ChatConnectionError('UNREACHABLE', `cannot reach the server at ${host}:${port} (${error.message})`),
+            ? ChatError.connection('TLS', `TLS with ${host}:${port} failed: ${error.message} (a server without TLS, or a certificate not signed by the CA given?)`)
+            : ChatError.connection('UNREACHABLE', `cannot reach the server at ${host}:${port} (${error.message})`),
         );
       };
       socket.on('error', failed);
@@ -163,27 +138,38 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
   }
 
   /** Why the connection ended, once it has. */
-  get closeReason(): ChatConnectionError | undefined {
+  get closeReason(): ChatError | undefined {
     return this.closedBy;
   }
 
-  /** Sends one request with the current token; resolves with the response's data. */
-  request<T extends object = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
-    return this.call<T>(op, args, this.token);
+  /**
+   * Sends one request with the current token; resolves with the `ok` answer's data, typed by
+   * operation, or rejects with a ChatError. A successful `login` stores its token for the
+   * requests after it, and `logout` forgets it.
+   */
+  request<Op extends NoArgsOperation>(op: Op): Promise<OperationResult<Op>>;
+  request<Op extends OperationName>(op: Op, args: OperationArgs<Op>): Promise<OperationResult<Op>>;
+  async request<Op extends OperationName>(op: Op, args: OperationArgs<Op> | Record<string, never> = {}): Promise<OperationResult<Op>> {
+    const token = this.token;
+    const result = (await this.call(op, args, token)) as OperationResult<Op>;
+    if (op === 'login') this.token = (result as OperationResult<'login'>).token;
+    // A login made meanwhile keeps its new token.
+    else if (op === 'logout' && this.token === token) this.token = undefined;
+    return result;
   }
 
-  private call<T extends object>(op: string, args: Record<string, unknown>, token: string | undefined): Promise<T> {
+  private call(op: string, args: object, token: string | undefined): Promise<Record<string, unknown>> {
     if (this.closedBy) return Promise.reject(this.closedBy);
     const id = this.nextId++;
     const frame = encodeFrame({ type: 'request', id, op, ...(token ? { token } : {}), args });
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       // A server that does not answer in time is taken for frozen or gone: waiting on its socket
       // (even for a FIN) could last for ever, so the connection is cut.
       const timer = setTimeout(() => {
-        this.fail(new ChatConnectionError('TIMEOUT', `the server did not answer "${op}" within ${this.requestTimeoutMs / 1000} s; gave up`));
+        this.fail(ChatError.connection('TIMEOUT', `the server did not answer "${op}" within ${this.requestTimeoutMs / 1000} s; gave up`));
         this.socket.destroy();
       }, this.requestTimeoutMs);
-      this.pending.set(id, { resolve: resolve as (data: Record<string, unknown>) => void, reject, timer });
+      this.pending.set(id, { resolve, reject, timer });
       this.socket.write(frame);
     });
   }
@@ -193,29 +179,148 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     this.call('ping', {}, undefined).catch(() => undefined);
   }
 
+  /** Makes an account; log in to use it. */
+  register(username: string, password: string): Promise<OperationResult<'register'>> {
+    return this.request('register', { username, password });
+  }
+
+  /**
+   * Logs in, keeping the token for the next requests, and attaches this connection: the
+   * backlog and later messages arrive as `events()`. Any other session of the user ends.
+   */
+  login(username: string, password: string): Promise<OperationResult<'login'>> {
+    return this.request('login', { username, password });
+  }
+
+  /** Ends the session; the token stops working everywhere. */
+  async logout(): Promise<void> {
+    await this.request('logout');
+  }
+
+  /** The user this client's token belongs to. */
+  async whoami(): Promise<OperationResult<'whoami'>['user']> {
+    return (await this.request('whoami')).user;
+  }
+
+  /**
+   * Makes this connection receive the user's messages (for a client given a `token` rather
+   * than logging in); resolves with how many waited.
+   */
+  attach(): Promise<OperationResult<'attach'>> {
+    return this.request('attach');
+  }
+
+  /** Makes `username` and this user friends, both ways; friends may message each other. */
+  async add(username: string): Promise<OperationResult<'add'>['friend']> {
+    return (await this.request('add', { username })).friend;
+  }
+
+  /** One page of friends, and where the next page begins (`nextCursor`, null after the last). */
+  friends(page: PageArgs = {}): Promise<OperationResult<'friends'>> {
+    return this.request('friends', page);
+  }
+
+  /** One page of the groups this user is in. */
+  groups(page: PageArgs = {}): Promise<OperationResult<'groups'>> {
+    return this.request('groups', page);
+  }
+
+  /** Makes a group with this user as its creator and first member. */
+  async createGroup(name: string): Promise<OperationResult<'newgroup'>['group']> {
+    return (await this.request('newgroup', { name })).group;
+  }
+
+  /** Deletes a group this user created (`creator` names the group when `name` alone is ambiguous). */
+  async deleteGroup(group: GroupNameArgs): Promise<OperationResult<'delgroup'>['group']> {
+    return (await this.request('delgroup', group)).group;
+  }
+
+  /** Adds `username` to a group. */
+  async invite(group: GroupNameArgs, username: string): Promise<OperationResult<'addgroupuser'>['group']> {
+    return (await this.request('addgroupuser', { ...group, username })).group;
+  }
+
+  /** Removes `username` from a group. */
+  async kick(group: GroupNameArgs, username: string): Promise<OperationResult<'delgroupuser'>['group']> {
+    return (await this.request('delgroupuser', { ...group, username })).group;
+  }
+
+  /**
+   * Sends a private message to a friend; resolves once it is stored, with its receipt.
+   * `clientMsgId` makes a retry store nothing new (see `sendOnce`).
+   */
+  async send(to: string, text: string, clientMsgId?: string): Promise<OperationResult<'send'>['message']> {
+    return (await this.request('send', { to, text, ...(clientMsgId === undefined ? {} : { clientMsgId }) })).message;
+  }
+
+  /** Sends a message to a group by its id (from `groups()`); resolves once it is stored. */
+  sendGroup(groupId: number, text: string, clientMsgId?: string): Promise<GroupSent> {
+    return this.request('sendgroup', { group: groupId, text, ...(clientMsgId === undefined ? {} : { clientMsgId }) });
+  }
+
+  /** Admin: one page of every user, or of those online. */
+  allUsers(page: PageArgs & { online?: boolean } = {}): Promise<OperationResult<'allusers'>> {
+    return this.request('allusers', page);
+  }
+
+  /** Admin: one page of every group. */
+  allGroups(page: PageArgs = {}): Promise<OperationResult<'allgroup'>> {
+    return this.request('allgroup', page);
+  }
+
+  /** Admin: a message to any user, friend or not. */
+  async adminSend(to: string, text: string, clientMsgId?: string): Promise<OperationResult<'adminsend'>['message']> {
+    return (await this.request('adminsend', { to, text, ...(clientMsgId === undefined ? {} : { clientMsgId }) })).message;
+  }
+
+  /** Admin: a message to any group, named by its name and creator. */
+  async adminSendGroup(group: Required<GroupNameArgs>, text: string, clientMsgId?: string): Promise<OperationResult<'adminsendgroup'>['message']> {
+    return (await this.request('adminsendgroup', { ...group, text, ...(clientMsgId === undefined ? {} : { clientMsgId }) })).message;
+  }
+
+  /** Admin: bans a user and ends their session; `force` bans an admin too. */
+  async banUser(username: string, force = false): Promise<OperationResult<'blockuser'>['user']> {
+    return (await this.request('blockuser', { username, force })).user;
+  }
+
+  /** Admin: lifts a user's ban. */
+  async unbanUser(username: string): Promise<OperationResult<'unblockuser'>['user']> {
+    return (await this.request('unblockuser', { username })).user;
+  }
+
+  /** Admin: bans a group: nobody can send to it. */
+  banGroup(group: Required<GroupNameArgs>): Promise<OperationResult<'blockgroup'>> {
+    return this.request('blockgroup', group);
+  }
+
+  /** Admin: lifts a group's ban. */
+  unbanGroup(group: Required<GroupNameArgs>): Promise<OperationResult<'unblockgroup'>> {
+    return this.request('unblockgroup', group);
+  }
+
   /**
    * Tells the server these deliveries arrived, so it stops keeping them; safe to repeat, since
    * an id already removed comes back as unknown. Splits the ids into requests the protocol allows.
    */
-  async acknowledge(ids: readonly number[]): Promise<Acknowledgement> {
+  async ack(ids: readonly number[]): Promise<AckResult> {
     const batches: number[][] = [];
     for (let start = 0; start < ids.length; start += MAX_ACK_IDS) batches.push(ids.slice(start, start + MAX_ACK_IDS));
-    const answers = await Promise.all(batches.map((batch) => this.acknowledgeBatch(batch)));
+    const answers = await Promise.all(batches.map((batch) => this.ackBatch(batch)));
     return { acknowledged: answers.flatMap((a) => a.acknowledged), unknown: answers.flatMap((a) => a.unknown) };
   }
 
-  private async acknowledgeBatch(ids: number[]): Promise<Acknowledgement> {
-    let answer: { acknowledged?: number[]; unknown?: number[] };
+  private async ackBatch(ids: number[]): Promise<AckResult> {
+    let answer: Partial<AckResult>;
     try {
       answer = await this.request('ack', { ids });
     } catch (error) {
       // A server from before idempotent acks refuses the whole batch, removing nothing, if one id is unknown.
-      const refused = error instanceof ChatRequestError && error.code === 'UNKNOWN_MESSAGE' ? error.data?.ids : undefined;
+      const refused = error instanceof ChatError && error.code === 'UNKNOWN_MESSAGE' ? error.data?.ids : undefined;
       if (!Array.isArray(refused)) throw error;
       const unknown = new Set(refused);
       const rest = ids.filter((id) => !unknown.has(id));
       if (rest.length === ids.length) throw error;
-      const retried = rest.length > 0 ? await this.acknowledgeBatch(rest) : { acknowledged: [], unknown: [] };
+      const retried = rest.length > 0 ? await this.ackBatch(rest) : { acknowledged: [], unknown: [] };
       return { acknowledged: retried.acknowledged, unknown: [...ids.filter((id) => unknown.has(id)), ...retried.unknown] };
     }
     const acknowledged = answer.acknowledged ?? [];
@@ -239,7 +344,7 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
    * A server that does not close its side within a second is cut off.
    */
   close(): Promise<void> {
-    this.fail(new ChatConnectionError('CLOSED', 'the connection was closed by this client'));
+    this.fail(ChatError.connection('CLOSED', 'the connection was closed by this client'));
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
       const cut = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
@@ -277,14 +382,14 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     this.pending.delete(response.id as number);
     clearTimeout(pending.timer);
     if (response.status === 'ok') pending.resolve(response.data);
-    else pending.reject(new ChatRequestError(response.status, response.code, response.message, response.data));
+    else pending.reject(new ChatError(response.status, response.code, response.message, response.data));
   }
 
   /** Events of a type this client does not know are ignored, as the protocol asks. */
   private dispatch(serverEvent: Event): void {
     if (serverEvent.event === 'ping') return this.ping();
     if (serverEvent.event === 'kicked') {
-      const { reason, message } = serverEvent.data as { reason: string; message: string };
+      const { reason, message } = serverEvent.data as WireEvents['kicked'];
       this.emit('event', { type: 'kicked', reason, message });
       return;
     }
@@ -296,11 +401,11 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
   }
 
   private protocolError(detail: string): void {
-    this.fail(new ChatConnectionError('PROTOCOL', `protocol error: ${detail}`));
+    this.fail(ChatError.connection('PROTOCOL', `protocol error: ${detail}`));
     this.socket.destroy();
   }
 
-  private fail(error: ChatConnectionError): void {
+  private fail(error: ChatError): void {
     this.closedBy ??= error;
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);

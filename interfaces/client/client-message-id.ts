@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ChatConnectionError } from './chat-client.js';
+import type { ClientMsgIdArg } from '../wire/operations.js';
+import { ChatError } from './chat-error.js';
 
 /** The operations that store a message and take a `clientMsgId`. */
 export type SendOperation = 'send' | 'sendgroup' | 'adminsend' | 'adminsendgroup';
@@ -11,15 +12,12 @@ export type SendOperation = 'send' | 'sendgroup' | 'adminsend' | 'adminsendgroup
  * stored once whether or not the first attempt got through. `attempt` runs the request; on
  * the retry (`again`) it must use a new connection, since the first is gone.
  */
-export async function sendOnce<T>(
-  args: Readonly<Record<string, unknown>>,
-  attempt: (args: Readonly<Record<string, unknown>>, again: boolean) => Promise<T>,
-): Promise<T> {
-  const withId = { ...args, clientMsgId: typeof args.clientMsgId === 'string' ? args.clientMsgId : randomUUID() };
+export async function sendOnce<A extends ClientMsgIdArg, T>(args: A, attempt: (args: A & Required<ClientMsgIdArg>, again: boolean) => Promise<T>): Promise<T> {
+  const withId = { ...args, clientMsgId: args.clientMsgId ?? randomUUID() };
   try {
     return await attempt(withId, false);
   } catch (error) {
-    if (!(error instanceof ChatConnectionError && (error.code === 'CLOSED' || error.code === 'TIMEOUT'))) throw error;
+    if (!(error instanceof ChatError && error.connectionLost)) throw error;
     return attempt(withId, true);
   }
 }

@@ -6,7 +6,18 @@ import { SessionHubError, type KickReason, type SessionSink } from '../../applic
 import { StorageError } from '../../application/ports/storage-error.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
 import { messageEventJson } from '../wire/message-payload.js';
-import { errorResponse, event, failResponse, okResponse, parseRequest, WireError, type Event, type Request, type Response } from '../wire/index.js';
+import {
+  errorResponse,
+  event,
+  failResponse,
+  okResponse,
+  parseRequest,
+  WireError,
+  type Event,
+  type Request,
+  type Response,
+  type WireEvents,
+} from '../wire/index.js';
 import { OPERATIONS, type Operation } from './operations.js';
 import type { ConnectionBudget } from './request-throttle.js';
 import { NO_OBSERVER, type SessionObserver } from './session-observer.js';
@@ -126,7 +137,7 @@ export class ChatSession implements TransportHandler {
   /** Reads nothing more, answers what was read, tells an attached client the server is going away, then closes. */
   shutdown(graceMs: number): Promise<void> {
     this.closeReason ??= 'SERVER_SHUTDOWN';
-    return this.finish(this.attachment ? event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' }) : null, graceMs);
+    return this.finish(this.attachment ? event('kicked', { reason: 'SERVER_SHUTDOWN', message: 'the server is shutting down' } satisfies WireEvents['kicked']) : null, graceMs);
   }
 
   // Once closing, nothing more is taken, whatever the transport had decoded before it stopped reading.
@@ -211,7 +222,7 @@ export class ChatSession implements TransportHandler {
   /** Tells the client why its session ended, once what it is owed is answered, then closes. */
   private end(reason: KickReason, message: string): void {
     this.closeReason ??= reason;
-    void this.finish(event('kicked', { reason, message }), this.limits.closeGraceMs);
+    void this.finish(event('kicked', { reason, message } satisfies WireEvents['kicked']), this.limits.closeGraceMs);
   }
 
   /** Closes the connection for a limit it broke, saying so in the log and, if there is one, in a last frame. */

@@ -3,7 +3,7 @@ import type { ChatServices } from '../../application/chat-app.js';
 import { CLIENT_MSG_ID_MAX_LENGTH } from '../../application/ports/message-queue.js';
 import { viewOfUser } from '../../application/views.js';
 import { GROUP_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
-import { MAX_ACK_IDS } from '../wire/index.js';
+import { MAX_ACK_IDS, type OperationArgs, type OperationName, type OperationResult } from '../wire/index.js';
 
 /** What an operation may touch beyond its arguments. */
 export interface OperationContext {
@@ -27,8 +27,6 @@ export interface UserContext extends OperationContext {
   readonly user: User;
 }
 
-type Data = Record<string, unknown>;
-
 /**
  * Who may call an operation: anyone; a member, whose identity the connection may remember
  * while attached; or an admin, whose token is checked against storage on every call so that
@@ -36,20 +34,23 @@ type Data = Record<string, unknown>;
  */
 export type Access = 'anyone' | 'member' | 'admin';
 
+type Data = Record<string, unknown>;
+
 /** Work handed to storage: the answer once it is durable. */
-export interface Stored {
-  readonly stored: Promise<Data>;
+export interface Stored<R = Data> {
+  readonly stored: Promise<R>;
 }
 
-export type Operation<A> =
+/** An operation taking arguments `I` (`A` once its schema parsed them) and answering `R`. */
+export type Operation<A, R = Data, I = unknown> =
   | {
       readonly access: 'anyone';
       /** Set on `login`: a kick of the connection's earlier session waits to see whether the new one began. */
       readonly replacesSession: boolean;
-      readonly args: z.ZodType<A>;
-      run(context: OperationContext, args: A): Promise<Data>;
+      readonly args: z.ZodType<A, I>;
+      run(context: OperationContext, args: A): Promise<R>;
     }
-  | { readonly access: 'member' | 'admin'; readonly pipelined?: false; readonly args: z.ZodType<A>; run(context: UserContext, args: A): Promise<Data> }
+  | { readonly access: 'member' | 'admin'; readonly pipelined?: false; readonly args: z.ZodType<A, I>; run(context: UserContext, args: A): Promise<R> }
   | {
       readonly access: 'member';
       /**
@@ -57,27 +58,27 @@ export type Operation<A> =
        * read; the connection goes on to its next request while storage commits.
        */
       readonly pipelined: true;
-      readonly args: z.ZodType<A>;
-      run(context: UserContext, args: A): Promise<Stored>;
+      readonly args: z.ZodType<A, I>;
+      run(context: UserContext, args: A): Promise<Stored<R>>;
     };
 
 /** An operation anyone may call, logged in or not. */
-function open<A>(args: z.ZodType<A>, run: (context: OperationContext, args: A) => Promise<Data>, replacesSession = false): Operation<A> {
+function open<A, I, R>(args: z.ZodType<A, I>, run: (context: OperationContext, args: A) => Promise<R>, replacesSession = false): Operation<A, R, I> {
   return { access: 'anyone', replacesSession, args, run };
 }
 
 /** An operation that needs a live session token. */
-function member<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Data>): Operation<A> {
+function member<A, I, R>(args: z.ZodType<A, I>, run: (context: UserContext, args: A) => Promise<R>): Operation<A, R, I> {
   return { access: 'member', args, run };
 }
 
 /** A member's operation whose storage write may overlap the connection's next requests: sends and acks. */
-function pipelined<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Stored>): Operation<A> {
+function pipelined<A, I, R>(args: z.ZodType<A, I>, run: (context: UserContext, args: A) => Promise<Stored<R>>): Operation<A, R, I> {
   return { access: 'member', pipelined: true, args, run };
 }
 
 /** An operation that needs the live session token of an admin (the service checks the right). */
-function admin<A>(args: z.ZodType<A>, run: (context: UserContext, args: A) => Promise<Data>): Operation<A> {
+function admin<A, I, R>(args: z.ZodType<A, I>, run: (context: UserContext, args: A) => Promise<R>): Operation<A, R, I> {
   return { access: 'admin', args, run };
 }
 
@@ -92,6 +93,14 @@ const clientMsgId = z.string().min(1).max(CLIENT_MSG_ID_MAX_LENGTH).optional();
 /** A listing's page arguments; the service checks their range and gives the precise refusal. */
 const page = { limit: z.int().optional(), cursor: z.string().max(64).optional() };
 const paged = z.strictObject(page);
+
+/**
+ * The server's side of the protocol: each operation's schema takes what the wire types say
+ * a client sends, and its answer is what they say it gets, or this does not compile.
+ */
+type Implementations = {
+  readonly [Op in OperationName]: Operation<unknown, OperationResult<Op>, OperationArgs<Op>>;
+};
 
 /** Every operation the server understands, by wire name. */
 export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
@@ -218,4 +227,4 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     const { stored } = await services.messaging.submitPrivate(user, to, text, id);
     return { stored: stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } })) };
   }),
-} as Record<string, Operation<unknown>>;
+} satisfies Implementations as Record<string, Operation<unknown>>;

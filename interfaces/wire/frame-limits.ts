@@ -10,9 +10,6 @@ import type { MessagePayload } from './message-payload.js';
  */
 const MAX_BYTES_PER_CHARACTER = 4;
 
-/** Most ids one `ack` request may carry: the server refuses more, and clients split longer lists. */
-export const MAX_ACK_IDS = 1000;
-
 const WIDEST_ID = Number.MAX_SAFE_INTEGER;
 const WIDEST_TIME = new Date(8.64e15).toISOString(); // +275760-09-13T00:00:00.000Z, the last date there is
 const widestGroup = { id: WIDEST_ID, name: '', creator: '' };

@@ -1,21 +1,12 @@
-import type { ChatMessage, NoticeTopic } from '../../domain/index.js';
+import type { ChatMessage } from '../../domain/index.js';
+import type { GroupPayload, MessagePayload } from './operations.js';
 
-/** A chat message or notice as it travels in a `message` event. Times are ISO 8601 strings. */
-export type MessagePayload =
-  | { kind: 'private'; from: string; fromAdmin: boolean; text: string; sentAt: string }
-  | { kind: 'group'; from: string; fromAdmin: boolean; group: GroupPayload; text: string; sentAt: string }
-  | { kind: 'notice'; topic: NoticeTopic; from: string | null; group: GroupPayload | null; text: string; sentAt: string };
+export type { GroupPayload, MessagePayload } from './operations.js';
 
-export interface GroupPayload {
-  id: number;
-  name: string;
-  creator: string;
-}
-
+/** The payload of the `message` event that delivers `message`; the compiler checks the domain's notice topics are the wire's. */
 export function toMessagePayload(message: ChatMessage): MessagePayload {
   const sentAt = message.sentAt.toISOString();
-  const group = (ref: { id: number; name: string; creator: string } | null) =>
-    ref && { id: ref.id, name: ref.name, creator: ref.creator };
+  const group = (ref: GroupPayload | null): GroupPayload | null => ref && { id: ref.id, name: ref.name, creator: ref.creator };
   switch (message.kind) {
     case 'private':
       return { kind: 'private', from: message.from.username, fromAdmin: message.fromAdmin, text: message.text, sentAt };

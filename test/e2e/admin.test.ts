@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { OperationName } from '../../interfaces/wire/operations.js';
 import { chatctl, run } from '../support/processes.js';
 import { bodies } from '../support/refusals.js';
 import { expectOk, World } from '../support/world.js';
@@ -22,7 +23,7 @@ describe('administration, end to end with real processes', function () {
     expect((await world.chatctl('alice', '--help')).stdout).to.not.contain('allusers');
     expect((await world.chatctl('boss', '--help')).stdout).to.contain('[admin] Every user');
     const alice = await world.client('alice');
-    const calls: [string, Record<string, unknown>][] = [
+    const calls: [OperationName, Record<string, unknown>][] = [
       ['allusers', {}],
       ['allgroup', {}],
       ['adminsend', { to: 'bob', text: 'x' }],

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ChatClient, ChatConnectionError, type ServerEvent } from '../../interfaces/client/chat-client.js';
+import { ChatClient, type ServerEvent } from '../../interfaces/client/chat-client.js';
+import { ChatError } from '../../interfaces/client/chat-error.js';
 import { eventually, registerCheaply, World } from '../support/world.js';
 
 const PAIRS = 20;
@@ -44,7 +45,7 @@ class Receiver {
   }
 
   async acknowledge(): Promise<void> {
-    if (this.client) await this.client.acknowledge(this.batch.splice(0));
+    if (this.client) await this.client.ack(this.batch.splice(0));
   }
 
   close(): Promise<void> {
@@ -69,11 +70,11 @@ async function sendUntilLost(client: ChatClient, sender: string, to: string, oks
       while (!lost && next < MOST_PER_SENDER) {
         const seq = next++;
         try {
-          const { message } = await client.request<{ message: { id: number } }>('send', { to, text: `${sender}#${seq}` });
+          const { message } = await client.request('send', { to, text: `${sender}#${seq}` });
           oks.set(seq, message.id);
           onOk();
         } catch (error) {
-          if (!(error instanceof ChatConnectionError)) throw error;
+          if (!(error instanceof ChatError && error.status === 'connection')) throw error;
           lost = true;
         }
       }

@@ -1,6 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { expect } from 'chai';
-import { ChatRequestError } from '../../interfaces/client/chat-client.js';
+import { ChatError } from '../../interfaces/client/chat-error.js';
 import { ServerProcess } from '../support/processes.js';
 import { expectOk, World } from '../support/world.js';
 
@@ -58,7 +58,7 @@ describe('safe retries and the offline quota, end to end with real processes', f
     const send = async (text: string) => {
       const client = await world.client('alice');
       try {
-        return await client.request<{ message: { id: number; sentAt: string } }>('send', { to: 'bob', text, clientMsgId: 'retry-me' });
+        return await client.request('send', { to: 'bob', text, clientMsgId: 'retry-me' });
       } finally {
         await client.close();
       }
@@ -84,7 +84,7 @@ describe('safe retries and the offline quota, end to end with real processes', f
     const client = await world.client('alice');
     try {
       const error = await client.request('send', { to: 'bob', text: 'three' }).then(() => undefined, (e: unknown) => e);
-      expect(error).to.be.instanceOf(ChatRequestError);
+      expect(error).to.be.instanceOf(ChatError);
       expect(error).to.deep.include({ status: 'fail', code: 'QUEUE_FULL', data: { limit: 2, recipient: 'bob' } });
     } finally {
       await client.close();

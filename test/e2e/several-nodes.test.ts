@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { createChatApp } from '../../container.js';
-import { ChatClient, ChatConnectionError, type ServerEvent } from '../../interfaces/client/chat-client.js';
+import { ChatClient, type ServerEvent } from '../../interfaces/client/chat-client.js';
+import { ChatError } from '../../interfaces/client/chat-error.js';
 import { testSchema, type TestSchema } from '../support/postgres.js';
 import { chatctl, run, ServerProcess, temporaryDirectory } from '../support/processes.js';
 import { removeKeys, TEST_REDIS, testRedis, uniquePrefix } from '../support/redis.js';
@@ -175,8 +176,7 @@ const WINDOW = 8;
 
 async function loggedIn(node: ServerProcess, name: string): Promise<ChatClient> {
   const client = await ChatClient.connect({ port: node.port });
-  const { token } = await client.request<{ token: string }>('login', { username: name, password: `pw-${name}-123` });
-  client.token = token;
+  await client.login(name, `pw-${name}-123`);
   return client;
 }
 
@@ -188,11 +188,11 @@ async function sendAll(client: ChatClient, { sender, receiver }: { sender: strin
       while (next < PER_SENDER) {
         const seq = next++;
         try {
-          const { message } = await client.request<{ message: { id: number } }>('send', { to: receiver, text: `${sender}#${seq}` });
+          const { message } = await client.request('send', { to: receiver, text: `${sender}#${seq}` });
           oks.set(seq, message.id);
           onOk();
         } catch (error) {
-          if (!(error instanceof ChatConnectionError)) throw error;
+          if (!(error instanceof ChatError && error.status === 'connection')) throw error;
           return;
         }
       }
@@ -215,8 +215,7 @@ class Receiver {
     if ('token' in how) {
       await client.request('attach');
     } else {
-      const { token } = await client.request<{ token: string }>('login', { username: how.login, password: `pw-${how.login}-123` });
-      client.token = token;
+      await client.login(how.login, `pw-${how.login}-123`);
     }
     return receiver;
   }
@@ -228,7 +227,7 @@ class Receiver {
   private receive(event: ServerEvent): void {
     if (event.type !== 'message') return;
     this.deliveries.push({ id: event.id, text: event.message.text });
-    if (this.batch.length === 0) setTimeout(() => void this.client.acknowledge(this.batch.splice(0)).catch(() => undefined), 50);
+    if (this.batch.length === 0) setTimeout(() => void this.client.ack(this.batch.splice(0)).catch(() => undefined), 50);
     this.batch.push(event.id);
   }
 }

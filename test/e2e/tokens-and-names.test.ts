@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { ChatClient, type ChatRequestError } from '../../interfaces/client/chat-client.js';
+import { ChatClient } from '../../interfaces/client/chat-client.js';
+import type { ChatError } from '../../interfaces/client/chat-error.js';
 import { chatctl, ServerProcess, temporaryDirectory } from '../support/processes.js';
 import { eventually, registerCheaply } from '../support/world.js';
 
@@ -16,7 +17,7 @@ describe('tokens and names, end to end with real processes', function () {
     clients.push(opened);
     return opened;
   };
-  const refusal = (answer: Promise<unknown>) => answer.then(() => expect.fail('expected a refusal'), (error: ChatRequestError) => error);
+  const refusal = (answer: Promise<unknown>) => answer.then(() => expect.fail('expected a refusal'), (error: ChatError) => error);
 
   before(async () => {
     tmp = temporaryDirectory();
@@ -35,13 +36,13 @@ describe('tokens and names, end to end with real processes', function () {
   it('refuses a token past its lifetime with TOKEN_EXPIRED, on an attached connection too; chatctl says to log in again', async () => {
     expect((await chatctl(['login', 'alice', 'pw-alice-123'], env)).stdout).to.equal('welcome, alice');
     const bob = await client();
-    bob.token = (await bob.request<{ token: string }>('login', { username: 'bob', password: 'pw-bob-123' })).token;
+    await bob.login('bob', 'pw-bob-123');
     expect(await bob.request('whoami')).to.have.nested.property('user.username', 'bob');
     // The attached connection remembers bob only until his token expires.
-    await eventually(async () => (await bob.request('whoami').then(() => 'ok', (error: ChatRequestError) => error.code)) === 'TOKEN_EXPIRED', 10_000);
+    await eventually(async () => (await bob.request('whoami').then(() => 'ok', (error: ChatError) => error.code)) === 'TOKEN_EXPIRED', 10_000);
     const expired = await chatctl(['whoami'], env);
     expect([expired.code, expired.stderr]).to.deep.equal([4, `chatctl: your login has expired (tokens last ${lifetimeSeconds} s); log in again`]);
-    bob.token = (await bob.request<{ token: string }>('login', { username: 'bob', password: 'pw-bob-123' })).token;
+    await bob.login('bob', 'pw-bob-123');
     expect(await bob.request('whoami')).to.have.nested.property('user.username', 'bob');
   });
 
@@ -52,7 +53,7 @@ describe('tokens and names, end to end with real processes', function () {
     }
     expect(await refusal(peer.request('register', { username: 'carol', password: 'correct horse\ud800' }))).to.include({ code: 'INVALID_PASSWORD' });
     expect(await refusal(peer.request('login', { username: 'alice', password: 'pw-alice-123\udbff' }))).to.include({ code: 'INVALID_PASSWORD' });
-    peer.token = (await peer.request<{ token: string }>('login', { username: 'bob', password: 'pw-bob-123' })).token;
+    await peer.login('bob', 'pw-bob-123');
     for (const name of ['evil\u202eeulav', 'te\u200bam', '\u3164']) {
       expect(await refusal(peer.request('newgroup', { name })), JSON.stringify(name)).to.include({ status: 'fail', code: 'INVALID_GROUP_NAME' });
     }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -44,8 +44,14 @@ export interface Running {
   exited(ms?: number): Promise<number | null>;
 }
 
+/** Runs chatctl with `args`, its environment added to this process's. */
 export function run(args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  return runScript(CLI, args, env);
+}
+
+/** Runs a built script (chatctl, an example) under this Node, its environment added to this process's. */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
     child,
@@ -57,7 +63,7 @@ export function run(args: string[], env: NodeJS.ProcessEnv = {}): Running {
         new Promise<never>((_, reject) =>
           setTimeout(() => {
             child.kill('SIGKILL');
-            reject(new Error(`chatctl ${args.join(' ')} still running after ${ms} ms; killed it`));
+            reject(new Error(`${basename(script)} ${args.join(' ')} still running after ${ms} ms; killed it`));
           }, ms).unref(),
         ),
       ]),

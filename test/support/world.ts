@@ -40,8 +40,7 @@ export class World {
   async client(name: string, listener?: (event: ServerEvent) => void): Promise<ChatClient> {
     const client = await ChatClient.connect({ port: this.server.port });
     if (listener) client.on('event', listener);
-    const { token } = await client.request<{ token: string }>('login', { username: name, password: `pw-${name}-123` });
-    client.token = token;
+    await client.login(name, `pw-${name}-123`);
     return client;
   }
 

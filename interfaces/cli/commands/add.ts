@@ -1,5 +1,4 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { FriendView } from '../../../application/friend-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { userJson } from '../json-output.js';
 
@@ -14,7 +13,7 @@ export function addCommand(shared?: CliContext['shared']): CommandModule<GlobalA
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { friend } = await client.request<{ friend: FriendView }>('add', { username: args.username });
+        const { friend } = await client.request('add', { username: args.username });
         context.print(`${friend.username} is now your friend (${friend.online ? 'online' : 'offline'})`, { user: userJson(friend) });
       });
     },

@@ -7,6 +7,7 @@ import { GROUP_COLUMNS, groupNotation, groupRow, parseFullGroupHandle } from '..
 import { groupJson, userJson, type SentJson } from '../json-output.js';
 import { pagingOptions, printListing, readListing } from '../listing.js';
 import { messageArguments, messageText } from '../message-input.js';
+import type { OperationArgs, OperationName } from '../../wire/operations.js';
 
 const user = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
 const userBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 unblockuser mallory', 'Let mallory log in again');
@@ -38,8 +39,8 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       },
     } as unknown as CommandModule<GlobalArgs, never>;
   }
-  const request = <T extends object>(context: CliContext, op: string, args: Record<string, unknown>) =>
-    context.with(context.session(), ({ client }) => client.request<T>(op, args));
+  const request = <Op extends OperationName>(context: CliContext, op: Op, args: OperationArgs<Op>) =>
+    context.with(context.session(), ({ client }) => client.request(op, args));
 
   /** The name and creator the server wants for a group argument, which must say its owner. */
   const named = (group: string) => {
@@ -68,12 +69,12 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
     }),
     command('adminsend <username> [message..]', 'A system message to any user', adminsendBuilder, async (context, args) => {
       const text = await messageText(args, shared !== undefined, 'chatctl adminsend <username> <message..>');
-      const { message } = await context.sendMessage<{ message: Extract<SentJson, { to: string }> }>('adminsend', { to: args.username, text });
+      const { message } = await context.sendMessage('adminsend', { to: args.username, text });
       context.print(`system message sent to ${message.to}`, { message: { id: message.id, to: message.to, sentAt: message.sentAt } });
     }),
     command('adminsendgroup <group> [message..]', 'A system message to every member of any group', adminsendgroupBuilder, async (context, args) => {
       const text = await messageText(args, shared !== undefined, 'chatctl adminsendgroup <group> <message..>');
-      const sent = await context.sendMessage<{ message: { group: GroupView; recipients: number; queueFull: string[]; sentAt: string } }>('adminsendgroup', {
+      const sent = await context.sendMessage('adminsendgroup', {
         ...named(args.group),
         text,
       });
@@ -83,27 +84,27 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       context.warnQueueFull(queueFull);
     }),
     command('blockuser <username>', 'Ban a user: kicked at once, refused at login', blockUserBuilder, async (context, args) => {
-      const { user } = await request<{ user: UserListing }>(context, 'blockuser', { username: args.username, force: args.force });
+      const { user } = await request(context, 'blockuser', { username: args.username, force: args.force });
       context.print(`${user.username} is banned`, { user: userJson(user) });
     }),
     command('unblockuser <username>', 'Lift a user\'s ban', userBuilder, async (context, args) => {
-      const { user } = await request<{ user: UserListing }>(context, 'unblockuser', { username: args.username });
+      const { user } = await request(context, 'unblockuser', { username: args.username });
       context.print(`${user.username} is no longer banned`, { user: userJson(user) });
     }),
     command('resetpassword <username>', 'Give a user a new random password, printed once; their sessions end', resetBuilder, async (context, args) => {
-      const { user, password } = await request<{ user: UserListing; password: string }>(context, 'resetpassword', { username: args.username });
+      const { user, password } = await request(context, 'resetpassword', { username: args.username });
       context.print(`new password for ${user.username} (shown once): ${password}`, { user: userJson(user), password });
     }),
     command('deluser <username>', 'Delete a user\'s account: their queue, friendships and the groups they created go with it', deleteBuilder, async (context, args) => {
-      const { user } = await request<{ user: UserListing }>(context, 'deluser', { username: args.username });
+      const { user } = await request(context, 'deluser', { username: args.username });
       context.print(`deleted the account ${user.username}`, { user: userJson(user) });
     }),
     command('blockgroup <group>', 'Ban a group: nobody can send to it', groupBuilder, async (context, args) => {
-      const { group } = await request<{ group: GroupView }>(context, 'blockgroup', named(args.group));
+      const { group } = await request(context, 'blockgroup', named(args.group));
       context.print(`the group ${groupNotation(group)} is banned`, { group: groupJson(group) });
     }),
     command('unblockgroup <group>', 'Lift a group\'s ban', groupBuilder, async (context, args) => {
-      const { group } = await request<{ group: GroupView }>(context, 'unblockgroup', named(args.group));
+      const { group } = await request(context, 'unblockgroup', named(args.group));
       context.print(`the group ${groupNotation(group)} is no longer banned`, { group: groupJson(group) });
     }),
   ];

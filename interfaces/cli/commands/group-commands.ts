@@ -62,7 +62,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof newgroupBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { group } = await client.request<{ group: GroupView }>('newgroup', { name: args.groupname });
+        const { group } = await client.request('newgroup', { name: args.groupname });
         context.print(`created ${describeGroup(group)}`, { group: groupJson(group) });
       });
     },
@@ -75,7 +75,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof delgroupBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { group } = await client.request<{ group: GroupView }>('delgroup', named(args));
+        const { group } = await client.request('delgroup', named(args));
         context.print(`deleted the group ${groupNotation(group)}`, { group: groupJson(group) });
       });
     },
@@ -91,7 +91,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof memberBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const { group } = await client.request<{ group: GroupView }>(op, { ...named(args), username: args.username });
+        const { group } = await client.request(op, { ...named(args), username: args.username });
         context.print(`${args.username.toLowerCase()} ${done} ${describeGroup(group)}`, { group: groupJson(group) });
       });
     },
@@ -126,7 +126,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
       const context = new CliContext(args, shared);
       const text = await messageText(args, shared !== undefined, 'chatctl sendgroup <group> <message..>');
       const id = await groupIdOf(context, args.group);
-      const sent = await context.sendMessage<{ group: GroupView; recipients: number; queueFull: string[]; sentAt: string }>('sendgroup', { group: id, text });
+      const sent = await context.sendMessage('sendgroup', { group: id, text });
       const message: SentJson = { id: null, group: groupJson(sent.group), sentAt: sent.sentAt, recipients: sent.recipients, queueFull: sent.queueFull };
       context.print(`sent to ${groupNotation(sent.group)} (${sent.recipients} member${sent.recipients === 1 ? '' : 's'})`, { message });
       context.warnQueueFull(sent.queueFull);

@@ -42,7 +42,7 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const events = client.events();
-    const { user } = await client.request<{ user: { username: string } }>('attach').catch(async (error: unknown) => {
+    const { user } = await client.request('attach').catch(async (error: unknown) => {
       // Refused (or the server cannot attach now, HUB_UNAVAILABLE): say so and exit, rather than wait on an open connection.
       inbox.stop();
       await client.close();

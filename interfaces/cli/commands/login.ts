@@ -1,5 +1,4 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { UserView } from '../../../application/views.js';
 import type { ServerEvent } from '../../client/chat-client.js';
 import type { MessagePayload } from '../../wire/message-payload.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
@@ -14,13 +13,6 @@ const builder = (yargs: Argv<GlobalArgs>) =>
     .option('password-stdin', { type: 'boolean', default: false, describe: 'Read the password from standard input (for scripts)' })
     .example('$0 login alice', 'Asks for the password, then prints what waited for alice')
     .example('$0 login alice --password-stdin < pass.txt', 'For scripts');
-
-interface LoginResult {
-  token: string;
-  user: UserView;
-  welcome: string;
-  backlog: number;
-}
 
 /**
  * `chatctl login`: starts a session (ending any other one of that user), keeps its token in
@@ -42,9 +34,8 @@ export function loginCommand(shared?: CliContext['shared']): CommandModule<Globa
         };
         if (!shared) client.on('event', collect);
         client.token = undefined;
-        const result = await client.request<LoginResult>('login', { username: args.username, password });
+        const result = await client.request('login', { username: args.username, password });
         client.off('event', collect);
-        client.token = result.token;
         const sameUser = profile.username === result.user.username && profile.server === server;
         await context.profiles.write({ server, token: result.token, username: result.user.username, isAdmin: result.user.isAdmin, seen: sameUser ? profile.seen : [] });
         const waiting = result.backlog === 0 ? '' : `; ${result.backlog} message${result.backlog === 1 ? '' : 's'} waited for you`;

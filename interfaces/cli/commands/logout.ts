@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ChatError } from '../../client/chat-error.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 
 /** `chatctl logout`: ends the session on the server and forgets the token. */
@@ -13,9 +14,8 @@ export function logoutCommand(shared?: CliContext['shared']): CommandModule<Glob
         try {
           await lease.client.request('logout');
         } catch (error) {
-          const { ChatRequestError } = await import('../../client/chat-client.js');
           // A session already ended elsewhere is as logged out as it gets.
-          if (!(error instanceof ChatRequestError && (error.code === 'SESSION_EXPIRED' || error.code === 'TOKEN_EXPIRED'))) throw error;
+          if (!(error instanceof ChatError && (error.code === 'SESSION_EXPIRED' || error.code === 'TOKEN_EXPIRED'))) throw error;
         }
         lease.client.token = undefined;
         return lease;

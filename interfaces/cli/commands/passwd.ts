@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { UserView } from '../../../application/views.js';
+import { userJson } from '../json-output.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { readPasswordLinesFromStdin } from '../password-input.js';
 
@@ -20,17 +20,17 @@ export function passwdCommand(shared?: CliContext['shared']): CommandModule<Glob
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
       await context.assertLoggedIn();
-      const [password, newPassword] = args.passwordStdin
+      const [password = '', newPassword = ''] = args.passwordStdin
         ? await readPasswordLinesFromStdin(2)
         : [await context.askPassword('Current password: '), await context.askNewPassword('New password')];
       const { user, token } = await context.with(context.session(), ({ client }) =>
-        client.request<{ user: UserView; token: string }>('passwd', { password, newPassword }).then((answer) => {
+        client.request('passwd', { password, newPassword }).then((answer) => {
           client.token = answer.token;
           return answer;
         }),
       );
       await context.profiles.update((profile) => ({ ...profile, token }));
-      context.print(`password changed for ${user.username}; other sessions have ended`, { user });
+      context.print(`password changed for ${user.username}; other sessions have ended`, { user: userJson(user) });
     },
   };
 }

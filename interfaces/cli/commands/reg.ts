@@ -1,5 +1,4 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { UserView } from '../../../application/views.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { userJson } from '../json-output.js';
 import { readPasswordFromStdin } from '../password-input.js';
@@ -20,7 +19,7 @@ export function regCommand(shared?: CliContext['shared']): CommandModule<GlobalA
       const context = new CliContext(args, shared);
       const password = args.passwordStdin ? await readPasswordFromStdin() : await context.askNewPassword();
       await context.with(context.connect(), async ({ client }) => {
-        const { user } = await client.request<{ user: UserView }>('register', { username: args.username, password });
+        const { user } = await client.request('register', { username: args.username, password });
         context.print(`registered ${user.username}; log in with: chatctl login ${user.username}`, { user: userJson({ ...user, online: false }) });
       });
     },

@@ -1,7 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { messageArguments, messageText } from '../message-input.js';
-import type { SentJson } from '../json-output.js';
 
 const builder = (yargs: Argv<GlobalArgs>) =>
   messageArguments(yargs.positional('username', { type: 'string', demandOption: true, describe: 'A friend' }))
@@ -18,7 +17,7 @@ export function sendCommand(shared?: CliContext['shared']): CommandModule<Global
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
       const text = await messageText(args, shared !== undefined, 'chatctl send <username> <message..>');
-      const { message } = await context.sendMessage<{ message: Extract<SentJson, { to: string }> }>('send', { to: args.username, text });
+      const { message } = await context.sendMessage('send', { to: args.username, text });
       context.print(`sent to ${message.to}`, { message: { id: message.id, to: message.to, sentAt: message.sentAt } });
     },
   };

@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { UserView } from '../../../application/views.js';
+import { userJson } from '../json-output.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { readPasswordFromStdin } from '../password-input.js';
 
@@ -18,12 +18,12 @@ export function unregisterCommand(shared?: CliContext['shared']): CommandModule<
       await context.assertLoggedIn();
       const password = args.passwordStdin ? await readPasswordFromStdin() : await context.askPassword('Password (to delete your account): ');
       const { user } = await context.with(context.session(), async ({ client }) => {
-        const answer = await client.request<{ user: UserView }>('unregister', { password });
+        const answer = await client.request('unregister', { password });
         client.token = undefined;
         return answer;
       });
       await context.profiles.update(({ server }) => ({ server }));
-      context.print(`deleted the account ${user.username}`, { user });
+      context.print(`deleted the account ${user.username}`, { user: userJson(user) });
     },
   };
 }

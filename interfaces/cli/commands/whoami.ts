@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import type { UserView } from '../../../application/views.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
 import { userJson } from '../json-output.js';
 
@@ -12,7 +11,7 @@ export function whoamiCommand(shared?: CliContext['shared']): CommandModule<Glob
     handler: async (args) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client, server }) => {
-        const { user } = await client.request<{ user: UserView }>('whoami');
+        const { user } = await client.request('whoami');
         context.print(`${user.username}${user.isAdmin ? ' (admin)' : ''} on ${server}`, { user: userJson(user), server });
       });
     },

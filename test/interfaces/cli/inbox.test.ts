@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ACK_DELAY_MS, Inbox } from '../../../interfaces/cli/inbox.js';
 import { ProfileStore } from '../../../interfaces/cli/profile-store.js';
-import type { Acknowledgement } from '../../../interfaces/client/chat-client.js';
+import type { AckResult } from '../../../interfaces/wire/operations.js';
 import type { MessagePayload } from '../../../interfaces/wire/message-payload.js';
 import { temporaryDirectory } from '../../support/processes.js';
 
@@ -14,7 +14,7 @@ class SlowServer {
   mostInFlight = 0;
   private readonly waiting: { answer(): void; fail(error: Error): void }[] = [];
 
-  acknowledge(ids: readonly number[]): Promise<Acknowledgement> {
+  ack(ids: readonly number[]): Promise<AckResult> {
     this.requests.push([...ids]);
     this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
     return new Promise((resolve, reject) => {

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ChatClient, ChatConnectionError, ChatRequestError, type ServerEvent } from '../../../interfaces/client/chat-client.js';
+import { ChatClient, type ServerEvent } from '../../../interfaces/client/chat-client.js';
+import { ChatError } from '../../../interfaces/client/chat-error.js';
 import { encodeFrame, FrameDecoder } from '../../../interfaces/wire/index.js';
-import { eventually } from '../../support/world.js';
+import { chatctl } from '../../support/processes.js';
+import { eventually, expectOk, World } from '../../support/world.js';
 
 type AckAnswer = { data: Record<string, unknown> } | { fail: { code: string; message: string; data: Record<string, unknown> } };
 
@@ -28,7 +30,7 @@ async function ackServer(answer: (ids: number[]) => AckAnswer): Promise<{ server
   return { server, port: (server.address() as AddressInfo).port, requests };
 }
 
-describe('ChatClient.acknowledge', () => {
+describe('ChatClient.ack', () => {
   let server: Server | undefined;
   let client: ChatClient | undefined;
 
@@ -46,20 +48,20 @@ describe('ChatClient.acknowledge', () => {
 
   it('returns what the server removed and what was no longer waiting', async () => {
     const { client } = await connectTo((ids) => ({ data: { acknowledged: ids.filter((id) => id < 10), unknown: ids.filter((id) => id >= 10) } }));
-    expect(await client.acknowledge([1, 2, 10])).to.deep.equal({ acknowledged: [1, 2], unknown: [10] });
-    expect(await client.acknowledge([])).to.deep.equal({ acknowledged: [], unknown: [] });
+    expect(await client.ack([1, 2, 10])).to.deep.equal({ acknowledged: [1, 2], unknown: [10] });
+    expect(await client.ack([])).to.deep.equal({ acknowledged: [], unknown: [] });
   });
 
   it('splits a long list into requests of at most 1000 ids', async () => {
     const { client, requests } = await connectTo((ids) => ({ data: { acknowledged: ids, unknown: [] } }));
     const ids = Array.from({ length: 2500 }, (_, i) => i + 1);
-    expect(await client.acknowledge(ids)).to.deep.equal({ acknowledged: ids, unknown: [] });
+    expect(await client.ack(ids)).to.deep.equal({ acknowledged: ids, unknown: [] });
     expect(requests.map((r) => r.length)).to.deep.equal([1000, 1000, 500]);
   });
 
   it('accepts an older server that answers only `acknowledged`', async () => {
     const { client } = await connectTo((ids) => ({ data: { acknowledged: ids.filter((id) => id !== 3) } }));
-    expect(await client.acknowledge([1, 2, 3])).to.deep.equal({ acknowledged: [1, 2], unknown: [3] });
+    expect(await client.ack([1, 2, 3])).to.deep.equal({ acknowledged: [1, 2], unknown: [3] });
   });
 
   it('acknowledges the rest when an older server refuses a batch for its unknown ids', async () => {
@@ -70,7 +72,7 @@ describe('ChatClient.acknowledge', () => {
       for (const id of ids) removed.add(id);
       return { data: { acknowledged: ids } };
     });
-    expect(await client.acknowledge([1, 2, 3, 101])).to.deep.equal({ acknowledged: [2, 3], unknown: [1, 101] });
+    expect(await client.ack([1, 2, 3, 101])).to.deep.equal({ acknowledged: [2, 3], unknown: [1, 101] });
     expect(requests).to.deep.equal([
       [1, 2, 3, 101],
       [2, 3],
@@ -79,8 +81,8 @@ describe('ChatClient.acknowledge', () => {
 
   it('still fails on any other refusal', async () => {
     const { client } = await connectTo(() => ({ fail: { code: 'SESSION_EXPIRED', message: 'log in again', data: {} } }));
-    const error = await client.acknowledge([1]).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(ChatRequestError).and.include({ code: 'SESSION_EXPIRED' });
+    const error = await client.ack([1]).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(ChatError).and.include({ status: 'fail', code: 'SESSION_EXPIRED' });
   });
 });
 
@@ -163,7 +165,7 @@ describe('ChatClient against an odd or frozen server', () => {
     client = await ChatClient.connect({ port: fake.port, requestTimeoutMs: 300 });
     const started = Date.now();
     const error = await client.request('whoami').catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(ChatConnectionError).and.include({ code: 'TIMEOUT' });
+    expect(error).to.be.instanceOf(ChatError).and.include({ status: 'connection', code: 'TIMEOUT' });
     expect((error as Error).message).to.equal('the server did not answer "whoami" within 0.3 s; gave up');
     expect(Date.now() - started).to.be.below(2000);
     await fake.clientGone;
@@ -198,9 +200,110 @@ describe('ChatClient against an odd or frozen server', () => {
     fake = await fakeServer(() => undefined);
     const started = Date.now();
     const error = await ChatClient.connect({ port: fake.port, tls: true, connectTimeoutMs: 300 }).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(ChatConnectionError).and.include({ code: 'TIMEOUT' });
+    expect(error).to.be.instanceOf(ChatError).and.include({ status: 'connection', code: 'TIMEOUT' });
     expect((error as Error).message).to.equal(`no answer from 127.0.0.1:${fake.port} in 0.3 s`);
     expect(Date.now() - started).to.be.below(2000);
     await fake.clientGone;
+  });
+});
+
+describe('ChatClient against a real server', function () {
+  this.timeout(60_000);
+  let world: World;
+  const clients: ChatClient[] = [];
+
+  before(async () => {
+    world = await World.start();
+  });
+
+  after(() => world.stop());
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) await client.close();
+  });
+
+  async function connect(): Promise<ChatClient> {
+    const client = await ChatClient.connect({ port: world.server.port });
+    clients.push(client);
+    return client;
+  }
+
+  /** A new user, registered and logged in on its own connection. */
+  async function user(name: string): Promise<ChatClient> {
+    const client = await connect();
+    await client.register(name, `pw-${name}-123`);
+    await client.login(name, `pw-${name}-123`);
+    return client;
+  }
+
+  it('keeps the token of a login made with request(), and forgets it on logout', async () => {
+    const client = await connect();
+    expect(await client.register('tess', 'pw-tess-123')).to.deep.include({ user: { id: 1, username: 'tess', isAdmin: false, banned: false } });
+    const { token } = await client.request('login', { username: 'tess', password: 'pw-tess-123' });
+    expect(client.token).to.equal(token);
+    expect(await client.whoami()).to.include({ username: 'tess' });
+    await client.logout();
+    expect(client.token).to.equal(undefined);
+    expect(await client.whoami().catch((e: unknown) => e)).to.be.instanceOf(ChatError).and.include({ status: 'fail', code: 'NOT_AUTHENTICATED' });
+  });
+
+  it('makes friends and groups, sends, and hears and acknowledges what arrives', async () => {
+    const alice = await user('alice');
+    const bob = await user('bob');
+    const events = bob.events()[Symbol.asyncIterator]();
+    expect(await alice.add('bob')).to.deep.equal({ username: 'bob', online: true });
+    expect(await bob.friends()).to.deep.equal({ friends: [{ username: 'alice', online: true }], nextCursor: null });
+    const receipt = await alice.send('bob', 'hi bob');
+    expect(receipt).to.include({ to: 'bob' });
+    expect(Date.parse(receipt.sentAt)).to.be.a('number').and.not.NaN;
+    const received: ServerEvent[] = [];
+    while (!received.some((e) => e.type === 'message' && e.message.kind === 'private')) received.push((await events.next()).value as ServerEvent);
+    const message = received.at(-1)!;
+    expect(message).to.deep.include({ type: 'message', id: receipt.id });
+    expect(message.type === 'message' && message.message).to.include({ kind: 'private', from: 'alice', text: 'hi bob' });
+    expect(await bob.ack(received.flatMap((e) => (e.type === 'message' ? [e.id] : [])))).to.include.keys('acknowledged', 'unknown');
+    expect(await world.queuedFor('bob')).to.deep.equal([]);
+
+    const group = await alice.createGroup('team');
+    expect(group).to.include({ name: 'team', creator: 'alice', total: 1 });
+    expect(await alice.invite({ name: 'team' }, 'bob')).to.include({ total: 2 });
+    const { groups } = await bob.groups();
+    expect(groups.map((g) => g.name)).to.deep.equal(['team']);
+    expect(await bob.sendGroup(groups[0]!.id, 'hello team')).to.include({ recipients: 1 }).and.have.nested.property('group.name', 'team');
+    expect(await alice.kick({ name: 'team' }, 'bob')).to.include({ total: 1 });
+    expect(await alice.deleteGroup({ name: 'team' })).to.include({ name: 'team' });
+  });
+
+  it('runs the admin calls for an admin', async () => {
+    await user('carol');
+    const boss = await connect();
+    await boss.register('boss', 'pw-boss-123');
+    // The admin right is read at login, as an operator promotes a user before they log in.
+    await expectOk(chatctl(['promote', 'boss', '--db', world.server.db], world.as('boss')));
+    expect((await boss.login('boss', 'pw-boss-123')).user).to.include({ isAdmin: true });
+    const { users } = await boss.allUsers();
+    expect(users.map((u) => u.username)).to.include.members(['boss', 'carol']);
+    expect(await boss.banUser('carol')).to.include({ username: 'carol', banned: true });
+    expect(await boss.unbanUser('carol')).to.include({ username: 'carol', banned: false });
+    expect(await boss.adminSend('carol', 'from the admin')).to.include({ to: 'carol' });
+    const carol = await connect();
+    await carol.login('carol', 'pw-carol-123');
+    await carol.createGroup('club');
+    expect((await boss.allGroups()).groups.map((g) => g.name)).to.include('club');
+    expect(await boss.adminSendGroup({ name: 'club', creator: 'carol' }, 'to the club')).to.include({ group: 'club', recipients: 1 });
+    expect(await boss.banGroup({ name: 'club', creator: 'carol' })).to.have.property('group');
+    expect(await carol.sendGroup((await carol.groups()).groups[0]!.id, 'hello?').catch((e: unknown) => e)).to.be.instanceOf(ChatError).and.include({ status: 'fail' });
+    expect(await boss.unbanGroup({ name: 'club', creator: 'carol' })).to.have.property('group');
+  });
+
+  it('refuses with one error class: the server\'s code, or the connection\'s', async () => {
+    const dave = await user('dave');
+    const refused = await dave.send('nobody-here', 'hello').catch((e: unknown) => e);
+    expect(refused).to.be.instanceOf(ChatError).and.include({ name: 'ChatError', status: 'fail', code: 'UNKNOWN_USER' });
+    expect(await dave.allUsers().catch((e: unknown) => e)).to.be.instanceOf(ChatError).and.include({ status: 'fail', code: 'NOT_ADMIN' });
+    const unreachable = await ChatClient.connect({ port: 1 }).catch((e: unknown) => e);
+    expect(unreachable).to.be.instanceOf(ChatError).and.include({ status: 'connection', code: 'UNREACHABLE' });
+    await dave.close();
+    expect(await dave.whoami().catch((e: unknown) => e)).to.be.instanceOf(ChatError).and.include({ status: 'connection', code: 'CLOSED' });
   });
 });
