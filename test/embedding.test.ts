@@ -123,7 +123,7 @@ describe('embedding parley in a Node service', () => {
     await alice.removeGroupMember({ name: 'team' }, 'carol');
     const bob = await app.as('bob');
     expect((await bob.groups()).items.map((group) => [group.name, group.creator, group.total])).to.deep.equal([['team', 'alice', 2]]);
-    expect(texts((await bob.inbox()).items)).to.deep.equal(['alice added you to the group "team" (by alice)', 'standup in 5']);
+    expect(texts((await bob.inbox()).items)).to.deep.equal(['alice added you to the group team@alice', 'standup in 5']);
     expect(await refusalCode((await app.as('carol')).sendGroup(team.id, 'let me back in'))).to.equal('NOT_MEMBER');
   });
 

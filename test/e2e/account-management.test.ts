@@ -59,7 +59,7 @@ describe('passwd, resetpassword, unregister and deluser, end to end with real pr
     const reset = await world.chatctl('boss', 'resetpassword', 'bob', '--json');
     expect(reset.code, reset.stderr).to.equal(0);
     const { user, password } = JSON.parse(reset.stdout) as { user: { username: string }; password: string };
-    expect(user).to.deep.equal({ username: 'bob', isAdmin: false, banned: false, online: false });
+    expect(user).to.deep.equal({ username: 'bob', admin: false, banned: false, online: false });
     expect(await listener.exited()).to.equal(4);
     expect(listener.stderr.seen.join('\n')).to.contain('an admin reset your password');
     expect((await world.chatctl('bob', 'whoami')).code).to.equal(4);
@@ -92,8 +92,8 @@ describe('passwd, resetpassword, unregister and deluser, end to end with real pr
     expect((await world.chatctl('alice', 'whoami')).stderr).to.contain('not logged in');
     const bobFriends = JSON.parse((await world.chatctl('bob', 'friends', '--json')).stdout) as { friends: unknown[] };
     expect(bobFriends.friends).to.deep.equal([]);
-    const bobGroups = JSON.parse((await world.chatctl('bob', 'groups', '--json')).stdout) as { groups: { name: string; total: number }[] };
-    expect(bobGroups.groups.map((g) => [g.name, g.total])).to.deep.equal([['club', 1]]);
+    const bobGroups = JSON.parse((await world.chatctl('bob', 'groups', '--json')).stdout) as { groups: { name: string; members: number }[] };
+    expect(bobGroups.groups.map((g) => [g.name, g.members])).to.deep.equal([['club', 1]]);
     expect(await world.queuedFor('bob')).to.include(`alice's account was deleted, and with it the group "team"`);
     expect(await world.queuedFor('carol')).to.include('from alice');
     expect(await world.query((db) => db('offline_messages').where({ recipient_id: 2 }).count({ n: '*' }))).to.deep.equal([{ n: 0 }]);

@@ -29,7 +29,7 @@ describe('chatctl conventions: usage errors, help, exit statuses, completion', f
       [['xyzzy'], 'chatctl: unknown command "xyzzy" (chatctl --help lists them)'],
       [['send', 'bob', 'hi', '--jsno'], 'chatctl: unknown option --jsno; did you mean --json? (chatctl send --help lists them)'],
       [['send'], 'chatctl: missing <username>; usage: chatctl send <username> [message..]'],
-      [['addgroupuser', 'team'], 'chatctl: missing <username>; usage: chatctl addgroupuser <groupname> <username>'],
+      [['addgroupuser', 'team'], 'chatctl: missing <username>; usage: chatctl addgroupuser <group> <username>'],
       [['whoami', 'extra'], 'chatctl: unexpected argument "extra"; usage: chatctl whoami'],
       [['whoami', '--', 'extra'], 'chatctl: unexpected argument "extra"; usage: chatctl whoami'],
       [['send', 'bob'], 'chatctl: say something: chatctl send <username> <message..> (or - to read the text from standard input)'],

@@ -97,6 +97,6 @@ describe('examples/http-service: an HTTP service embedding parley', () => {
     const sent = await call('POST', `/me/groups/${group.body.id as number}/messages`, 'alice', { text: 'standup' });
     expect(sent.body).to.include({ recipients: 1 });
     const texts = ((await call('GET', '/me/inbox', 'bob')).body.items as { text: string }[]).map((m) => m.text);
-    expect(texts.slice(-2)).to.deep.equal(['alice added you to the group "team" (by alice)', 'standup']);
+    expect(texts.slice(-2)).to.deep.equal(['alice added you to the group team@alice', 'standup']);
   });
 });

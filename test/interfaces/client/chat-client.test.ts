@@ -251,8 +251,8 @@ describe('ChatClient against a real server', function () {
     const alice = await user('alice');
     const bob = await user('bob');
     const events = bob.events()[Symbol.asyncIterator]();
-    expect(await alice.add('bob')).to.deep.equal({ username: 'bob', online: true });
-    expect(await bob.friends()).to.deep.equal({ friends: [{ username: 'alice', online: true }], nextCursor: null });
+    expect(await alice.add('bob')).to.deep.equal({ username: 'bob', isAdmin: false, banned: false, online: true });
+    expect(await bob.friends()).to.deep.equal({ friends: [{ username: 'alice', isAdmin: false, banned: false, online: true }], nextCursor: null });
     const receipt = await alice.send('bob', 'hi bob');
     expect(receipt).to.include({ to: 'bob' });
     expect(Date.parse(receipt.sentAt)).to.be.a('number').and.not.NaN;
@@ -290,10 +290,11 @@ describe('ChatClient against a real server', function () {
     await carol.login('carol', 'pw-carol-123');
     await carol.createGroup('club');
     expect((await boss.allGroups()).groups.map((g) => g.name)).to.include('club');
-    expect(await boss.adminSendGroup({ name: 'club', creator: 'carol' }, 'to the club')).to.include({ group: 'club', recipients: 1 });
-    expect(await boss.banGroup({ name: 'club', creator: 'carol' })).to.have.property('group');
+    const sent = await boss.adminSendGroup({ name: 'club', creator: 'carol' }, 'to the club');
+    expect([sent.group.name, sent.group.creator, sent.recipients]).to.deep.equal(['club', 'carol', 1]);
+    expect(await boss.banGroup({ name: 'club', creator: 'carol' })).to.have.nested.property('group.banned', true);
     expect(await carol.sendGroup((await carol.groups()).groups[0]!.id, 'hello?').catch((e: unknown) => e)).to.be.instanceOf(ChatError).and.include({ status: 'fail' });
-    expect(await boss.unbanGroup({ name: 'club', creator: 'carol' })).to.have.property('group');
+    expect(await boss.unbanGroup({ name: 'club', creator: 'carol' })).to.have.nested.property('group.banned', false);
   });
 
   it('refuses with one error class: the server\'s code, or the connection\'s', async () => {
