@@ -60,7 +60,8 @@ export function settingOptions<S extends Settings>(settings: S): { [K in keyof S
     Object.entries(settings).map(([name, setting]) => [
       name,
       {
-        type: setting.type,
+        // A number flag reaches `resolveSettings` as written (`--port abc`), to be checked and named like a variable's value.
+        type: 'string',
         describe: `${setting.describe} [env ${envName(name)}]`,
         ...(setting.default === undefined ? {} : { defaultDescription: shown(setting, setting.default) }),
       },
@@ -124,12 +125,11 @@ export function resolveSettings<S extends Settings>(
 
 function pick(name: string, setting: Setting<string> | Setting<number>, flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv, fromFile: Record<string, unknown>, file: string | undefined): Given | undefined {
   const flag = flags[name];
-  if (flag !== undefined) return { value: flag, source: 'flag', where: `--${name}`, got: typeof flag === 'string' ? shown(setting, flag) : String(flag) };
+  if (flag !== undefined) return { value: typed(setting, String(flag)), source: 'flag', where: `--${name}`, got: shown(setting, String(flag)) };
   const variable = env[envName(name)];
   // An empty variable counts as unset, as a shell's `PARLEY_DB= chatctl serve` means.
   if (variable !== undefined && variable !== '') {
-    const value = setting.type === 'number' ? (variable.trim() === '' ? NaN : Number(variable)) : variable;
-    return { value, source: 'environment', where: envName(name), got: JSON.stringify(shown(setting, variable)) };
+    return { value: typed(setting, variable), source: 'environment', where: envName(name), got: JSON.stringify(shown(setting, variable)) };
   }
   if (Object.hasOwn(fromFile, name)) {
     const value = fromFile[name];
@@ -137,6 +137,11 @@ function pick(name: string, setting: Setting<string> | Setting<number>, flags: R
   }
   if (setting.default !== undefined) return { value: setting.default, source: 'default', where: name, got: String(setting.default) };
   return undefined;
+}
+
+/** A flag's or a variable's text as the setting's type: a number setting's text that is not one becomes NaN, which its check refuses. */
+function typed(setting: Setting<string> | Setting<number>, text: string): string | number {
+  return setting.type === 'number' ? (text.trim() === '' ? NaN : Number(text)) : text;
 }
 
 /** Reads a TOML config file of flat `name = value` lines; a missing file, bad TOML or an unknown key is bad usage. */

@@ -12,7 +12,7 @@ describe('the server process limits, end to end with real processes', function (
     ['--max-connections-per-address', '0', 'a positive whole number (got 0)'],
     ['--max-requests-per-second', '-1', 'a positive number (got -1)'],
     ['--max-request-burst', '2.5', 'a positive whole number (got 2.5)'],
-    ['--failed-login-interval', 'soon', 'a positive number (got NaN)'],
+    ['--failed-login-interval', 'soon', 'a positive number (got soon)'],
     ['--max-registrations-per-address', '0', 'a positive whole number (got 0)'],
   ] as const) {
     it(`refuses ${flag} ${value} as bad usage`, async () => {

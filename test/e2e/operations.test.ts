@@ -39,7 +39,7 @@ describe('operating the server, end to end with real processes', function () {
 
   it('stops serve with one line and exit 2 for a port that is not a number and for a config file it cannot use', async () => {
     const port = await chatctl(['serve', '--port', 'abc', '--db', 'memory'], {});
-    expect([port.code, port.stderr]).to.deep.equal([2, 'chatctl: --port must be a whole number from 0 to 65535 (got NaN)']);
+    expect([port.code, port.stderr]).to.deep.equal([2, 'chatctl: --port must be a whole number from 0 to 65535 (got abc)']);
     const file = config('port = 7878\nmax-conections-per-address = 5\n');
     const unknown = await chatctl(['serve', '--config', file], {});
     expect([unknown.code, unknown.stderr]).to.deep.equal([2, `chatctl: ${file}: unknown key "max-conections-per-address" (the keys are the names of the serve flags: docs/operations.md)`]);

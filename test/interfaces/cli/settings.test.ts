@@ -40,7 +40,7 @@ describe('the server settings: flags, PARLEY_* variables, a TOML file and defaul
   });
 
   it('refuses a bad value from any source with one line naming where it came from and what was expected, as bad usage', () => {
-    expect(refusal(() => resolveSettings(SERVER_SETTINGS, { port: NaN }, {}, undefined))).to.deep.equal([2, '--port must be a whole number from 0 to 65535 (got NaN)']);
+    expect(refusal(() => resolveSettings(SERVER_SETTINGS, { port: 'abc' }, {}, undefined))).to.deep.equal([2, '--port must be a whole number from 0 to 65535 (got abc)']);
     expect(refusal(() => resolveSettings(SERVER_SETTINGS, {}, { PARLEY_TOKEN_LIFETIME: 'soon' }, undefined))).to.deep.equal([
       2,
       'PARLEY_TOKEN_LIFETIME must be a number of seconds above 0 and at most 315360000 (got "soon")',
