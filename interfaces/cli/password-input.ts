@@ -1,11 +1,10 @@
 import { text } from 'node:stream/consumers';
 import { CliError, EXIT } from './exit-codes.js';
 
-/** Reads a password from standard input for scripts: everything up to the end, less one trailing newline. */
+/** Reads a password from standard input for scripts: one line (a second line is refused rather than taken into the password). */
 export async function readPasswordFromStdin(): Promise<string> {
-  const input = (await text(process.stdin)).replace(/\r?\n$/, '');
-  if (input.length === 0) throw new CliError(EXIT.USAGE, 'no password on standard input');
-  return input;
+  const [password] = await readPasswordLinesFromStdin(1);
+  return password!;
 }
 
 /**
@@ -13,9 +12,11 @@ export async function readPasswordFromStdin(): Promise<string> {
  * hold a newline): `chatctl passwd --password-stdin` reads the current one, then the new one.
  */
 export async function readPasswordLinesFromStdin(count: number): Promise<string[]> {
-  const lines = (await text(process.stdin)).replace(/\r?\n$/, '').split(/\r?\n/);
+  const input = (await text(process.stdin)).replace(/\r?\n$/, '');
+  if (input.length === 0) throw new CliError(EXIT.USAGE, 'no password on standard input');
+  const lines = input.split(/\r?\n/);
   if (lines.length !== count || lines.some((line) => line.length === 0)) {
-    throw new CliError(EXIT.USAGE, `expected ${count} passwords on standard input, one per line`);
+    throw new CliError(EXIT.USAGE, count === 1 ? 'expected one password on standard input, on one line' : `expected ${count} passwords on standard input, one per line`);
   }
   return lines;
 }

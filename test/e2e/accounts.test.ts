@@ -35,6 +35,9 @@ describe('accounts, end to end with real processes', function () {
     const weak = await chatctl(['reg', 'carol', '--password-stdin'], env, 'short\n');
     expect(weak.code).to.equal(1);
     expect(weak.stderr).to.contain('at least 8 characters');
+    // The interactive prompt asks twice; piped, a second line is refused rather than made part of the password.
+    const twice = await chatctl(['reg', 'carol', '--password-stdin'], env, 'battery staple\nbattery staple\n');
+    expect([twice.code, twice.stderr]).to.deep.equal([2, 'chatctl: expected one password on standard input, on one line']);
   });
 
   it('logs in with a welcome, keeps the token in a 0600 profile, and whoami asks the server', async () => {
