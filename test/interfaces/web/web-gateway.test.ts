@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { makeCertificates } from '../../support/certificates.js';
 import { temporaryDirectory } from '../../support/processes.js';
 import type { RawPeer } from '../../support/raw-peer.js';
+import { MESSAGE_MAX_LENGTH } from '../../../domain/index.js';
 import { eventually } from '../../support/world.js';
 import { WebFixture, WsPeer, type Envelope } from './web-fixture.js';
 
@@ -102,6 +103,23 @@ describe('WebGateway, on a real loopback listener with ws clients', function () 
     const started = performance.now();
     expect(await web.call('whoami', {}, token)).to.deep.include({ status: 'ok' });
     expect(performance.now() - started).to.be.above(1000);
+  });
+
+  it('cuts off a WebSocket peer that leaves too much unread, and keeps its messages queued', async () => {
+    fixture = await WebFixture.start({ maxBufferedBytes: 256 * 1024 });
+    await fixture.user('alice');
+    await fixture.user('bob');
+    const { token } = await fixture.app.accounts.login('alice', 'pw-alice-123', '127.0.0.1');
+    const alice = await fixture.app.accounts.authenticate(token);
+    await fixture.app.friends.add(alice, 'bob');
+    const bob = await fixture.wsPeer();
+    await bob.login('bob');
+    bob.ws.pause();
+    const text = '😀'.repeat(MESSAGE_MAX_LENGTH);
+    for (let i = 0; i < 600; i++) await fixture.app.messaging.sendPrivate(alice, 'bob', text);
+    await eventually(async () => !(await fixture.app.friends.list(alice)).items[0]!.online);
+    await eventually(async () => fixture.web.stats().connections === 0);
+    expect(await fixture.app.delivery.waiting()).to.equal(601); // the friend notice and the 600
   });
 
   it('on close, tells an attached WebSocket client the server is shutting down, then closes it', async () => {
