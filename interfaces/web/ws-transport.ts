@@ -5,28 +5,34 @@ import type { Outgoing, Transport, TransportHandler } from '../session/transport
 import { peerAddress, type TcpTransportLimits } from '../tcp/tcp-transport.js';
 import { WireError } from '../wire/index.js';
 
-/** The close codes of RFC 6455 (section 7.4.1) that parley sends. */
+/** The close codes of RFC 6455 (section 7.4.1) that parley sends, or ws sends for it. */
 export const CLOSE = {
   /** The session ended: its last envelope (`kicked`, an error response) says why. */
   NORMAL: 1000,
+  /** Not a valid WebSocket frame (ws). */
+  PROTOCOL_ERROR: 1002,
   /** A binary message: the protocol is JSON text. */
   UNSUPPORTED_DATA: 1003,
-  /** A message over the payload limit. */
+  /** A text message that is not UTF-8 (ws). */
+  INVALID_DATA: 1007,
+  /** A message over the payload limit (ws). */
   TOO_BIG: 1009,
   /** Turned away before the session began (too many connections from the address): the one envelope before it says why. */
   TRY_AGAIN_LATER: 1013,
 } as const;
 
 /** The reasons sent with the close codes a peer's message earns (at most 123 bytes each). */
-export const CLOSE_REASONS = {
+export const CLOSE_REASONS: Readonly<Record<number, string>> = {
+  [CLOSE.PROTOCOL_ERROR]: 'not a valid WebSocket frame',
   [CLOSE.UNSUPPORTED_DATA]: 'binary frames are not part of the protocol',
+  [CLOSE.INVALID_DATA]: 'a text message must be UTF-8',
   [CLOSE.TOO_BIG]: 'the message is over the server\'s payload limit',
-} as const;
+};
 
-/** ws closes on a message over its `maxPayload` with 1009 and no reason; on the server's WebSockets, it comes with one. */
+/** ws closes on a bad frame (over `maxPayload`, not UTF-8, malformed) with a code and no reason; the server's WebSockets give one. */
 export class ParleyWebSocket extends WebSocket {
   override close(code?: number, reason?: string | Buffer): void {
-    super.close(code, reason ?? (code === CLOSE.TOO_BIG ? CLOSE_REASONS[CLOSE.TOO_BIG] : undefined));
+    super.close(code, reason ?? (code === undefined ? undefined : CLOSE_REASONS[code]));
   }
 }
 
@@ -65,8 +71,9 @@ export class WsTransport implements Transport {
       if (!this.open) return;
       if (isBinary) {
         // Fatal, so the session answers what came before, then closes with this code.
-        this.closing = { code: CLOSE.UNSUPPORTED_DATA, reason: CLOSE_REASONS[CLOSE.UNSUPPORTED_DATA] };
-        return handler.refuse(new WireError('BINARY_MESSAGE', CLOSE_REASONS[CLOSE.UNSUPPORTED_DATA]));
+        const reason = CLOSE_REASONS[CLOSE.UNSUPPORTED_DATA]!;
+        this.closing = { code: CLOSE.UNSUPPORTED_DATA, reason };
+        return handler.refuse(new WireError('BINARY_MESSAGE', reason));
       }
       let payload: unknown;
       try {
@@ -78,7 +85,7 @@ export class WsTransport implements Transport {
     });
     for (const control of ['ping', 'pong'] as const) this.ws.on(control, () => this.stopMessageTimer());
     this.ws.on('error', (error: Error & { code?: string }) => {
-      // ws has closed the connection already (1009, with ParleyWebSocket's reason); the session logs why.
+      // ws has closed the connection already, with ParleyWebSocket's reason; the session logs an oversized message as TCP's.
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
         handler.refuse(new WireError('FRAME_TOO_LARGE', `a message over the ${this.limits.maxPayloadBytes}-byte limit`));
       } else this.log.debug({ err: error, peer: this.peerIp }, 'connection error');

@@ -78,6 +78,18 @@ describe('WebGateway, given bad input', function () {
     await stillServed();
   });
 
+  it('closes with 1007 and a reason on a text message that is not UTF-8', async () => {
+    fixture = await WebFixture.start();
+    const { stillServed } = await bystander();
+    const peer = await fixture.wsPeer();
+    // A masked (with a zero key) text frame of two bytes that are not UTF-8.
+    socketOf(peer).write(Buffer.from([0x81, 0x80 | 2, 0, 0, 0, 0, 0xff, 0xfe]));
+    const { envelopes, code, reason } = await peer.untilClosed();
+    expect(envelopes).to.deep.equal([]);
+    expect([code, reason]).to.deep.equal([1007, 'a text message must be UTF-8']);
+    await stillServed();
+  });
+
   it('answers GET /ws without an upgrade with 426 Upgrade Required', async () => {
     fixture = await WebFixture.start();
     const response = await fetch(`http://127.0.0.1:${fixture.webPort}/ws`);
