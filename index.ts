@@ -29,4 +29,5 @@ export {
   type Username,
 } from './domain/index.js';
 export { DEFAULT_CONNECTION_LIMITS, TcpGateway, type ConnectionLimits, type TcpGatewayOptions } from './interfaces/tcp/tcp-gateway.js';
+export { WebGateway, type WebGatewayOptions } from './interfaces/web/web-gateway.js';
 export * from './client.js';

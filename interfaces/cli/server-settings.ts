@@ -25,6 +25,21 @@ const positiveWhole = (fallback: number, describe: string) => numberSetting({ de
 const oneOf = (choices: readonly string[], fallback: string, describe: string) =>
   stringSetting({ default: fallback, describe: `${describe}: ${choices.join(', ')}`, expected: `one of ${choices.join(', ')}`, check: (v) => choices.includes(v) });
 
+/** The entries of a `web-origins` value. */
+export function webOrigins(value: string): string[] {
+  return value.split(',').map((origin) => origin.trim());
+}
+
+/** An origin as a browser sends one: http(s)://host[:port], nothing after. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Every setting of `chatctl serve`: each is a flag `--name`, an environment variable
  * `PARLEY_NAME` and a key `name` of the config file (docs/operations.md lists them).
@@ -62,6 +77,13 @@ export const SERVER_SETTINGS = {
   'ping-interval': seconds(DEFAULT_CONNECTION_LIMITS.pingIntervalMs, 'Seconds of silence from an attached client before the server pings it'),
   'ping-timeout': seconds(DEFAULT_CONNECTION_LIMITS.pingTimeoutMs, 'Seconds an attached client has to answer a ping before it is closed and counted offline'),
   'close-timeout': seconds(DEFAULT_CONNECTION_LIMITS.closeGraceMs, 'Seconds a connection the server closes has to take its last frames before it is cut off'),
+  'web-host': stringSetting({ default: '127.0.0.1', describe: 'Address of the web listener (with web-port)' }),
+  'web-port': numberSetting({ describe: 'Serve the web client and WebSocket connections (path /ws) on this HTTP port (0 picks a free one), with TLS when tls-cert is given; off unless given', ...PORT }),
+  'web-origins': stringSetting({
+    describe: 'Comma-separated origins (https://chat.example.org) whose pages may open a WebSocket, or * for any; default: the web listener\'s own',
+    expected: 'a comma-separated list of origins like https://host:port, or *',
+    check: (v) => webOrigins(v).every((origin) => origin === '*' || isOrigin(origin)),
+  }),
   'tls-cert': stringSetting({ describe: 'Serve TLS on the port: the certificate chain (PEM file); needs tls-key' }),
   'tls-key': stringSetting({ describe: 'The private key (PEM file) of tls-cert' }),
   'max-queued-per-user': numberSetting({

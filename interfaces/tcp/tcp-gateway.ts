@@ -3,8 +3,9 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { ChatServices } from '../../application/chat-app.js';
 import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
-import { ConnectionAdmission, DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type Refusal } from '../session/connection-admission.js';
-import { DEFAULT_REQUEST_LIMITS, RequestThrottle, type RequestLimits } from '../session/request-throttle.js';
+import { DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type Refusal } from '../session/connection-admission.js';
+import { connectionGuards, type ConnectionGuards } from '../session/connection-guards.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../session/request-throttle.js';
 import { NO_OBSERVER, type SessionObserver } from '../session/session-observer.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, encodeFrame, failResponse, MIN_MAX_PAYLOAD_BYTES } from '../wire/index.js';
 import { peerAddress, TcpTransport, type TcpTransportLimits } from './tcp-transport.js';
@@ -28,6 +29,8 @@ export interface TcpGatewayOptions {
   readonly tls?: TlsOptions;
   /** Hears of requests, deliveries and throttles, for metrics; nothing by default. */
   readonly observer?: SessionObserver;
+  /** Another gateway's guards, to count connections and requests together with it; new ones from `limits` by default. */
+  readonly guards?: ConnectionGuards;
 }
 
 /** What the gateway holds right now. */
@@ -68,13 +71,34 @@ const DEADLINES = ['idleTimeoutMs', 'frameTimeoutMs', 'loginTimeoutMs', 'pingInt
 /** The longest delay `setTimeout` honours (about 24.8 days); a longer one fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** The defaults with `limits` over them, each checked: a bad one is a RangeError naming it. */
+export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...given };
+  const { maxPayloadBytes } = limits;
+  if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < MIN_MAX_PAYLOAD_BYTES) {
+    // Below it, a message already answered `ok` could be too large to push.
+    throw new RangeError(`the frame limit must be a whole number of bytes, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxPayloadBytes})`);
+  }
+  for (const name of DEADLINES) {
+    const ms = limits[name];
+    if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`${name} must be a positive duration of at most ${MAX_TIMER_MS} ms (got ${ms})`);
+  }
+  for (const [name, whole] of Object.entries(POSITIVE_LIMITS)) {
+    const value = limits[name as keyof typeof POSITIVE_LIMITS];
+    if (!(value > 0 && Number.isFinite(value)) || (whole && !Number.isSafeInteger(value))) {
+      throw new RangeError(`${name} must be a positive ${whole ? 'whole ' : ''}number (got ${value})`);
+    }
+  }
+  return limits;
+}
+
 /** The TCP face of the server: accepts connections and gives each a transport and a session. */
 export class TcpGateway {
   private readonly server: Server;
   private readonly connections = new Map<Socket, ChatSession>();
   private readonly limits: ConnectionLimits;
-  private readonly admission: ConnectionAdmission;
-  private readonly requests: RequestThrottle;
+  /** The connection and request budgets, to share with another gateway of the same server. */
+  readonly guards: ConnectionGuards;
   private readonly options: TcpGatewayOptions & { readonly logger: Logger };
 
   constructor(
@@ -82,24 +106,8 @@ export class TcpGateway {
     options: TcpGatewayOptions,
   ) {
     this.options = { ...options, logger: options.logger ?? SILENT_LOGGER };
-    this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
-    const { maxPayloadBytes } = this.limits;
-    if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < MIN_MAX_PAYLOAD_BYTES) {
-      // Below it, a message already answered `ok` could be too large to push.
-      throw new RangeError(`the frame limit must be a whole number of bytes, at least ${MIN_MAX_PAYLOAD_BYTES} (got ${maxPayloadBytes})`);
-    }
-    for (const name of DEADLINES) {
-      const ms = this.limits[name];
-      if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new RangeError(`${name} must be a positive duration of at most ${MAX_TIMER_MS} ms (got ${ms})`);
-    }
-    for (const [name, whole] of Object.entries(POSITIVE_LIMITS)) {
-      const value = this.limits[name as keyof typeof POSITIVE_LIMITS];
-      if (!(value > 0 && Number.isFinite(value)) || (whole && !Number.isSafeInteger(value))) {
-        throw new RangeError(`${name} must be a positive ${whole ? 'whole ' : ''}number (got ${value})`);
-      }
-    }
-    this.admission = new ConnectionAdmission(this.limits);
-    this.requests = new RequestThrottle(this.limits);
+    this.limits = connectionLimits(options.limits);
+    this.guards = options.guards ?? connectionGuards(this.limits);
     if (options.tls) {
       // A TLSSocket is a Socket: the transport reads and writes cleartext, the same either way.
       // A handshake is bounded like a frame, so a peer cannot hold a connection by stalling it.
@@ -158,7 +166,7 @@ export class TcpGateway {
 
   /** Counts a new connection against its address's limits until it closes, or turns it away: false. */
   private admit(socket: Socket, canFrame: boolean): boolean {
-    const admitted = this.admission.admit(peerAddress(socket));
+    const admitted = this.guards.admission.admit(peerAddress(socket));
     if ('refusal' in admitted) {
       (this.options.observer ?? NO_OBSERVER).throttled(admitted.refusal.limit);
       this.turnAway(socket, admitted.refusal, canFrame);
@@ -170,7 +178,7 @@ export class TcpGateway {
 
   private accept(socket: Socket): void {
     const transport = new TcpTransport(socket, this.limits, this.options.logger);
-    const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.requests.connection(), this.options.observer);
+    const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.guards.requests.connection(), this.options.observer);
     this.connections.set(socket, session);
     socket.once('close', () => this.connections.delete(socket));
     transport.start(session);

@@ -4,10 +4,11 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { MetricsServer } from '../../metrics/metrics-server.js';
 import { PrometheusMetrics } from '../../metrics/prometheus-metrics.js';
 import { TcpGateway } from '../../tcp/tcp-gateway.js';
+import { WebGateway } from '../../web/web-gateway.js';
 import type { ArgsOf, CliDependencies, GlobalArgs } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { serverLogger } from '../server-logger.js';
-import { SERVER_SETTINGS } from '../server-settings.js';
+import { SERVER_SETTINGS, webOrigins } from '../server-settings.js';
 import { envName, formatSettings, resolveSettings, settingOptions, type Values } from '../settings.js';
 
 /** The storage `db` names: a postgres:// URL, "memory", or else a SQLite file. */
@@ -89,44 +90,55 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
           registrationIntervalMs: settings['registration-interval'] * 1000,
         },
       });
-      const metrics: PrometheusMetrics = new PrometheusMetrics({ stats: () => gateway.stats(), queueDepth: () => app.delivery.waiting() });
-      const gateway: TcpGateway = new TcpGateway(app, {
-        host: settings.host,
-        port: settings.port,
-        logger,
-        limits: {
-          maxPayloadBytes: settings['max-frame-bytes'],
-          loginTimeoutMs: settings['login-timeout'] * 1000,
-          frameTimeoutMs: settings['frame-timeout'] * 1000,
-          pingIntervalMs: settings['ping-interval'] * 1000,
-          pingTimeoutMs: settings['ping-timeout'] * 1000,
-          closeGraceMs: settings['close-timeout'] * 1000,
-          maxConnectionsPerAddress: settings['max-connections-per-address'],
-          maxConnectsPerMinute: settings['max-connects-per-minute'],
-          requestsPerSecond: settings['max-requests-per-second'],
-          requestBurst: settings['max-request-burst'],
-        },
-        tls,
-        observer: metrics,
-      });
+      const metrics: PrometheusMetrics = new PrometheusMetrics({ stats: () => stats(), queueDepth: () => app.delivery.waiting() });
+      const limits = {
+        maxPayloadBytes: settings['max-frame-bytes'],
+        loginTimeoutMs: settings['login-timeout'] * 1000,
+        frameTimeoutMs: settings['frame-timeout'] * 1000,
+        pingIntervalMs: settings['ping-interval'] * 1000,
+        pingTimeoutMs: settings['ping-timeout'] * 1000,
+        closeGraceMs: settings['close-timeout'] * 1000,
+        maxConnectionsPerAddress: settings['max-connections-per-address'],
+        maxConnectsPerMinute: settings['max-connects-per-minute'],
+        requestsPerSecond: settings['max-requests-per-second'],
+        requestBurst: settings['max-request-burst'],
+      };
+      const gateway = new TcpGateway(app, { host: settings.host, port: settings.port, logger, limits, tls, observer: metrics });
+      // One set of guards: an address's connections and a token's requests count over TCP and WebSocket together.
+      const web = settings['web-port'] === undefined
+        ? undefined
+        : new WebGateway(app, {
+            host: settings['web-host'],
+            port: settings['web-port'],
+            logger,
+            limits,
+            tls,
+            observer: metrics,
+            guards: gateway.guards,
+            origins: settings['web-origins'] === undefined ? undefined : webOrigins(settings['web-origins']),
+          });
+      const gateways = web ? [gateway, web] : [gateway];
+      const stats = () =>
+        gateways.map((g) => g.stats()).reduce((sum, one) => ({ connections: sum.connections + one.connections, attachedUsers: sum.attachedUsers + one.attachedUsers }));
       const monitor = settings['metrics-port'] === undefined
         ? undefined
         : new MetricsServer({ host: settings['metrics-host'], port: settings['metrics-port'], registry: metrics.registry, probe: () => app.delivery.waiting() });
       try {
         await gateway.listen();
+        await web?.listen();
         if (monitor) {
           const { address, port } = await monitor.listen();
           logger.info({ host: address, port }, 'metrics listening');
         }
       } catch (error) {
-        await gateway.close();
+        await Promise.all(gateways.map((g) => g.close()));
         await app.close();
         throw error;
       }
       const signal = await stopped;
       logger.info({ signal }, 'shutting down');
       await monitor?.close();
-      await gateway.close();
+      await Promise.all(gateways.map((g) => g.close()));
       await app.close();
     },
   };

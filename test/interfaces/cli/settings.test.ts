@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from '../../../interfaces/cli/exit-codes.js';
-import { SERVER_SETTINGS } from '../../../interfaces/cli/server-settings.js';
+import { SERVER_SETTINGS, webOrigins } from '../../../interfaces/cli/server-settings.js';
 import { envName, formatSettings, resolveSettings } from '../../../interfaces/cli/settings.js';
 import { temporaryDirectory } from '../../support/processes.js';
 
@@ -82,5 +82,19 @@ describe('the server settings: flags, PARLEY_* variables, a TOML file and defaul
     const reread = resolveSettings(SERVER_SETTINGS, {}, {}, file(printed));
     expect(reread.values.port).to.equal(0);
     expect(reread.values['max-frame-bytes']).to.equal(resolved.values['max-frame-bytes']);
+  });
+
+  it('leaves the web listener off unless web-port is given, on loopback, and checks web-origins', () => {
+    const defaults = resolveSettings(SERVER_SETTINGS, {}, {}, undefined);
+    expect(formatSettings(SERVER_SETTINGS, defaults).split('\n')).to.include.members(['# web-port = (unset)', 'web-host = "127.0.0.1"  # default', '# web-origins = (unset)']);
+    const given = resolveSettings(SERVER_SETTINGS, { 'web-port': '0' }, { PARLEY_WEB_ORIGINS: 'https://chat.example.org, http://localhost:5173' }, undefined);
+    expect(given.values['web-port']).to.equal(0);
+    expect(webOrigins(given.values['web-origins']!)).to.deep.equal(['https://chat.example.org', 'http://localhost:5173']);
+    expect(resolveSettings(SERVER_SETTINGS, { 'web-origins': '*' }, {}, undefined).values['web-origins']).to.equal('*');
+    const expected = 'must be a comma-separated list of origins like https://host:port, or *';
+    for (const bad of ['chat.example.org', 'https://chat.example.org/app', 'ftp://x.example', 'https://a.example,']) {
+      expect(refusal(() => resolveSettings(SERVER_SETTINGS, { 'web-origins': bad }, {}, undefined))).to.deep.equal([2, `--web-origins ${expected} (got ${bad})`]);
+    }
+    expect(refusal(() => resolveSettings(SERVER_SETTINGS, { 'web-port': '65536' }, {}, undefined))).to.deep.equal([2, '--web-port must be a whole number from 0 to 65535 (got 65536)']);
   });
 });
