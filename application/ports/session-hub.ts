@@ -44,8 +44,8 @@ export interface Notification {
 /**
  * How long a user must stay without any attached connection before they are announced offline:
  * a reconnect, a takeover by a newer login or a flaky network inside it announces nothing.
- * XMPP servers and Slack wait a few seconds likewise; 5 s covers a reconnect after a dropped
- * connection with room to spare, and is short enough for friends to trust.
+ * 5 s covers a client reconnecting and logging in again after a dropped connection, with room
+ * to spare, and is short enough for friends to trust.
  */
 export const DEFAULT_PRESENCE_GRACE_MS = 5_000;
 

@@ -149,7 +149,9 @@ const revive = (key: string, value: unknown) => (key === 'sentAt' && typeof valu
  * to local sinks at once and to other nodes on their own channel, one publish per node per
  * batch; kicks go to every node through one stream, which a node cut off for a moment reads on
  * from where it was, naming the sinks they end, so a sink attached after the kick (by a newer
- * login) is never ended by it. See docs/adr/0009.
+ * login) is never ended by it. See docs/adr/0009. Presence changes are decided in Lua with the
+ * change itself: an offline waits out its grace period under a `leaving:<user>` key, which an
+ * attach anywhere cancels; see docs/adr/0017.
  */
 export class RedisSessionHub implements SessionHub {
   private sequence = 0;
