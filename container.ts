@@ -8,6 +8,7 @@ import { DEFAULT_MAX_QUEUED_PER_USER, DeliveryService } from './application/deli
 import { FriendService } from './application/friend-service.js';
 import { GroupService } from './application/group-service.js';
 import { MessagingService } from './application/messaging-service.js';
+import { PresenceService } from './application/presence-service.js';
 import { MAX_PAGE_SIZE } from './application/paging.js';
 import type { Clock } from './application/ports/clock.js';
 import { SILENT_LOGGER, type Logger } from './application/ports/logger.js';
@@ -34,6 +35,7 @@ const SERVICES = {
   FriendService: Symbol.for('parley.FriendService') as ServiceIdentifierFor<FriendService>,
   GroupService: Symbol.for('parley.GroupService') as ServiceIdentifierFor<GroupService>,
   MessagingService: Symbol.for('parley.MessagingService') as ServiceIdentifierFor<MessagingService>,
+  PresenceService: Symbol.for('parley.PresenceService') as ServiceIdentifierFor<PresenceService>,
 } as const;
 
 /** Plain values the options set for the services. */
@@ -41,6 +43,7 @@ const SETTINGS = {
   TokenLifetimeMs: Symbol.for('parley.TokenLifetimeMs') as ServiceIdentifierFor<number>,
   MaxPageSize: Symbol.for('parley.MaxPageSize') as ServiceIdentifierFor<number>,
   MaxQueuedPerUser: Symbol.for('parley.MaxQueuedPerUser') as ServiceIdentifierFor<number>,
+  Logger: Symbol.for('parley.Logger') as ServiceIdentifierFor<Logger>,
 } as const;
 
 export interface ChatAppOptions {
@@ -50,6 +53,11 @@ export interface ChatAppOptions {
   readonly hub?: string;
   /** With a Redis hub: how long a dead node's users stay counted online, in milliseconds (default 15 s). */
   readonly presenceTimeoutMs?: number;
+  /**
+   * How long a user must stay without any connection before their friends are told they went
+   * offline, in milliseconds (default 5 s); coming back sooner announces nothing.
+   */
+  readonly presenceGraceMs?: number;
   /** With a Redis hub: put before every key and channel (default `parley:`), so deployments or test runs can share one Redis. */
   readonly hubPrefix?: string;
   /** Where admin actions and session hub outages are logged (pino's logger will do); silent when left out. */
@@ -90,6 +98,7 @@ function runtimeModule(options: ChatAppOptions, storage: Storage, hub: SessionHu
     bind(SETTINGS.TokenLifetimeMs).toConstantValue(options.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_SECONDS * 1000);
     bind(SETTINGS.MaxPageSize).toConstantValue(options.maxPageSize ?? MAX_PAGE_SIZE);
     bind(SETTINGS.MaxQueuedPerUser).toConstantValue(options.maxQueuedPerUser ?? DEFAULT_MAX_QUEUED_PER_USER);
+    bind(SETTINGS.Logger).toConstantValue(options.logger ?? SILENT_LOGGER);
     bind(TOKENS.LoginThrottle).toConstantValue(new InMemoryLoginThrottle({ ...DEFAULT_LOGIN_THROTTLE_LIMITS, ...options.loginThrottle }));
   });
 }
@@ -161,6 +170,12 @@ const servicesModule = new ContainerModule(({ bind }) => {
       [TOKENS.Repositories, SERVICES.DeliveryService, TOKENS.Clock],
     )
     .inSingletonScope();
+  bind(SERVICES.PresenceService)
+    .toResolvedValue(
+      (repositories: Repositories, sessions: SessionHub, logger: Logger) => new PresenceService(repositories, sessions, logger),
+      [TOKENS.Repositories, TOKENS.SessionHub, SETTINGS.Logger],
+    )
+    .inSingletonScope();
 });
 
 function get<T>(container: Container, id: ServiceIdentifierFor<T>): T {
@@ -174,7 +189,12 @@ export async function createChatApp(options: ChatAppOptions): Promise<ChatApp> {
     throw new TypeError("createChatApp needs options.storage: 'sqlite:<path>', 'postgres://…' or 'memory'");
   }
   // The hub first: an unreachable Redis is refused before any database file is made.
-  const hub = await openSessionHub(options.hub, { presenceTimeoutMs: options.presenceTimeoutMs, prefix: options.hubPrefix, logger: options.logger });
+  const hub = await openSessionHub(options.hub, {
+    presenceTimeoutMs: options.presenceTimeoutMs,
+    presenceGraceMs: options.presenceGraceMs,
+    prefix: options.hubPrefix,
+    logger: options.logger,
+  });
   // With a shared hub, other processes write the same database (even a SQLite file on one machine).
   const shared = (options.hub ?? 'in-process') !== 'in-process';
   const storage = await openStorage(options.storage, {
@@ -194,6 +214,7 @@ export async function createChatApp(options: ChatAppOptions): Promise<ChatApp> {
     friends: get(container, SERVICES.FriendService),
     groups: get(container, SERVICES.GroupService),
     messaging: get(container, SERVICES.MessagingService),
+    presence: get(container, SERVICES.PresenceService),
   };
   const handles = { ...services, users: storage.repositories.users, unitOfWork: storage.unitOfWork };
   return {

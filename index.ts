@@ -9,6 +9,7 @@ export type { Acknowledgement, DeliveryService } from './application/delivery-se
 export type { FriendService, FriendView } from './application/friend-service.js';
 export type { GroupName, GroupSent, GroupService, GroupView } from './application/group-service.js';
 export type { MessagingService, SentMessage } from './application/messaging-service.js';
+export type { PresenceService } from './application/presence-service.js';
 export type { UserView } from './application/views.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageArgs } from './application/paging.js';
 export type { Logger } from './application/ports/logger.js';

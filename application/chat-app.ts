@@ -6,6 +6,7 @@ import type { DeliveryService } from './delivery-service.js';
 import type { FriendService } from './friend-service.js';
 import type { GroupService } from './group-service.js';
 import type { MessagingService } from './messaging-service.js';
+import type { PresenceService } from './presence-service.js';
 import type { UserHandle, UserRef } from './user-handle.js';
 
 /** The use cases, as driving adapters (the TCP gateway, the CLI, an embedding service) call them. */
@@ -16,6 +17,8 @@ export interface ChatServices {
   readonly friends: FriendService;
   readonly groups: GroupService;
   readonly messaging: MessagingService;
+  /** Tells friends and group members of presence changes; built with the app, it needs no calls. */
+  readonly presence: PresenceService;
 }
 
 /** A running application: its services, the handle of any user, and the one call that releases its storage. */
@@ -32,7 +35,8 @@ export interface ChatApp extends ChatServices {
 /**
  * Opens an application on the given storage (`sqlite:<path>`, `postgres://…` or `memory`) and
  * session hub (`in-process` or `redis://host:port`, its keys and channels under `hubPrefix`,
- * whose dead nodes' users go offline after `presenceTimeoutMs`); `tokenLifetimeMs` bounds how
+ * whose dead nodes' users go offline after `presenceTimeoutMs`; friends hear a user went offline
+ * after `presenceGraceMs` without a connection); `tokenLifetimeMs` bounds how
  * long a login lasts, `maxPageSize` how many rows a listing's page may hold, `maxQueuedPerUser`
  * how many deliveries may wait for one user, `busyTimeoutMs` how long a write waits for a
  * database lock, `maxDbConnections` how many connections a PostgreSQL database is given,
@@ -44,6 +48,7 @@ export type ChatAppFactory = (options: {
   hub?: string;
   hubPrefix?: string;
   presenceTimeoutMs?: number;
+  presenceGraceMs?: number;
   maxQueuedPerUser?: number;
   busyTimeoutMs?: number;
   maxDbConnections?: number;

@@ -1,6 +1,6 @@
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../domain/index.js';
 import { readPage, type Page, type PageArgs } from './paging.js';
-import type { KickReason, SessionHub, SessionSink } from './ports/session-hub.js';
+import type { KickReason, Notice, SessionHub, SessionSink } from './ports/session-hub.js';
 import type { Delivery, SendReceipt } from './ports/message-queue.js';
 import type { Repositories } from './ports/unit-of-work.js';
 
@@ -73,6 +73,11 @@ class ReplayingSink implements SessionSink {
 
   ready(): Promise<void> {
     return this.inner.ready();
+  }
+
+  /** Notices are not held: they say what is true now, whatever the replay has reached. */
+  notify(notice: Notice): void {
+    this.inner.notify(notice);
   }
 
   get gone(): boolean {

@@ -46,6 +46,8 @@ export class InboxSubscription implements AsyncIterableIterator<InboxMessage> {
     const gone = () => this.end !== null;
     this.sink = {
       push: (delivery) => this.receive(inboxMessage(delivery)),
+      // A subscription carries messages only: presence is read from `friends` and `groups`.
+      notify: () => {},
       kick: (reason, message) => this.finish({ reason, message }),
       ready: () => this.room(),
       get gone() {

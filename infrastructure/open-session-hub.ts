@@ -12,6 +12,8 @@ export interface OpenSessionHub {
 export interface SessionHubOptions {
   /** How long a dead node's users stay counted online (Redis hub); see DEFAULT_PRESENCE_TIMEOUT_MS. */
   readonly presenceTimeoutMs?: number;
+  /** How long a user stays without a connection before friends are told they went offline; see DEFAULT_PRESENCE_GRACE_MS. */
+  readonly presenceGraceMs?: number;
   /** Put before every Redis key and channel; default `parley:`. */
   readonly prefix?: string;
   readonly logger?: Logger;
@@ -23,7 +25,10 @@ export interface SessionHubOptions {
  * location is not a hub or Redis cannot be reached.
  */
 export async function openSessionHub(location = 'in-process', options: SessionHubOptions = {}): Promise<OpenSessionHub> {
-  if (location === 'in-process') return { hub: new InProcessSessionHub(), close: async () => {} };
+  if (location === 'in-process') {
+    const hub = new InProcessSessionHub(options);
+    return { hub, close: async () => hub.close() };
+  }
   const hub = await RedisSessionHub.connect(location, options);
   return { hub, close: () => hub.close() };
 }

@@ -1,4 +1,4 @@
-import type { OfflineMessage, UserId } from '../../domain/index.js';
+import type { GroupId, OfflineMessage, UserId } from '../../domain/index.js';
 
 /** Why the server ends a connection's session. */
 export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'PASSWORD_CHANGED' | 'ACCOUNT_DELETED' | 'SERVER_SHUTDOWN' | 'TOO_SLOW';
@@ -13,7 +13,41 @@ export interface SessionSink {
   ready(): Promise<void>;
   /** True once this sink will take nothing more (its connection closed, or it was left or kicked): a replay stops reading. */
   readonly gone: boolean;
+  /** Passes on a notice: not queued, not acknowledged, lost if the connection is not there to take it. */
+  notify(notice: Notice): void;
 }
+
+/** A group's online count, as a presence change left it. */
+export interface GroupPresence {
+  readonly id: GroupId;
+  readonly name: string;
+  /** Members with at least one attached connection. */
+  readonly online: number;
+  readonly total: number;
+}
+
+/**
+ * What the server tells attached connections in passing, never queued: a friend came online or
+ * went offline (`presence`), or a member of the recipient's groups did, which changed how many
+ * of them are online (`group-presence`, naming only the groups, not the member).
+ */
+export type Notice =
+  | { readonly type: 'presence'; readonly username: string; readonly online: boolean }
+  | { readonly type: 'group-presence'; readonly groups: readonly GroupPresence[] };
+
+/** A notice for one user, whichever of their connections are attached. */
+export interface Notification {
+  readonly userId: UserId;
+  readonly notice: Notice;
+}
+
+/**
+ * How long a user must stay without any attached connection before they are announced offline:
+ * a reconnect, a takeover by a newer login or a flaky network inside it announces nothing.
+ * 5 s covers a client reconnecting and logging in again after a dropped connection, with room
+ * to spare, and is short enough for friends to trust.
+ */
+export const DEFAULT_PRESENCE_GRACE_MS = 5_000;
 
 /**
  * Who is attached where, and the way to reach them. In one process it is a map; across
@@ -36,6 +70,16 @@ export interface SessionHub {
    * was attached. Resolves once the sinks here are kicked.
    */
   kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): Promise<void>;
+  /**
+   * Calls `listener` when a user's presence changes, on one process only (the one that saw it
+   * happen), debounced: `true` when their first connection attaches after they were announced
+   * offline (or never announced), `false` once their last one has been gone for the grace period
+   * (DEFAULT_PRESENCE_GRACE_MS). An attach inside the grace period cancels the offline: nothing
+   * is announced either way, so a takeover by a newer login announces nothing.
+   */
+  onPresence(listener: (userId: UserId, online: boolean) => void): void;
+  /** Passes each notice to every sink of its user, wherever attached; a user with no sink is skipped. Never throws: notices may be lost. */
+  notify(notifications: readonly Notification[]): Promise<void>;
   /** Calls `listener` whenever a user's session ends (logout, newer login, ban, password change, deletion), so caches of that session can be dropped. */
   onSessionEnded(listener: (userId: UserId) => void): void;
 }

@@ -60,6 +60,8 @@ async function main(): Promise<void> {
         process.exitCode = 1;
         break;
       }
+      // Presence changes are not for the bot.
+      if (event.type !== 'message') continue;
       await reply(client, event.message);
       await client.ack([event.id]);
     }

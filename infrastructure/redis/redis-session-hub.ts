@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
-import { DEFAULT_PRESENCE_TIMEOUT_MS, SessionHubError, type KickReason, type SessionHub, type SessionSink } from '../../application/ports/session-hub.js';
+import {
+  DEFAULT_PRESENCE_GRACE_MS,
+  DEFAULT_PRESENCE_TIMEOUT_MS,
+  SessionHubError,
+  type KickReason,
+  type Notification,
+  type SessionHub,
+  type SessionSink,
+} from '../../application/ports/session-hub.js';
 import type { OfflineMessage, UserId } from '../../domain/index.js';
 
 /** How long one Redis command may take before the request that needed it answers HUB_UNAVAILABLE. */
@@ -24,6 +32,8 @@ export interface RedisSessionHubOptions {
   readonly prefix?: string;
   /** See DEFAULT_PRESENCE_TIMEOUT_MS. */
   readonly presenceTimeoutMs?: number;
+  /** See DEFAULT_PRESENCE_GRACE_MS. */
+  readonly presenceGraceMs?: number;
   /** See HUB_COMMAND_TIMEOUT_MS. */
   readonly commandTimeoutMs?: number;
   /** Where outage lines go; silent when left out. */
@@ -50,9 +60,64 @@ end
 return online
 `;
 
-/** What a node publishes on another's channel: the deliveries for sinks there, in the order delivered. */
+/** Counts the live members of the presence set KEYS[1] (alive keys under ARGV[1]), taking out those of dead nodes. Shared by the presence scripts. */
+const LIVE_MEMBERS = `
+local function live(key, alivePrefix)
+  local count = 0
+  for _, member in ipairs(redis.call('SMEMBERS', key)) do
+    local node = string.match(member, '^(.-)/')
+    if redis.call('EXISTS', alivePrefix .. node) == 1 then count = count + 1 else redis.call('SREM', key, member) end
+  end
+  return count
+end
+`;
+
+/**
+ * Adds the sink ARGV[2] to the presence set KEYS[1]. Returns 1 when the user comes online to be
+ * announced: no live sink before, and no offline pending (the leaving key KEYS[2]), which an
+ * attach inside its grace period cancels instead.
+ */
+const ATTACH_SINK = `${LIVE_MEMBERS}
+local before = live(KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[1], ARGV[2])
+if before > 0 then return 0 end
+if redis.call('DEL', KEYS[2]) == 1 then return 0 end
+return 1
+`;
+
+/**
+ * Takes the sinks ARGV[3..] out of the presence set KEYS[1] (all of them but ARGV[3] when ARGV[2]
+ * is "kick", which then keeps ARGV[3] if not empty). When that leaves the user without a live
+ * sink where they had one, marks them leaving (KEYS[2] = the token ARGV[4], expiring after
+ * ARGV[5] ms). Returns 1 then (the caller announces them offline once the grace period is
+ * over), else 0, followed by the members the set held before.
+ */
+const DETACH_SINKS = `${LIVE_MEMBERS}
+local before = live(KEYS[1], ARGV[1])
+local members = redis.call('SMEMBERS', KEYS[1])
+local leaving = 1
+if ARGV[2] == 'kick' then
+  redis.call('DEL', KEYS[1])
+  if ARGV[3] ~= '' then redis.call('SADD', KEYS[1], ARGV[3]) end
+else
+  redis.call('SREM', KEYS[1], ARGV[3])
+end
+if before == 0 or live(KEYS[1], ARGV[1]) > 0 then leaving = 0 else redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end
+table.insert(members, 1, leaving)
+return members
+`;
+
+/** Ends the grace period of the leaving token ARGV[1] (in KEYS[1]): 1 if the user is still leaving under it, so offline is to be announced. */
+const CLAIM_LEAVING = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/** What a node publishes on another's channel: the deliveries for sinks there, in the order delivered, or notices for them. */
 interface DeliveryBatch {
-  readonly deliveries: readonly OfflineMessage[];
+  readonly deliveries?: readonly OfflineMessage[];
+  readonly notices?: readonly Notification[];
 }
 
 /** What a kick tells every node, through the kick stream: whose session ended, and which sinks (by id) to kick. */
@@ -64,7 +129,12 @@ interface KickNotice {
   readonly sinks: readonly string[];
 }
 
-type ScriptedRedis = Redis & { onlineAmong(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]> };
+type ScriptedRedis = Redis & {
+  onlineAmong(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
+  attachSink(presenceKey: string, leavingKey: string, alivePrefix: string, sinkId: string): Promise<number>;
+  detachSinks(presenceKey: string, leavingKey: string, alivePrefix: string, mode: 'kick' | 'detach', sinkId: string, token: string, ttlMs: number): Promise<[number, ...string[]]>;
+  claimLeaving(leavingKey: string, token: string): Promise<number>;
+};
 
 /** The node a sink id (`<node>/<n>`) belongs to. */
 const nodeOf = (sinkId: string) => sinkId.slice(0, sinkId.indexOf('/'));
@@ -79,7 +149,9 @@ const revive = (key: string, value: unknown) => (key === 'sentAt' && typeof valu
  * to local sinks at once and to other nodes on their own channel, one publish per node per
  * batch; kicks go to every node through one stream, which a node cut off for a moment reads on
  * from where it was, naming the sinks they end, so a sink attached after the kick (by a newer
- * login) is never ended by it. See docs/adr/0009.
+ * login) is never ended by it. See docs/adr/0009. Presence changes are decided in Lua with the
+ * change itself: an offline waits out its grace period under a `leaving:<user>` key, which an
+ * attach anywhere cancels; see docs/adr/0017.
  */
 export class RedisSessionHub implements SessionHub {
   private sequence = 0;
@@ -88,6 +160,9 @@ export class RedisSessionHub implements SessionHub {
   /** Sink ids this node let go of while Redis was away, still to be taken out of presence. */
   private readonly unremoved = new Map<string, UserId>();
   private readonly endListeners: ((userId: UserId) => void)[] = [];
+  private readonly presenceListeners: ((userId: UserId, online: boolean) => void)[] = [];
+  /** The grace periods this node started (users whose last sink it let go of), by leaving token. */
+  private readonly leaving = new Map<string, NodeJS.Timeout>();
   /** The publishing of earlier deliveries, which the next waits for: one recipient's pushes leave in the order delivered. */
   private publishing: Promise<void> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -108,6 +183,7 @@ export class RedisSessionHub implements SessionHub {
     private readonly reader: Redis,
     private readonly prefix: string,
     private readonly presenceTimeoutMs: number,
+    private readonly presenceGraceMs: number,
     private readonly log: Logger,
   ) {}
 
@@ -139,7 +215,19 @@ export class RedisSessionHub implements SessionHub {
       throw new Error(`cannot reach Redis at ${where}: ${(lastError ?? (failed.reason as Error)).message}`);
     }
     redis.defineCommand('onlineAmong', { lua: ONLINE_AMONG });
-    const hub = new RedisSessionHub(nodeId, redis, subscriber, reader, options.prefix ?? 'parley:', options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS, options.logger ?? SILENT_LOGGER);
+    redis.defineCommand('attachSink', { lua: ATTACH_SINK, numberOfKeys: 2 });
+    redis.defineCommand('detachSinks', { lua: DETACH_SINKS, numberOfKeys: 2 });
+    redis.defineCommand('claimLeaving', { lua: CLAIM_LEAVING, numberOfKeys: 1 });
+    const hub = new RedisSessionHub(
+      nodeId,
+      redis,
+      subscriber,
+      reader,
+      options.prefix ?? 'parley:',
+      options.presenceTimeoutMs ?? DEFAULT_PRESENCE_TIMEOUT_MS,
+      options.presenceGraceMs ?? DEFAULT_PRESENCE_GRACE_MS,
+      options.logger ?? SILENT_LOGGER,
+    );
     await hub.start().catch(async (error: unknown) => {
       await hub.close();
       throw new Error(`cannot join the hub on Redis at ${where}: ${(error as Error).message}`, { cause: error });
@@ -152,19 +240,21 @@ export class RedisSessionHub implements SessionHub {
     let mine = this.sinks.get(userId);
     if (!mine) this.sinks.set(userId, (mine = new Map()));
     mine.set(sink, id);
+    let cameOnline: number;
     try {
-      await this.redis.sadd(this.presenceKey(userId), id);
+      cameOnline = await this.redis.attachSink(this.presenceKey(userId), this.leavingKey(userId), `${this.prefix}alive:`, id);
     } catch (error) {
       this.forget(userId, sink);
       throw this.unavailable(error);
     }
+    if (cameOnline === 1) this.announce(userId, true);
   }
 
   async detach(userId: UserId, sink: SessionSink): Promise<void> {
     const id = this.forget(userId, sink);
     if (id === undefined) return;
     try {
-      await this.redis.srem(this.presenceKey(userId), id);
+      await this.takeOut(userId, 'detach', id);
     } catch (error) {
       this.unremoved.set(id, userId);
       throw this.unavailable(error);
@@ -214,20 +304,53 @@ export class RedisSessionHub implements SessionHub {
       kicked.push(this.forget(userId, sink) as string);
       sink.kick(reason, message);
     }
-    const key = this.presenceKey(userId);
     try {
       // Every sink named now is ended, wherever it is; one attached after this is not.
-      const transaction = this.redis.multi().smembers(key).del(key);
-      if (keepId) transaction.sadd(key, keepId);
-      const [[error, members] = []] = (await transaction.exec()) ?? [];
-      if (error) throw error;
-      const elsewhere = (members as string[]).filter((id) => nodeOf(id) !== this.nodeId);
+      const members = await this.takeOut(userId, 'kick', keepId || '');
+      const elsewhere = members.filter((id) => nodeOf(id) !== this.nodeId && id !== keepId);
       const notice: KickNotice = { origin: this.nodeId, userId, reason, message, sinks: elsewhere };
       await this.redis.xadd(this.kicksKey(), 'MAXLEN', '~', KICK_STREAM_LENGTH, '*', 'notice', JSON.stringify(notice));
     } catch (error) {
       for (const id of kicked) this.unremoved.set(id, userId);
       throw this.unavailable(error);
     }
+  }
+
+  /**
+   * Passes notices to this node's sinks at once and publishes the rest to the nodes holding the
+   * other users' sinks. Notices are not kept anywhere: while Redis is away they are dropped.
+   */
+  async notify(notifications: readonly Notification[]): Promise<void> {
+    this.notifyLocally(notifications);
+    const users = [...new Set(notifications.map((notification) => notification.userId))];
+    if (users.length === 0 || !this.reachable) return;
+    try {
+      const replies = (await this.redis.pipeline(users.map((id) => ['smembers', this.presenceKey(id)])).exec()) ?? [];
+      const batches = new Map<string, Notification[]>();
+      const nodesOf = new Map<UserId, string[]>();
+      users.forEach((user, index) => {
+        const [error, members] = replies[index] ?? [new Error('no reply')];
+        if (error) throw error;
+        nodesOf.set(user, [...new Set((members as string[]).map(nodeOf))].filter((node) => node !== this.nodeId));
+      });
+      for (const notification of notifications) {
+        for (const node of nodesOf.get(notification.userId) ?? []) {
+          let batch = batches.get(node);
+          if (!batch) batches.set(node, (batch = []));
+          batch.push(notification);
+        }
+      }
+      if (batches.size === 0) return;
+      const publishes = this.redis.pipeline();
+      for (const [node, batch] of batches) publishes.publish(this.channelOf(node), JSON.stringify({ notices: batch } satisfies DeliveryBatch));
+      await publishes.exec();
+    } catch (error) {
+      this.unavailable(error);
+    }
+  }
+
+  onPresence(listener: (userId: UserId, online: boolean) => void): void {
+    this.presenceListeners.push(listener);
   }
 
   onSessionEnded(listener: (userId: UserId) => void): void {
@@ -238,6 +361,8 @@ export class RedisSessionHub implements SessionHub {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
+    for (const timer of this.leaving.values()) clearTimeout(timer);
+    this.leaving.clear();
     const leaving = this.redis.pipeline().del(this.aliveKey(this.nodeId));
     for (const [userId, mine] of this.sinks) for (const id of mine.values()) leaving.srem(this.presenceKey(userId), id);
     await leaving.exec().catch(() => {});
@@ -256,7 +381,9 @@ export class RedisSessionHub implements SessionHub {
     }
     this.subscriber.on('message', (channel: string, text: string) => {
       try {
-        this.pushLocally((JSON.parse(text, revive) as DeliveryBatch).deliveries);
+        const batch = JSON.parse(text, revive) as DeliveryBatch;
+        this.pushLocally(batch.deliveries ?? []);
+        this.notifyLocally(batch.notices ?? []);
       } catch (error) {
         this.log.warn({ event: 'hub_message_unreadable', channel, err: error }, 'a message from another node could not be read; it is ignored');
       }
@@ -334,6 +461,45 @@ export class RedisSessionHub implements SessionHub {
     }
   }
 
+  private notifyLocally(notifications: readonly Notification[]): void {
+    for (const { userId, notice } of notifications) {
+      for (const sink of [...(this.sinks.get(userId)?.keys() ?? [])]) sink.notify(notice);
+    }
+  }
+
+  /**
+   * Takes sinks of the user out of presence (the one named, or with `kick` all but the one
+   * named); if that leaves the user without any, starts the grace period after which this node
+   * announces them offline, unless they attach again meanwhile (anywhere). Returns the sinks
+   * the user had.
+   */
+  private async takeOut(userId: UserId, mode: 'kick' | 'detach', sinkId: string): Promise<string[]> {
+    const token = `${this.nodeId}/${++this.sequence}`;
+    // The mark outlives the grace period, so a node that dies before announcing does not leave it for ever.
+    const ttlMs = Math.ceil(this.presenceGraceMs + this.presenceTimeoutMs);
+    const [leaving, ...members] = await this.redis.detachSinks(this.presenceKey(userId), this.leavingKey(userId), `${this.prefix}alive:`, mode, sinkId, token, ttlMs);
+    if (leaving === 1) {
+      const timer = setTimeout(() => void this.graceOver(userId, token), this.presenceGraceMs);
+      timer.unref();
+      this.leaving.set(token, timer);
+    }
+    return members;
+  }
+
+  /** A grace period this node started is over: announces the user offline if no attach cancelled it meanwhile. */
+  private async graceOver(userId: UserId, token: string): Promise<void> {
+    this.leaving.delete(token);
+    try {
+      if ((await this.redis.claimLeaving(this.leavingKey(userId), token)) === 1) this.announce(userId, false);
+    } catch (error) {
+      this.unavailable(error);
+    }
+  }
+
+  private announce(userId: UserId, online: boolean): void {
+    for (const listener of this.presenceListeners) listener(userId, online);
+  }
+
   /** A kick made on another node: its session-end listeners here hear of it, and the sinks it names here are kicked. */
   private heardKick(id: string, text: string | undefined): void {
     let notice: KickNotice;
@@ -386,6 +552,10 @@ export class RedisSessionHub implements SessionHub {
 
   private presenceKey(userId: UserId): string {
     return `${this.prefix}presence:${userId}`;
+  }
+
+  private leavingKey(userId: UserId): string {
+    return `${this.prefix}leaving:${userId}`;
   }
 
   private aliveKey(node: string): string {

@@ -2,6 +2,7 @@ import type { ChatClient, ServerEvent } from '../client/chat-client.js';
 import type { MessagePayload } from '../wire/message-payload.js';
 import type { CliContext } from './cli-context.js';
 import { eventJson } from './json-output.js';
+import { displayName } from './display.js';
 import { formatMessage } from './message-format.js';
 
 /** A delivery, as the server pushes it. */
@@ -13,6 +14,20 @@ export type Show = (line: string, delivery: Delivery) => void;
 /** What chatctl prints of a delivery: the display line, or with --json one JSON object (a line of NDJSON). */
 export function deliveryLine(json: boolean, delivery: Delivery): string {
   return json ? JSON.stringify(eventJson(delivery)) : formatMessage(delivery.message);
+}
+
+/** A presence change, as the server pushes it. */
+export type PresenceChange = Extract<ServerEvent, { type: 'presence' | 'group-presence' }>;
+
+/**
+ * What chatctl prints of a presence change: a friend's as `* bob is online` or `* bob went
+ * offline`; with --json every change, group counts too, as one JSON object. Group counts alone
+ * print nothing on a terminal, to keep it quiet (`groups` shows them).
+ */
+export function presenceLine(json: boolean, change: PresenceChange): string | null {
+  if (json) return JSON.stringify(eventJson(change));
+  if (change.type === 'group-presence') return null;
+  return `* ${displayName(change.username)} ${change.online ? 'is online' : 'went offline'}`;
 }
 
 /** How many shown ids the profile remembers. */

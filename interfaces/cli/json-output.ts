@@ -41,11 +41,21 @@ export type SentJson =
   | { readonly id: number; readonly to: string; readonly sentAt: string }
   | { readonly id: null; readonly group: GroupJson; readonly sentAt: string; readonly recipients: number; readonly queueFull: readonly string[] };
 
-/** One line of `chatctl listen --json`: a message, a notice, or the end of the session. */
+/** A group's online count, in a `group-presence` line. */
+export interface GroupPresenceJson {
+  readonly id: number;
+  readonly name: string;
+  readonly online: number;
+  readonly members: number;
+}
+
+/** One line of `chatctl listen --json`: a message, a notice, a presence change, or the end of the session. */
 export type EventJson =
   | { readonly type: 'message'; readonly id: number; readonly from: string; readonly system: boolean; readonly group: GroupRefJson | null; readonly text: string; readonly sentAt: string }
   | { readonly type: 'notice'; readonly id: number; readonly topic: string; readonly from: string | null; readonly group: GroupRefJson | null; readonly text: string; readonly sentAt: string }
-  | { readonly type: 'kicked'; readonly reason: string; readonly message: string };
+  | { readonly type: 'kicked'; readonly reason: string; readonly message: string }
+  | { readonly type: 'presence'; readonly username: string; readonly online: boolean }
+  | { readonly type: 'group-presence'; readonly groups: readonly GroupPresenceJson[] };
 
 /** What the server says of a user, in any of its shapes: a view, a listing row, a friend. */
 interface UserLike {
@@ -69,6 +79,10 @@ function groupRefJson(group: GroupPayload | null): GroupRefJson | null {
 
 export function eventJson(event: ServerEvent): EventJson {
   if (event.type === 'kicked') return { type: 'kicked', reason: event.reason, message: event.message };
+  if (event.type === 'presence') return { type: 'presence', username: event.username, online: event.online };
+  if (event.type === 'group-presence') {
+    return { type: 'group-presence', groups: event.groups.map((group) => ({ id: group.id, name: group.name, online: group.online, members: group.total })) };
+  }
   const { id, message } = event;
   if (message.kind === 'notice') {
     return { type: 'notice', id, topic: message.topic, from: message.from, group: groupRefJson(message.group), text: message.text, sentAt: message.sentAt };

@@ -2,7 +2,7 @@ import { DEFAULT_TOKEN_LIFETIME_SECONDS } from '../../application/account-servic
 import { DEFAULT_MAX_QUEUED_PER_USER } from '../../application/delivery-service.js';
 import { MAX_PAGE_SIZE } from '../../application/paging.js';
 import { DEFAULT_LOGIN_THROTTLE_LIMITS } from '../../application/ports/login-throttle.js';
-import { DEFAULT_PRESENCE_TIMEOUT_MS } from '../../application/ports/session-hub.js';
+import { DEFAULT_PRESENCE_GRACE_MS, DEFAULT_PRESENCE_TIMEOUT_MS } from '../../application/ports/session-hub.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../application/ports/storage-error.js';
 import { DEFAULT_ADMISSION_LIMITS } from '../session/connection-admission.js';
 import { DEFAULT_REQUEST_LIMITS } from '../session/request-throttle.js';
@@ -66,6 +66,7 @@ export const SERVER_SETTINGS = {
     expected: `a number of seconds from 0.003 to ${MAX_TIMER_SECONDS}`,
     check: (v) => v * 1000 >= 3 && v * 1000 <= MAX_TIMER_MS,
   }),
+  'presence-grace': seconds(DEFAULT_PRESENCE_GRACE_MS, 'Seconds a user stays without a connection before friends are told they went offline; back sooner, nothing is said'),
   'max-frame-bytes': numberSetting({
     default: DEFAULT_MAX_PAYLOAD_BYTES,
     describe: `Largest payload one frame may carry; at least ${MIN_MAX_PAYLOAD_BYTES}, so the largest message fits`,

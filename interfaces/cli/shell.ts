@@ -6,7 +6,7 @@ import { ChatClient } from '../client/chat-client.js';
 import { ChatError } from '../client/chat-error.js';
 import { CliContext, clientOptions, type GlobalArgs, type SharedConnection } from './cli-context.js';
 import { EXIT, type CliError, type ExitCode } from './exit-codes.js';
-import { Inbox } from './inbox.js';
+import { Inbox, presenceLine } from './inbox.js';
 import { connectionLost, kickedError } from './commands/listen.js';
 import { readListing } from './listing.js';
 
@@ -140,7 +140,9 @@ export async function runShell(args: GlobalArgs, commandUsages: () => Promise<st
       rl.close();
       return;
     }
-    inbox.receive(event.id, event.message);
+    if (event.type === 'message') return inbox.receive(event.id, event.message);
+    const line = presenceLine(false, event);
+    if (line !== null) show(line);
   });
   client.on('close', () => {
     ended ??= connectionLost(client);

@@ -24,10 +24,16 @@ export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_REQUEST_TIMEOUT_MS };
 const CLOSE_GRACE_MS = 1000;
 const SEEN_IDS_KEPT = 10_000;
 
-/** What the server pushes: a message or notice to acknowledge by `id`, or the end of the session. */
+/**
+ * What the server pushes: a message or notice to acknowledge by `id`, the end of the session,
+ * a friend coming online or going offline (`presence`), or new online counts of the user's
+ * groups (`group-presence`); the last two are not acknowledged.
+ */
 export type ServerEvent =
   | { readonly type: 'message'; readonly id: number; readonly message: MessagePayload }
-  | ({ readonly type: 'kicked' } & WireEvents['kicked']);
+  | ({ readonly type: 'kicked' } & WireEvents['kicked'])
+  | ({ readonly type: 'presence' } & WireEvents['presence'])
+  | ({ readonly type: 'group-presence' } & WireEvents['group-presence']);
 
 /** The operations that take no arguments (`request(op)` may leave them out). */
 export type NoArgsOperation = { [Op in OperationName]: Record<never, never> extends OperationArgs<Op> ? Op : never }[OperationName];
@@ -391,6 +397,16 @@ export class ChatClient extends EventEmitter<{ event: [ServerEvent]; close: [] }
     if (serverEvent.event === 'kicked') {
       const { reason, message } = serverEvent.data as WireEvents['kicked'];
       this.emit('event', { type: 'kicked', reason, message });
+      return;
+    }
+    if (serverEvent.event === 'presence') {
+      const { username, online } = serverEvent.data as WireEvents['presence'];
+      this.emit('event', { type: 'presence', username, online });
+      return;
+    }
+    if (serverEvent.event === 'group-presence') {
+      const { groups } = serverEvent.data as WireEvents['group-presence'];
+      this.emit('event', { type: 'group-presence', groups });
       return;
     }
     if (serverEvent.event !== 'message' || serverEvent.id === undefined) return;

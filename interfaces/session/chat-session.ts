@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ChatServices } from '../../application/chat-app.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { Detach } from '../../application/delivery-service.js';
-import { SessionHubError, type KickReason, type SessionSink } from '../../application/ports/session-hub.js';
+import { SessionHubError, type KickReason, type Notice, type SessionSink } from '../../application/ports/session-hub.js';
 import { StorageError } from '../../application/ports/storage-error.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
 import { messageEventJson } from '../wire/message-payload.js';
@@ -79,6 +79,10 @@ class Attachment implements SessionSink {
 
   ready(): Promise<void> {
     return this.session.ready();
+  }
+
+  notify(notice: Notice): void {
+    this.session.notifyFrom(this, notice);
   }
 
   get gone(): boolean {
@@ -208,6 +212,13 @@ export class ChatSession implements TransportHandler {
     if (attachment !== this.attachment) return;
     this.observer.delivered();
     this.sendEvent({ type: 'encoded', json: messageEventJson(delivery.id, delivery.message) }, 'message', delivery.id);
+  }
+
+  /** A notice to one of this session's attachments: an event without an id, sent only by the current one. */
+  notifyFrom(attachment: Attachment, notice: Notice): void {
+    if (attachment !== this.attachment) return;
+    if (notice.type === 'presence') this.sendEvent(event('presence', { username: notice.username, online: notice.online } satisfies WireEvents['presence']));
+    else this.sendEvent(event('group-presence', { groups: notice.groups.map((group) => ({ ...group })) } satisfies WireEvents['group-presence']));
   }
 
   /** The hub ends the session an attachment belongs to (newer login, logout, ban, too slow). */

@@ -154,12 +154,24 @@ export type MessagePayload =
 /** Why the server ended a session. */
 export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'PASSWORD_CHANGED' | 'ACCOUNT_DELETED' | 'SERVER_SHUTDOWN' | 'TOO_SLOW';
 
+/** A group's online count, in a `group-presence` event. */
+export interface GroupPresencePayload {
+  id: number;
+  name: string;
+  online: number;
+  total: number;
+}
+
 /**
  * Every event the server pushes, by name, with its `data`. A `message` event also carries an
- * `id` to acknowledge; `ping` asks for a `ping` request back.
+ * `id` to acknowledge; `ping` asks for a `ping` request back. `presence` (a friend came online
+ * or went offline) and `group-presence` (the online counts of groups shared with a member who
+ * did) carry no `id`: they are not queued and not acknowledged.
  */
 export interface WireEvents {
   message: MessagePayload;
   kicked: { reason: KickReason; message: string };
   ping: None;
+  presence: { username: string; online: boolean };
+  'group-presence': { groups: GroupPresencePayload[] };
 }

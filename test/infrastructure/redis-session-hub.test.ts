@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { OfflineMessage, UserId, Username } from '../../domain/index.js';
 import { RedisSessionHub } from '../../infrastructure/redis/redis-session-hub.js';
-import { SessionHubError } from '../../application/ports/session-hub.js';
+import { SessionHubError, type Notice } from '../../application/ports/session-hub.js';
 import { RecordingSink } from '../support/fakes.js';
 import { eventually } from '../support/world.js';
 import { RedisProcess, removeKeys, TEST_REDIS, testRedis, uniquePrefix } from '../support/redis.js';
-import { describeSessionHub } from './session-hub.contract.js';
+import { CONTRACT_GRACE_MS, describeSessionHub } from './session-hub.contract.js';
 
 const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
   id,
@@ -21,7 +21,7 @@ let admin: Redis;
 let prefix = '';
 let open: RedisSessionHub[] = [];
 const node = async (presenceTimeoutMs?: number, url = TEST_REDIS) => {
-  const hub = await RedisSessionHub.connect(url, { prefix, presenceTimeoutMs });
+  const hub = await RedisSessionHub.connect(url, { prefix, presenceTimeoutMs, presenceGraceMs: CONTRACT_GRACE_MS });
   open.push(hub);
   return hub;
 };
@@ -108,6 +108,37 @@ describe('Redis session hub across nodes', () => {
     expect(await a.onlineAmong([7])).to.deep.equal(new Set([7]));
     await b.detach(7, kept);
     expect(await a.onlineAmong([7])).to.deep.equal(new Set());
+  });
+
+  it('announces presence once across nodes: a user who moves to another node inside the grace period was never offline', async () => {
+    const [a, b] = [await node(), await node()];
+    const heard: string[] = [];
+    a.onPresence((id, online) => heard.push(`a: ${id} ${online ? 'online' : 'offline'}`));
+    b.onPresence((id, online) => heard.push(`b: ${id} ${online ? 'online' : 'offline'}`));
+    const [first, second] = [new RecordingSink(), new RecordingSink()];
+    await a.attach(7, first);
+    await a.detach(7, first);
+    await b.attach(7, second);
+    // User 8 comes and goes after: once A announces it offline, 7's grace period on A is over too.
+    const marker = new RecordingSink();
+    await a.attach(8, marker);
+    await a.detach(8, marker);
+    await eventually(async () => heard.includes('a: 8 offline'), 5000);
+    expect(heard.filter((line) => line.includes(' 7 '))).to.deep.equal(['a: 7 online']);
+    await b.detach(7, second);
+    await eventually(async () => heard.includes('b: 7 offline'), 5000);
+    expect(heard.filter((line) => line.includes(' 7 '))).to.deep.equal(['a: 7 online', 'b: 7 offline']);
+  });
+
+  it('passes notices to whichever node holds the user', async () => {
+    const [a, b] = [await node(), await node()];
+    const [here, there] = [new RecordingSink(), new RecordingSink()];
+    await a.attach(7, here);
+    await b.attach(7, there);
+    const notice: Notice = { type: 'group-presence', groups: [{ id: 1, name: 'team', online: 2, total: 3 }] };
+    await a.notify([{ userId: 7, notice }]);
+    await eventually(async () => there.notices.length === 1, 5000);
+    expect([here.notices, there.notices]).to.deep.equal([[notice], [notice]]);
   });
 
   it('carries out a kick made while a node was cut off from Redis, once it is back', async () => {

@@ -1,7 +1,29 @@
 import { expect } from 'chai';
-import type { SessionHub } from '../../application/ports/session-hub.js';
+import type { Notice, SessionHub } from '../../application/ports/session-hub.js';
 import type { OfflineMessage, UserId, Username } from '../../domain/index.js';
 import { RecordingSink } from '../support/fakes.js';
+import { eventually } from '../support/world.js';
+
+/** The grace period the contract's hubs are made with: short, so an offline is announced soon. */
+export const CONTRACT_GRACE_MS = 100;
+
+/** Records a hub's presence announcements, as `7 online` / `7 offline`. */
+function presenceLog(hub: SessionHub): string[] {
+  const heard: string[] = [];
+  hub.onPresence((userId, online) => heard.push(`${userId} ${online ? 'online' : 'offline'}`));
+  return heard;
+}
+
+/**
+ * Waits until user 99 comes and goes: announced after whatever was pending before it, since its
+ * grace period began later, it shows nothing else is still to come.
+ */
+async function settle(hub: SessionHub, heard: readonly string[]): Promise<void> {
+  const marker = new RecordingSink();
+  await hub.attach(99, marker);
+  await hub.detach(99, marker);
+  await eventually(async () => heard.includes('99 offline'));
+}
 
 const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
   id,
@@ -9,7 +31,10 @@ const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
   message: { kind: 'private', from: { id: 99, username: 'bob' as Username }, fromAdmin: false, text: `m${id}`, sentAt: new Date(0) },
 });
 
-/** What every session hub does, in one process or across many; `make` gives a fresh hub, `close` lets it go. */
+/**
+ * What every session hub does, in one process or across many; `make` gives a fresh hub whose
+ * presence grace period is CONTRACT_GRACE_MS, `close` lets it go.
+ */
 export function describeSessionHub(name: string, make: () => Promise<SessionHub>, close: (hub: SessionHub) => Promise<void> = async () => {}): void {
   describe(`session hub contract: ${name}`, () => {
     let hub: SessionHub;
@@ -76,6 +101,54 @@ export function describeSessionHub(name: string, make: () => Promise<SessionHub>
       await hub.kick(7, 'LOGGED_OUT', 'bye');
       await hub.kick(8, 'USER_BANNED', 'banned');
       expect(ended).to.deep.equal([7, 8]);
+    });
+
+    it('announces a user online at their first connection, and offline once the last has been gone for the grace period', async () => {
+      const heard = presenceLog(hub);
+      const [a, b] = [new RecordingSink(), new RecordingSink()];
+      await hub.attach(7, a);
+      await hub.attach(7, b);
+      await hub.detach(7, a);
+      expect(heard).to.deep.equal(['7 online']);
+      await hub.detach(7, b);
+      expect(heard).to.deep.equal(['7 online']);
+      await eventually(async () => heard.length === 2);
+      expect(heard).to.deep.equal(['7 online', '7 offline']);
+      await hub.attach(7, a);
+      expect(heard).to.deep.equal(['7 online', '7 offline', '7 online']);
+    });
+
+    it('announces nothing when a user comes back inside the grace period', async () => {
+      const heard = presenceLog(hub);
+      const [a, b] = [new RecordingSink(), new RecordingSink()];
+      await hub.attach(7, a);
+      await hub.detach(7, a);
+      await hub.attach(7, b);
+      await settle(hub, heard);
+      expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online']);
+    });
+
+    it('announces nothing on a takeover, and offline after a kick of every connection', async () => {
+      const heard = presenceLog(hub);
+      const [old, newer] = [new RecordingSink(), new RecordingSink()];
+      await hub.attach(7, old);
+      await hub.attach(7, newer);
+      await hub.kick(7, 'SESSION_REPLACED', 'elsewhere', newer);
+      await settle(hub, heard);
+      expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online']);
+      await hub.kick(7, 'LOGGED_OUT', 'bye');
+      await eventually(async () => heard.includes('7 offline'));
+      expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online', '7 offline']);
+    });
+
+    it('passes notices to every connection of their user, and to nobody else', async () => {
+      const [a, b, other] = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+      await hub.attach(7, a);
+      await hub.attach(7, b);
+      await hub.attach(8, other);
+      const notice: Notice = { type: 'presence', username: 'bob', online: true };
+      await hub.notify([{ userId: 7, notice }, { userId: 9, notice }]);
+      expect([a.notices, b.notices, other.notices]).to.deep.equal([[notice], [notice], []]);
     });
   });
 }

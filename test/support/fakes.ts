@@ -1,5 +1,5 @@
 import type { Clock } from '../../application/ports/clock.js';
-import type { KickReason, SessionSink } from '../../application/ports/session-hub.js';
+import type { KickReason, Notice, SessionSink } from '../../application/ports/session-hub.js';
 import type { OfflineMessage } from '../../domain/index.js';
 import { ScryptPasswordHasher } from '../../infrastructure/scrypt-password-hasher.js';
 
@@ -16,6 +16,7 @@ export class FixedClock implements Clock {
 export class RecordingSink implements SessionSink {
   readonly pushed: OfflineMessage[] = [];
   readonly kicks: { reason: KickReason; message: string }[] = [];
+  readonly notices: Notice[] = [];
 
   push(delivery: OfflineMessage): void {
     this.pushed.push(delivery);
@@ -23,6 +24,10 @@ export class RecordingSink implements SessionSink {
 
   kick(reason: KickReason, message: string): void {
     this.kicks.push({ reason, message });
+  }
+
+  notify(notice: Notice): void {
+    this.notices.push(notice);
   }
 
   /** Set by a test to stand for a connection that has gone. */

@@ -11,12 +11,12 @@ export class World {
     public server: ServerProcess,
   ) {}
 
-  /** Starts the server once `prepare`, if given, has filled its database. */
-  static async start(prepare?: (db: string) => Promise<void>): Promise<World> {
+  /** Starts the server, with `serve` flags `extra`, once `prepare`, if given, has filled its database. */
+  static async start(prepare?: (db: string) => Promise<void>, extra: string[] = []): Promise<World> {
     const tmp = temporaryDirectory();
     const db = join(tmp.path, 'chat.sqlite');
     await prepare?.(db);
-    return new World(tmp, await ServerProcess.start(db));
+    return new World(tmp, await ServerProcess.start(db, extra));
   }
 
   /** The environment of a chatctl acting as `profile`. */

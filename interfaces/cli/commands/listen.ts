@@ -2,7 +2,7 @@ import type { ArgumentsCamelCase, CommandModule } from 'yargs';
 import type { ChatClient } from '../../client/chat-client.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { CliContext, type GlobalArgs } from '../cli-context.js';
-import { Inbox } from '../inbox.js';
+import { Inbox, presenceLine } from '../inbox.js';
 import { eventJson } from '../json-output.js';
 
 /** Says why the server ended a session, with the exit status that goes with it. */
@@ -57,7 +57,11 @@ export const listenCommand: CommandModule<GlobalArgs, GlobalArgs> = {
         await client.close();
         throw kickedError(event.reason, event.message);
       }
-      inbox.receive(event.id, event.message);
+      if (event.type === 'message') inbox.receive(event.id, event.message);
+      else {
+        const line = presenceLine(args.json, event);
+        if (line !== null) process.stdout.write(`${line}\n`);
+      }
     }
     inbox.stop();
     if (!stopped) throw connectionLost(client);

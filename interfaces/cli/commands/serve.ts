@@ -77,6 +77,7 @@ export function serveCommand({ createApp }: CliDependencies): CommandModule<Glob
         hub: settings.hub,
         hubPrefix: settings['hub-prefix'],
         presenceTimeoutMs: settings['presence-timeout'] * 1000,
+        presenceGraceMs: settings['presence-grace'] * 1000,
         maxQueuedPerUser: settings['max-queued-per-user'],
         busyTimeoutMs: Math.round(settings['db-lock-timeout'] * 1000),
         maxDbConnections: settings['max-db-connections'],

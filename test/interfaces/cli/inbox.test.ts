@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ACK_DELAY_MS, Inbox } from '../../../interfaces/cli/inbox.js';
+import { ACK_DELAY_MS, Inbox, presenceLine, type PresenceChange } from '../../../interfaces/cli/inbox.js';
 import { ProfileStore } from '../../../interfaces/cli/profile-store.js';
 import type { AckResult } from '../../../interfaces/wire/operations.js';
 import type { MessagePayload } from '../../../interfaces/wire/message-payload.js';
@@ -147,5 +147,20 @@ describe('the inbox of listen and shell', () => {
     await inbox.flush();
     expect(server.requests).to.deep.equal([[1], [1]]);
     expect(shown).to.deep.equal([shown[0]]);
+  });
+});
+
+describe('presence lines of listen and shell', () => {
+  it("print a friend's change on one quiet line, and group counts only with --json", () => {
+    expect(presenceLine(false, { type: 'presence', username: 'bob', online: true })).to.equal('* bob is online');
+    expect(presenceLine(false, { type: 'presence', username: 'bob', online: false })).to.equal('* bob went offline');
+    const counts: PresenceChange = { type: 'group-presence', groups: [{ id: 3, name: 'team', online: 2, total: 5 }] };
+    expect(presenceLine(false, counts)).to.equal(null);
+    expect(JSON.parse(presenceLine(true, counts)!)).to.deep.equal({ type: 'group-presence', groups: [{ id: 3, name: 'team', online: 2, members: 5 }] });
+    expect(JSON.parse(presenceLine(true, { type: 'presence', username: 'bob', online: false })!)).to.deep.equal({ type: 'presence', username: 'bob', online: false });
+  });
+
+  it('show a name with control characters escaped, as every other line does', () => {
+    expect(presenceLine(false, { type: 'presence', username: 'bob\u001b[2J', online: true })).to.not.include('\u001b');
   });
 });

@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import type { ChatClient } from '../../interfaces/client/chat-client.js';
+import { run, type Running } from '../support/processes.js';
+import { eventually, expectOk, World } from '../support/world.js';
+
+/** The grace period the server runs with: long enough for a reconnect (with its password check) to fit inside it. */
+const GRACE_SECONDS = 2;
+
+describe('presence, end to end with real processes', function () {
+  this.timeout(90_000);
+  let world: World;
+  let running: Running[] = [];
+  let clients: ChatClient[] = [];
+
+  const listen = async (profile: string, ...flags: string[]) => {
+    const listener = run(['listen', ...flags], world.as(profile));
+    running.push(listener);
+    await listener.stderr.waitFor(new RegExp(`listening as ${profile}`));
+    return listener;
+  };
+  const stop = async (listener: Running) => {
+    listener.child.kill('SIGINT');
+    expect(await listener.exited()).to.equal(0);
+  };
+  const client = async (name: string) => {
+    const logged = await world.client(name);
+    clients.push(logged);
+    return logged;
+  };
+  /** What the listener printed from line `from` on. */
+  const since = (listener: Running, from: number) => listener.stdout.seen.slice(from);
+  /**
+   * carol comes and goes, and waits until `listener` (alice) is told she went offline: every
+   * offline that began before is announced by then, since its grace period began earlier.
+   */
+  const carolComesAndGoes = async (listener: Running) => {
+    const before = listener.stdout.seen.filter((line) => line === '* carol went offline').length;
+    await stop(await listen('carol'));
+    await eventually(async () => listener.stdout.seen.filter((line) => line === '* carol went offline').length > before);
+  };
+
+  beforeEach(async () => {
+    world = await World.start(undefined, ['--presence-grace', String(GRACE_SECONDS)]);
+    await world.users('alice', 'bob', 'carol');
+  });
+  afterEach(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    for (const listener of running) listener.child.kill('SIGKILL');
+    running = [];
+    clients = [];
+    await world.stop();
+  });
+
+  it("prints a friend's coming and going, and nothing on a takeover or a reconnect inside the grace period", async () => {
+    await expectOk(world.chatctl('alice', 'add', 'bob'));
+    await expectOk(world.chatctl('alice', 'add', 'carol'));
+    const alice = await listen('alice');
+    // The logins of the set-up come and go too: they are announced before carol's.
+    await carolComesAndGoes(alice);
+
+    let from = alice.stdout.seen.length;
+    const bob = await listen('bob');
+    await alice.stdout.waitFor(/^\* bob is online$/);
+    await stop(bob);
+    await eventually(async () => since(alice, from).includes('* bob went offline'));
+    expect(since(alice, from)).to.deep.equal(['* bob is online', '* bob went offline']);
+
+    // A newer login replaces the session: bob never went offline.
+    from = alice.stdout.seen.length;
+    await client('bob');
+    await eventually(async () => since(alice, from).includes('* bob is online'));
+    const newer = await client('bob');
+    await carolComesAndGoes(alice);
+    expect(since(alice, from)).to.deep.equal(['* bob is online', '* carol is online', '* carol went offline']);
+
+    // A dropped connection, back inside the grace period: nothing either.
+    from = alice.stdout.seen.length;
+    await newer.close();
+    const back = await client('bob');
+    await carolComesAndGoes(alice);
+    expect(since(alice, from)).to.deep.equal(['* carol is online', '* carol went offline']);
+
+    await back.close();
+    await eventually(async () => since(alice, from).includes('* bob went offline'));
+  });
+
+  it('emits presence and group counts as NDJSON lines with --json', async () => {
+    await expectOk(world.chatctl('alice', 'add', 'bob'));
+    await expectOk(world.chatctl('bob', 'newgroup', 'team'));
+    await expectOk(world.chatctl('bob', 'addgroupuser', 'team', 'carol'));
+    await expectOk(world.chatctl('bob', 'addgroupuser', 'team', 'alice'));
+    const spawn = (profile: string) => {
+      const listener = run(['listen', '--json'], world.as(profile));
+      running.push(listener);
+      return listener;
+    };
+    const [alice, carol] = [spawn('alice'), spawn('carol')];
+    // --json says nothing on stderr: they are attached once team counts them online.
+    const teamOnline = async () => (JSON.parse((await world.chatctl('bob', 'groups', '--json')).stdout) as { groups: { online: number }[] }).groups[0]?.online;
+    await eventually(async () => (await teamOnline()) === 2);
+    await listen('bob');
+    await alice.stdout.waitFor(/"type":"presence","username":"bob","online":true/);
+    await carol.stdout.waitFor(/"type":"group-presence".*"online":3/);
+    const events = (listener: Running) => listener.stdout.seen.map((line) => JSON.parse(line) as { type: string });
+    const counted = { type: 'group-presence', groups: [{ id: 1, name: 'team', online: 3, members: 3 }] };
+    expect(events(alice)).to.deep.include({ type: 'presence', username: 'bob', online: true });
+    expect(events(alice)).to.deep.include(counted);
+    expect(events(carol)).to.deep.include(counted);
+    // carol is no friend of bob's: she learns the count, never his name.
+    expect(events(carol).filter((event) => event.type === 'presence')).to.deep.equal([]);
+  });
+});
