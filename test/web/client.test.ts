@@ -1,0 +1,177 @@
+import { expect } from 'chai';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
+import { FAKE_ORIGIN, launchBrowser, serveBuiltClient } from '../support/browser.js';
+import { eventually } from '../support/world.js';
+
+type Request = { type: 'request'; id: number; op: string; token?: string; args?: Record<string, unknown> };
+
+/**
+ * A stand-in for the server's WebSocket, scripted by the test: it records every request and
+ * answers each with what `answer` gives (or leaves it unanswered when that is undefined).
+ */
+class ScriptedServer {
+  readonly requests: Request[] = [];
+  socket: WebSocketRoute | null = null;
+
+  constructor(private readonly answer: (request: Request, server: ScriptedServer) => Record<string, unknown> | undefined) {}
+
+  async install(page: Page): Promise<void> {
+    await page.routeWebSocket(`${FAKE_ORIGIN.replace('http', 'ws')}/ws`, (socket) => {
+      this.socket = socket;
+      socket.onMessage((raw) => {
+        const request = JSON.parse(String(raw)) as Request;
+        this.requests.push(request);
+        const data = this.answer(request, this);
+        if (data !== undefined) socket.send(JSON.stringify({ type: 'response', id: request.id, status: 'ok', data }));
+      });
+    });
+  }
+
+  push(event: string, data: unknown, id?: number): void {
+    this.socket!.send(JSON.stringify({ type: 'event', event, data, ...(id === undefined ? {} : { id }) }));
+  }
+
+  /** Every id the page acknowledged so far. */
+  acked(): number[] {
+    return this.requests.filter((request) => request.op === 'ack').flatMap((request) => request.args!.ids as number[]);
+  }
+}
+
+const ALICE = { id: 1, username: 'alice', isAdmin: false, banned: false };
+const message = (text: string) => ({ kind: 'private', from: 'bob', fromAdmin: false, text, sentAt: '2026-11-25T12:00:00.000Z' });
+
+describe('the web client in Chromium (a scripted WebSocket in place of the server)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(() => browser?.close());
+  beforeEach(async () => {
+    page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    await serveBuiltClient(page);
+  });
+  afterEach(() => page.close());
+
+  it('shows the login form with no server at all', async () => {
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').waitFor();
+    expect(await page.getByLabel('Password').getAttribute('type')).to.equal('password');
+    expect(await page.getByRole('button', { name: 'Log in' }).isVisible()).to.equal(true);
+    expect(await page.getByRole('button', { name: 'Register' }).isVisible()).to.equal(true);
+  });
+
+  it('logs in, shows the backlog once each in order, acknowledges it, follows presence, sends with Enter, and says why it was kicked', async () => {
+    const server = new ScriptedServer((request, self) => {
+      switch (request.op) {
+        case 'login':
+          // The backlog comes before the answer; a delivery may come twice.
+          self.push('message', message('first <b>bold</b>'), 11);
+          self.push('message', message('second'), 12);
+          self.push('message', message('first <b>bold</b>'), 11);
+          return { token: 'tok', user: ALICE, welcome: 'welcome, alice', backlog: 2 };
+        case 'friends':
+          return { friends: [{ username: 'bob', isAdmin: false, banned: false, online: true }], nextCursor: null };
+        case 'groups':
+          return { groups: [], nextCursor: null };
+        case 'ack':
+          return { acknowledged: request.args!.ids, unknown: [] };
+        case 'send':
+          return { message: { id: 99, to: request.args!.to, sentAt: '2026-11-25T12:01:00.000Z' } };
+        default:
+          return undefined;
+      }
+    });
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByLabel('Password').press('Enter');
+
+    const bob = page.getByRole('button', { name: /bob/ });
+    await bob.getByText('2', { exact: true }).waitFor(); // the badge: two new messages, the repeat not counted
+    expect(await bob.getByRole('img').getAttribute('aria-label')).to.equal('online');
+    await eventually(async () => [...new Set(server.acked())].sort().join() === '11,12');
+    expect(await page.evaluate("sessionStorage.getItem('parley.token')")).to.equal('tok');
+
+    expect(await page.getByLabel(/Message/).isVisible()).to.equal(false); // no conversation open yet
+    await bob.click();
+    const lines = page.locator('.lines .text');
+    expect(await lines.allTextContents()).to.deep.equal(['first <b>bold</b>', 'second']); // as typed: never parsed as HTML
+    expect(await bob.locator('.badge').count()).to.equal(0);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).to.be.at.most(360); // nothing wider than a phone
+
+    server.push('presence', { username: 'bob', online: false });
+    await eventually(async () => (await bob.getByRole('img').getAttribute('aria-label')) === 'offline');
+
+    await page.getByLabel(/Message/).fill('hello bob');
+    await page.getByLabel(/Message/).press('Enter');
+    await eventually(async () => (await lines.allTextContents()).at(-1) === 'hello bob');
+    const send = server.requests.find((request) => request.op === 'send')!;
+    expect(send.token).to.equal('tok');
+    expect(send.args).to.include({ to: 'bob', text: 'hello bob' });
+    expect(await page.getByLabel(/Message/).inputValue()).to.equal('');
+
+    server.push('kicked', { reason: 'SESSION_REPLACED', message: 'you logged in somewhere else' });
+    await page.getByRole('alert').getByText('You logged in somewhere else: you are logged out.').waitFor();
+    await page.getByLabel('Username').waitFor();
+    expect(await page.evaluate("sessionStorage.getItem('parley.token')")).to.equal(null);
+  });
+
+  it('attaches again with the kept token when the connection drops and after a reload, showing a replayed delivery once', async () => {
+    const server = new ScriptedServer((request, self) => {
+      switch (request.op) {
+        case 'login':
+          self.push('message', message('before the drop'), 21);
+          return { token: 'tok', user: ALICE, welcome: 'welcome, alice', backlog: 1 };
+        case 'attach':
+          self.push('message', message('before the drop'), 21); // its ack may not have arrived: replayed
+          self.push('message', message('after the drop'), 22);
+          return { user: ALICE, backlog: 2 };
+        case 'friends':
+          return { friends: [{ username: 'bob', isAdmin: false, banned: false, online: true }], nextCursor: null };
+        case 'groups':
+          return { groups: [], nextCursor: null };
+        default:
+          return {};
+      }
+    });
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: /bob/ }).click();
+    const lines = page.locator('.lines .text');
+    await lines.first().waitFor();
+
+    await server.socket!.close({ code: 1012, reason: 'server restarting' });
+    await page.getByRole('alert').getByText(/Connection lost \(server restarting\); trying again in 1 s/).waitFor();
+    await eventually(async () => (await lines.allTextContents()).join('|') === 'before the drop|after the drop');
+    const attach = server.requests.find((request) => request.op === 'attach')!;
+    expect(attach.token).to.equal('tok');
+    expect(await page.getByText(/Connection lost/).count()).to.equal(0); // the notice went with the outage
+
+    const attachesBefore = server.requests.filter((request) => request.op === 'attach').length;
+    await page.reload();
+    await page.getByRole('button', { name: /bob/ }).waitFor();
+    expect(server.requests.filter((request) => request.op === 'attach')).to.have.length(attachesBefore + 1);
+    expect(await page.getByLabel('Password').count()).to.equal(0);
+  });
+
+  it('shows a refused login and the wait a throttled one asks for', async () => {
+    const server = new ScriptedServer(() => undefined);
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await eventually(async () => server.requests.some((request) => request.op === 'login'));
+    const login = server.requests.find((request) => request.op === 'login')!;
+    server.socket!.send(JSON.stringify({ type: 'response', id: login.id, status: 'fail', code: 'RATE_LIMITED', message: 'too many failed logins', data: { retryAfterMs: 29_500 } }));
+    await page.getByRole('alert').getByText('Too many attempts: try again in 30 s.').waitFor();
+    expect(await page.getByRole('button', { name: 'Log in' }).isEnabled()).to.equal(true);
+  });
+});
