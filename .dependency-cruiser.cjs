@@ -44,6 +44,20 @@ module.exports = {
       },
     },
     {
+      name: 'web-sees-only-wire-types',
+      comment: 'the browser code (web/) imports web/ and the wire types, never server code; its build config imports vite',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { pathNot: ['^web/', '^interfaces/wire/operations\\.ts$', '(^|/)node_modules/vite/'] },
+    },
+    {
+      name: 'web-imports-wire-types-as-types',
+      comment: 'the wire types reach the browser as types only (erased by the build): nothing of interfaces/ is bundled',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^interfaces/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -53,7 +67,7 @@ module.exports = {
       name: 'no-dev-dependencies-outside-tests',
       comment: 'what ships may not need a devDependency',
       severity: 'error',
-      from: { pathNot: '^(test|bench)/' },
+      from: { pathNot: ['^(test|bench)/', '^web/vite\\.config\\.ts$'] },
       to: { dependencyTypes: ['npm-dev'] },
     },
     {
