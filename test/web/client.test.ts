@@ -103,6 +103,11 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
     expect(await bob.locator('.badge').count()).to.equal(0);
     expect(await page.evaluate('document.documentElement.scrollWidth')).to.be.at.most(360); // nothing wider than a phone
 
+    server.push('message', { ...message('from a stranger'), from: 'carol', fromAdmin: true }, 13);
+    await page.getByRole('button', { name: /carol/ }).getByText('1', { exact: true }).waitFor();
+    await page.getByText('New message in carol.').waitFor(); // said to screen readers, carol not being in view
+    expect(await lines.allTextContents()).to.deep.equal(['first <b>bold</b>', 'second']);
+
     server.push('presence', { username: 'bob', online: false });
     await eventually(async () => (await bob.getByRole('img').getAttribute('aria-label')) === 'offline');
 
@@ -159,6 +164,90 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
     await page.getByRole('button', { name: /bob/ }).waitFor();
     expect(server.requests.filter((request) => request.op === 'attach')).to.have.length(attachesBefore + 1);
     expect(await page.getByLabel('Password').count()).to.equal(0);
+  });
+
+  it("gives a group's owner alone the controls to invite, remove and delete, and sends to the group", async () => {
+    const team = { id: 5, name: 'team', creator: 'alice', online: 1, total: 2, banned: false };
+    const club = { id: 6, name: 'club', creator: 'carol', online: 2, total: 3, banned: false };
+    const server = new ScriptedServer((request) => {
+      switch (request.op) {
+        case 'login':
+          return { token: 'tok', user: ALICE, welcome: 'welcome, alice', backlog: 0 };
+        case 'friends':
+          return { friends: [], nextCursor: null };
+        case 'groups':
+          return { groups: [team, club], nextCursor: null };
+        case 'addgroupuser':
+          return { group: { ...team, total: 3 } };
+        case 'sendgroup':
+          return { group: club, recipients: 2, queueFull: [], sentAt: '2026-11-25T12:02:00.000Z' };
+        default:
+          return {};
+      }
+    });
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByLabel('Password').press('Enter');
+
+    await page.getByRole('button', { name: /club \(carol\)/ }).click();
+    expect(await page.getByRole('button', { name: 'Delete group' }).count()).to.equal(0);
+    expect(await page.getByLabel('Invite a user').count()).to.equal(0);
+    await page.getByLabel(/Message/).fill('hi club');
+    await page.getByLabel(/Message/).press('Enter');
+    await eventually(async () => (await page.locator('.lines .text').allTextContents()).join() === 'hi club');
+    expect(server.requests.find((request) => request.op === 'sendgroup')!.args).to.include({ group: 6, text: 'hi club' });
+
+    await page.getByRole('button', { name: /^team/ }).click();
+    await page.getByRole('button', { name: 'Delete group' }).waitFor();
+    await page.getByLabel('Invite a user').fill('dave');
+    await page.getByLabel('Invite a user').press('Enter');
+    await page.getByRole('heading', { name: 'team · 1/3 online' }).waitFor();
+    expect(server.requests.find((request) => request.op === 'addgroupuser')!.args).to.deep.equal({ name: 'team', creator: 'alice', username: 'dave' });
+  });
+
+  it("gives an admin the pages of users and groups, a page at a time, and bans from there", async () => {
+    const page1 = [{ username: 'alice', isAdmin: true, banned: false, online: true }];
+    const page2 = [{ username: 'bob', isAdmin: false, banned: false, online: false }];
+    let bobBanned = false;
+    const server = new ScriptedServer((request) => {
+      switch (request.op) {
+        case 'login':
+          return { token: 'tok', user: { ...ALICE, isAdmin: true }, welcome: 'welcome, alice', backlog: 0 };
+        case 'friends':
+          return { friends: [], nextCursor: null };
+        case 'groups':
+        case 'allgroup':
+          return { groups: [], nextCursor: null };
+        case 'allusers':
+          return request.args!.cursor === 'c2'
+            ? { users: page2.map((user) => ({ ...user, banned: bobBanned })), nextCursor: null }
+            : { users: page1, nextCursor: 'c2' };
+        case 'blockuser':
+          bobBanned = true;
+          return { user: { ...page2[0], banned: true } };
+        default:
+          return {};
+      }
+    });
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByLabel('Password').press('Enter');
+
+    await page.getByRole('button', { name: 'Admin' }).click();
+    const users = page.getByRole('region', { name: 'Users' });
+    await users.getByRole('cell', { name: 'alice', exact: true }).waitFor();
+    await users.getByRole('button', { name: 'Next' }).click();
+    await users.getByRole('cell', { name: 'bob', exact: true }).waitFor();
+    expect(await users.getByRole('cell', { name: 'alice', exact: true }).count()).to.equal(0);
+    await users.getByRole('button', { name: 'Ban user bob' }).click();
+    await page.getByText('Banned user bob.').waitFor();
+    await users.getByRole('button', { name: 'Unban user bob' }).waitFor(); // the page read again, at the same cursor
+    expect(server.requests.find((request) => request.op === 'blockuser')!.args).to.deep.equal({ username: 'bob' });
+    expect(await users.getByRole('button', { name: 'Previous' }).isEnabled()).to.equal(true);
   });
 
   it('shows a refused login and the wait a throttled one asks for', async () => {

@@ -104,9 +104,9 @@ export class App {
       const register = event.submitter instanceof HTMLButtonElement && event.submitter.value === 'register';
       for (const button of buttons) button.disabled = true;
       this.loggingIn = true;
+      this.session.tell(null); // the last attempt's error; what the login brings (notices in the backlog) stays
       const done = register ? this.session.register(username.input.value.trim(), password.input.value) : this.session.login(username.input.value.trim(), password.input.value);
       done
-        .then(() => this.session.tell(null))
         .catch((error: unknown) => this.session.tell({ level: 'error', text: describeFailure(error) }))
         .finally(() => {
           this.loggingIn = false;

@@ -29,8 +29,11 @@ export class ChatView {
   private readonly lines = h('ol', { class: 'lines', 'aria-live': 'polite', 'aria-labelledby': 'conversation-title' });
   private readonly composer = h('textarea', { id: 'composer', rows: 2, maxlength: 4000, required: true });
   private readonly conversation: HTMLElement;
+  /** Says, for screen readers, that a message arrived in a conversation not in view. */
+  private readonly announcer = h('p', { class: 'visually-hidden', 'aria-live': 'polite' });
   private shownLines = 0;
   private clientMsgId = newClientMsgId();
+  private sending = false;
 
   constructor(private readonly session: Session) {
     const form = h('form', { class: 'composer' }, h('label', { for: 'composer' }, 'Message (Enter sends, Shift+Enter starts a new line)'), this.composer, h('button', { type: 'submit' }, 'Send'));
@@ -60,6 +63,7 @@ export class ChatView {
         this.form('New group', 'Create', { name: 'group', autocomplete: 'off', maxlength: 32 }, (name) => this.newGroup(name)),
       ),
       this.conversation,
+      this.announcer,
     );
     this.renderLists();
   }
@@ -69,6 +73,13 @@ export class ChatView {
     if (change === 'friends' || change === 'groups' || change === 'messages') this.renderLists();
     if (change === 'groups') this.renderConversation(false);
     if (change === 'messages' && key === this.session.store.active) this.appendLines();
+    else if (change === 'messages' && key !== undefined) this.announcer.textContent = `New message in ${this.nameOf(key)}.`;
+  }
+
+  private nameOf(key: ConversationKey): string {
+    if (key.startsWith('user:')) return key.slice('user:'.length);
+    const group = this.session.groups.get(Number(key.slice('group:'.length)));
+    return group ? `group ${group.name}` : 'a group';
   }
 
   private form(label: string, action: string, props: Record<string, string | number | boolean>, run: (value: string) => Promise<void>): HTMLFormElement {
@@ -221,7 +232,8 @@ export class ChatView {
     const key = this.session.store.active;
     const text = this.composer.value;
     const me = this.session.me;
-    if (key === null || me === null || text.trim() === '') return;
+    if (key === null || me === null || text.trim() === '' || this.sending) return; // one at a time: a second Enter would store it once but show it twice
+    this.sending = true;
     const clientMsgId = this.clientMsgId;
     const sent = key.startsWith('group:')
       ? this.session.call('sendgroup', { group: Number(key.slice('group:'.length)), text, clientMsgId }).then((answer) => {
@@ -236,6 +248,7 @@ export class ChatView {
         this.session.store.sent(key, me.username, text, sentAt);
         if (key === this.session.store.active) this.appendLines();
       })
-      .catch((error: unknown) => this.session.tell({ level: 'error', text: `Not sent: ${describeFailure(error)}` }));
+      .catch((error: unknown) => this.session.tell({ level: 'error', text: `Not sent: ${describeFailure(error)}` }))
+      .finally(() => (this.sending = false));
   }
 }

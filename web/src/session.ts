@@ -201,6 +201,7 @@ export class Session {
   }
 
   private noticeArrived(message: Extract<MessagePayload, { kind: 'notice' }>): void {
+    this.tell({ level: 'info', text: message.text });
     if (message.topic === 'group-kicked' || message.topic === 'group-deleted') {
       if (message.group) this.forgetGroup(message.group.id);
     } else if (this.status === 'online') {
