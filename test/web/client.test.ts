@@ -166,6 +166,47 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
     expect(await page.getByLabel('Password').count()).to.equal(0);
   });
 
+  it('gives up a connection on which the server stays silent 30 s, says the message was not sent, and attaches again', async () => {
+    let silent = false;
+    const server = new ScriptedServer((request) => {
+      if (silent && request.op !== 'attach') return undefined;
+      switch (request.op) {
+        case 'login':
+          return { token: 'tok', user: ALICE, welcome: 'welcome, alice', backlog: 0 };
+        case 'attach':
+          silent = false;
+          return { user: ALICE, backlog: 0 };
+        case 'friends':
+          return { friends: [{ username: 'bob', isAdmin: false, banned: false, online: true }], nextCursor: null };
+        case 'groups':
+          return { groups: [], nextCursor: null };
+        default:
+          return {};
+      }
+    });
+    await page.clock.install();
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByLabel('Password').press('Enter');
+    await page.getByRole('button', { name: /bob/ }).click();
+
+    silent = true;
+    await page.getByLabel(/Message/).fill('are you there?');
+    await page.getByLabel(/Message/).press('Enter');
+    await eventually(async () => server.requests.some((request) => request.op === 'send'));
+    await page.clock.fastForward(29_000);
+    expect(await page.getByText(/Not sent/).count()).to.equal(0);
+    await page.clock.fastForward(2_000);
+    await page.getByText('Not sent (the server did not answer in time): it stays in the box; send it again once reconnected.').waitFor();
+    await page.getByText('alice · offline, reconnecting…').waitFor();
+    expect(await page.getByLabel(/Message/).inputValue()).to.equal('are you there?');
+    await page.clock.fastForward(1_000);
+    await page.getByText('alice · online').waitFor();
+    expect(server.requests.filter((request) => request.op === 'attach')).to.have.length(1);
+  });
+
   it("gives a group's owner alone the controls to invite, remove and delete, and sends to the group", async () => {
     const team = { id: 5, name: 'team', creator: 'alice', online: 1, total: 2, banned: false };
     const club = { id: 6, name: 'club', creator: 'carol', online: 2, total: 3, banned: false };

@@ -1,4 +1,5 @@
 import type { WireGroup } from '../../interfaces/wire/operations.js';
+import { WireFailure } from './connection.js';
 import { groupKey, userKey, type ChatLine, type ConversationKey } from './conversations.js';
 import { field, h, replaceChildren } from './dom.js';
 import { describeFailure } from './errors.js';
@@ -248,7 +249,11 @@ export class ChatView {
         this.session.store.sent(key, me.username, text, sentAt);
         if (key === this.session.store.active) this.appendLines();
       })
-      .catch((error: unknown) => this.session.tell({ level: 'error', text: `Not sent: ${describeFailure(error)}` }))
+      .catch((error: unknown) => {
+        const lost = error instanceof WireFailure && (error.code === 'CONNECTION_LOST' || error.code === 'TIMEOUT');
+        const text = lost ? `Not sent (${error.message}): it stays in the box; send it again once reconnected.` : `Not sent: ${describeFailure(error)}`;
+        this.session.tell({ level: 'error', text });
+      })
       .finally(() => (this.sending = false));
   }
 }

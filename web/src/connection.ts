@@ -1,6 +1,6 @@
 import type { OperationArgs, OperationName, OperationResult, WireEvents } from '../../interfaces/wire/operations.js';
 
-/** How long a request may wait for its answer before the connection counts as dead (as the SDK's `requestTimeoutMs`). */
+/** How long a request may wait with the server silent before the connection counts as dead (as the SDK's `requestTimeoutMs`). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** A `fail` or `error` answer, or a connection that ended first (`code` `CONNECTION_LOST`, `TIMEOUT`). */
@@ -68,6 +68,8 @@ export class Connection {
   private nextId = 1;
   private lastFailure: WireFailure | null = null;
   private closed = false;
+  /** When the server last sent anything: a long backlog before a login's answer is a sign of life. */
+  private lastHeard = Date.now();
 
   private constructor(
     private readonly socket: WebSocket,
@@ -103,14 +105,24 @@ export class Connection {
     const id = this.nextId++;
     const envelope = { type: 'request', id, op, args, ...(this.token === null ? {} : { token: this.token }) };
     return new Promise((resolve, reject) => {
-      const timer = window.setTimeout(() => {
-        reject(new WireFailure('TIMEOUT', 'the server did not answer in time'));
-        this.pending.delete(id);
-        this.close();
-      }, REQUEST_TIMEOUT_MS);
-      this.pending.set(id, { resolve: resolve as (data: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: resolve as (data: unknown) => void, reject, timer: this.watch(id, REQUEST_TIMEOUT_MS) });
       this.socket.send(JSON.stringify(envelope));
     });
+  }
+
+  /** Ends the connection if request `id` is still unanswered once the server has been silent for REQUEST_TIMEOUT_MS. */
+  private watch(id: number, ms: number): number {
+    return window.setTimeout(() => {
+      const pending = this.pending.get(id);
+      if (!pending) return;
+      const silentFor = Date.now() - this.lastHeard;
+      if (silentFor < REQUEST_TIMEOUT_MS) {
+        pending.timer = this.watch(id, REQUEST_TIMEOUT_MS - silentFor);
+        return;
+      }
+      this.lastFailure = new WireFailure('TIMEOUT', 'the server did not answer in time');
+      this.close();
+    }, ms);
   }
 
   /** Closes the connection; pending requests fail with `CONNECTION_LOST`. */
@@ -120,6 +132,7 @@ export class Connection {
   }
 
   private receive(raw: unknown): void {
+    this.lastHeard = Date.now();
     if (typeof raw !== 'string') return;
     let envelope: Record<string, unknown>;
     try {

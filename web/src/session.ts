@@ -177,7 +177,9 @@ export class Session {
   }
 
   private async connect(): Promise<Connection> {
-    this.connection?.close();
+    const previous = this.connection;
+    this.connection = null; // so that its close is not taken for a lost connection
+    previous?.close();
     const connection = await Connection.open(this.url, {
       onEvent: (event) => this.pushed(event),
       onClose: (failure) => this.closed(connection, failure),
