@@ -44,6 +44,20 @@ module.exports = {
       },
     },
     {
+      name: 'web-sees-only-wire-types',
+      comment: 'the browser code (web/, but its build config) imports web/ and the wire types, never server code',
+      severity: 'error',
+      from: { path: '^web/', pathNot: '^web/vite\\.config\\.ts$' },
+      to: { pathNot: ['^web/', '^interfaces/wire/operations\\.ts$'] },
+    },
+    {
+      name: 'web-imports-wire-types-as-types',
+      comment: 'the wire types reach the browser as types only (erased by the build): nothing of interfaces/ is bundled',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^interfaces/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -53,7 +67,7 @@ module.exports = {
       name: 'no-dev-dependencies-outside-tests',
       comment: 'what ships may not need a devDependency',
       severity: 'error',
-      from: { pathNot: '^(test|bench)/' },
+      from: { pathNot: ['^(test|bench)/', '^web/vite\\.config\\.ts$'] },
       to: { dependencyTypes: ['npm-dev'] },
     },
     {

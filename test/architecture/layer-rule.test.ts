@@ -16,16 +16,18 @@ function depcruise(cwd: string, ...paths: string[]) {
 
 describe('the layer rule', () => {
   it('fails the build on each kind of forbidden import, type-only ones included', () => {
-    const { status, output } = depcruise(fixture, 'domain', 'application', 'infrastructure', 'interfaces');
+    const { status, output } = depcruise(fixture, 'domain', 'application', 'infrastructure', 'interfaces', 'web');
     expect(status, output).to.not.equal(0);
     expect(output).to.match(/domain-is-pure: domain\/user\.ts → (node:)?crypto/);
     expect(output).to.match(/domain-is-pure: domain\/user\.ts → .*knex/);
     expect(output).to.match(/application-sees-only-domain: application\/accounts\.ts → infrastructure\/knex-users\.ts/);
     expect(output).to.match(/infrastructure-not-interfaces: infrastructure\/knex-users\.ts → interfaces\/gateway\.ts/);
+    expect(output).to.match(/web-sees-only-wire-types: web\/page\.ts → interfaces\/gateway\.ts/);
+    expect(output).to.match(/web-imports-wire-types-as-types: web\/page\.ts → interfaces\/gateway\.ts/);
   });
 
   it('passes on parley itself', () => {
-    const { status, output } = depcruise(root, 'domain', 'application', 'infrastructure', 'interfaces', 'container.ts', 'index.ts', 'cli.ts');
+    const { status, output } = depcruise(root, 'domain', 'application', 'infrastructure', 'interfaces', 'container.ts', 'index.ts', 'cli.ts', 'web');
     expect(status, output).to.equal(0);
   });
 });

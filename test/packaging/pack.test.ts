@@ -57,7 +57,7 @@ describe('the npm package, installed into a new project', function () {
 
   after(() => tmp?.remove());
 
-  it('holds the compiled library, its docs, README and LICENSE, and no tests, benchmark or examples', () => {
+  it('holds the compiled library, the built web client, its docs, README and LICENSE, and no tests, benchmark or examples', () => {
     expect(packed).to.include.members([
       'LICENSE',
       'README.md',
@@ -71,7 +71,9 @@ describe('the npm package, installed into a new project', function () {
     ]);
     expect(packed.some((path) => path.startsWith('docs/adr/'))).to.equal(true);
     expect(packed.filter((path) => /^dist\/(test|bench|examples)\//.test(path))).to.deep.equal([]);
-    expect(packed.filter((path) => path.startsWith('dist/') && !/\.(js|d\.ts|js\.map)$/.test(path))).to.deep.equal([]);
+    // Compiled code, but the web client's built page and stylesheet, which `serve --web-port` serves.
+    expect(packed).to.include('dist/web/index.html');
+    expect(packed.filter((path) => path.startsWith('dist/') && !path.startsWith('dist/web/') && !/\.(js|d\.ts|js\.map)$/.test(path))).to.deep.equal([]);
   });
 
   it('installs without TypeScript or any devDependency', () => {
