@@ -61,6 +61,15 @@ export class RawPeer {
     return this.frames.shift() as Record<string, unknown>;
   }
 
+  /** The next frame that is not a presence notice (`presence`, `group-presence`: pushed as people come and go, never acknowledged). */
+  async nextDelivery(ms = 5000): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const frame = await this.next(Math.max(0, deadline - Date.now()));
+      if (frame.event !== 'presence' && frame.event !== 'group-presence') return frame;
+    }
+  }
+
   /** Resolves once the server has closed the connection. */
   async closedByServer(ms = 5000): Promise<void> {
     const deadline = Date.now() + ms;

@@ -36,7 +36,7 @@ describe('TcpGateway limits, on a real loopback socket', function () {
       const { peer: sending, token } = await fixture.loggedIn(longName);
       const sent = await fixture.call(sending, 'sendgroup', { group: group.id, text: LONGEST_TEXT }, token);
       expect(sent).to.deep.include({ status: 'ok' });
-      const live = await listener.next();
+      const live = await listener.nextDelivery();
       expect(live).to.deep.include({ event: 'message' }).and.to.have.nested.property('data.text', LONGEST_TEXT);
       expect(live).to.have.nested.property('data.group.name', groupName);
       const replayed: Frame[] = [];
