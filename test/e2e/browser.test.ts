@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
-import { chatctl, run, ServerProcess, temporaryDirectory, type Running } from '../support/processes.js';
-import { eventually, expectOk, registerCheaply } from '../support/world.js';
+import { chatctl, run, type Running } from '../support/processes.js';
+import { eventually, expectOk, registerCheaply, World } from '../support/world.js';
 
 /** The grace before a friend who left is announced offline: short, so the presence case stays quick. */
 const GRACE_SECONDS = 1;
@@ -17,17 +17,15 @@ const passwordOf = (name: string) => `pw-${name}-123`;
 
 describe('the web client in Chromium against a real server, with real chatctl processes', function () {
   this.timeout(60_000);
-  let tmp: ReturnType<typeof temporaryDirectory>;
-  let server: ServerProcess;
+  let world: World;
   let browser: Browser;
   let url: string;
   let contexts: BrowserContext[] = [];
   let running: Running[] = [];
 
-  const as = (profile: string): NodeJS.ProcessEnv => ({ CHATCTL_HOME: join(tmp.path, 'home'), CHATCTL_SERVER: server.address, CHATCTL_PROFILE: profile });
-  const cli = (profile: string, ...args: string[]) => expectOk(chatctl(args, as(profile)));
+  const cli = (profile: string, ...args: string[]) => expectOk(world.chatctl(profile, ...args));
   const listen = async (profile: string) => {
-    const listener = run(['listen'], as(profile));
+    const listener = run(['listen'], world.as(profile));
     running.push(listener);
     await listener.stderr.waitFor(new RegExp(`listening as ${profile}`));
     return listener;
@@ -71,11 +69,8 @@ describe('the web client in Chromium against a real server, with real chatctl pr
   };
 
   before(async () => {
-    tmp = temporaryDirectory();
-    const db = join(tmp.path, 'chat.sqlite');
-    await registerCheaply(db, PREPARED);
-    server = await ServerProcess.start(db, ['--web-port', '0', '--presence-grace', String(GRACE_SECONDS)]);
-    const { port } = JSON.parse(await server.running.stderr.waitFor(/"msg":"web listening"/)) as { port: number };
+    world = await World.start((db) => registerCheaply(db, PREPARED), ['--web-port', '0', '--presence-grace', String(GRACE_SECONDS)]);
+    const { port } = JSON.parse(await world.server.running.stderr.waitFor(/"msg":"web listening"/)) as { port: number };
     url = `http://127.0.0.1:${port}/`;
     browser = await launchBrowser();
   });
@@ -87,8 +82,7 @@ describe('the web client in Chromium against a real server, with real chatctl pr
   });
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    tmp?.remove();
+    await world?.stop();
   });
 
   it('registers two users through the page, makes them friends, and carries their chat live both ways', async () => {
@@ -120,6 +114,7 @@ describe('the web client in Chromium against a real server, with real chatctl pr
     await signIn(frank, 'frank');
     await addFriend(erin, 'frank');
     await frank.getByRole('button', { name: /erin/ }).waitFor();
+    await eventually(async () => (await world.queuedFor('frank')).length === 0); // the page acknowledged erin's friend notice
     await frank.context().close();
 
     const backlog = ['are you there?', 'second, while you were away', 'third and last'];
@@ -129,6 +124,12 @@ describe('the web client in Chromium against a real server, with real chatctl pr
     await again.getByRole('button', { name: /erin/ }).getByText('3', { exact: true }).waitFor();
     await again.getByRole('button', { name: /erin/ }).click();
     expect(await linesOf(again)).to.deep.equal(backlog);
+
+    await again.reload(); // the kept token attaches again: no password asked, erin listed, nothing replayed
+    await again.getByRole('button', { name: /erin/ }).click();
+    await again.getByText('frank · online').waitFor();
+    expect(await again.getByLabel('Password').count()).to.equal(0);
+    expect(await linesOf(again)).to.deep.equal([]);
   });
 
   it("carries a group's messages between a page and chatctl, and gives the owner the group's controls", async () => {
@@ -153,12 +154,16 @@ describe('the web client in Chromium against a real server, with real chatctl pr
     await gina.setViewportSize({ width: 360, height: 740 });
     expect(await gina.evaluate('document.documentElement.scrollWidth')).to.be.at.most(360);
     await screenshot(gina, 'phone');
+
+    hank.child.kill('SIGINT');
+    expect(await hank.exited()).to.equal(0);
+    await gina.getByRole('heading', { name: 'crew · 1/2 online' }).waitFor(); // told by group-presence, after the grace
   });
 
   it("shows a ban by an admin (promoted while the server runs) to the banned user's page", async () => {
     const ivan = await openPage();
     await signIn(ivan, 'ivan');
-    await expectOk(chatctl(['promote', 'boss', '--db', server.db], as('boss')));
+    await expectOk(chatctl(['promote', 'boss', '--db', world.server.db], world.as('boss')));
     await cli('boss', 'login', 'boss', passwordOf('boss'));
     await cli('boss', 'blockuser', 'ivan');
     await ivan.getByRole('alert').getByText('You were banned by an admin: you are logged out.').waitFor();
