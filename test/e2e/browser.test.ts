@@ -85,7 +85,7 @@ describe('the web client in Chromium against a real server, with real chatctl pr
     await world?.stop();
   });
 
-  it('registers two users through the page, makes them friends, and carries their chat live both ways', async () => {
+  it('registers two users through the page, makes them friends, carries their chat live both ways, and logs out', async () => {
     const alice = await openPage();
     await screenshot(alice, 'login');
     await signIn(alice, 'alice', 'Register');
@@ -105,6 +105,12 @@ describe('the web client in Chromium against a real server, with real chatctl pr
     await eventually(async () => (await linesOf(bob)).at(-1) === 'see you');
     expect(await linesOf(alice)).to.deep.equal(['hi bob, this is the browser', 'hello alice, live and without a reload', 'see you']);
     await screenshot(alice, 'conversation');
+
+    await alice.getByRole('button', { name: 'Log out' }).click();
+    await alice.getByLabel('Username').waitFor();
+    await eventually(async () => (await dotOf(bob, 'alice')) === 'offline', 5_000);
+    await submit(alice, 'bob', 'Register');
+    await alice.getByRole('alert').getByText('The username bob is taken.').waitFor();
   });
 
   it('keeps what was sent to a user whose page is closed, and shows it in order at their next login', async () => {
