@@ -71,6 +71,7 @@ describe('the npm package, installed into a new project', function () {
     ]);
     expect(packed.some((path) => path.startsWith('docs/adr/'))).to.equal(true);
     expect(packed.filter((path) => /^dist\/(test|bench|examples)\//.test(path))).to.deep.equal([]);
+    expect(packed.filter((path) => path.startsWith('docs/screenshots/'))).to.deep.equal([]); // the README's pictures stay in the repository
     // Compiled code, but the web client's built page and stylesheet, which `serve --web-port` serves.
     expect(packed).to.include('dist/web/index.html');
     expect(packed.filter((path) => path.startsWith('dist/') && !path.startsWith('dist/web/') && !/\.(js|d\.ts|js\.map)$/.test(path))).to.deep.equal([]);

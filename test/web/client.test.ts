@@ -207,7 +207,7 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
     expect(server.requests.filter((request) => request.op === 'attach')).to.have.length(1);
   });
 
-  it("gives a group's owner alone the controls to invite, remove and delete, and sends to the group", async () => {
+  it("gives a group's owner alone the controls to invite, remove and delete, sends to the group, and follows its online count", async () => {
     const team = { id: 5, name: 'team', creator: 'alice', online: 1, total: 2, banned: false };
     const club = { id: 6, name: 'club', creator: 'carol', online: 2, total: 3, banned: false };
     const server = new ScriptedServer((request) => {
@@ -245,6 +245,11 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
     await page.getByLabel('Invite a user').fill('dave');
     await page.getByLabel('Invite a user').press('Enter');
     await page.getByRole('heading', { name: 'team · 1/3 online' }).waitFor();
+
+    // Another member comes online: the counts come in `group-presence`, the friend's dot (none here) in `presence`.
+    server.push('group-presence', { groups: [{ id: 5, name: 'team', online: 2, total: 3 }, { id: 6, name: 'club', online: 1, total: 3 }] });
+    await page.getByRole('heading', { name: 'team · 2/3 online' }).waitFor();
+    await page.getByRole('button', { name: /club \(carol\)/ }).getByText('1/3 online').waitFor();
     expect(server.requests.find((request) => request.op === 'addgroupuser')!.args).to.deep.equal({ name: 'team', creator: 'alice', username: 'dave' });
   });
 

@@ -24,20 +24,10 @@ export interface PushedEvent {
   readonly data: Record<string, unknown>;
 }
 
-/** Whether `pushed` is the known event `name`, typed as the wire declares it (`presence` as issue 12 adds it). */
-export function isEvent<Name extends keyof KnownEvents>(pushed: PushedEvent, name: Name): pushed is PushedEvent & { data: KnownEvents[Name] } {
+/** Whether `pushed` is the known event `name`, typed as the wire declares it. */
+export function isEvent<Name extends keyof WireEvents>(pushed: PushedEvent, name: Name): pushed is PushedEvent & { data: WireEvents[Name] } {
   return pushed.event === name;
 }
-
-/** The `presence` event: a friend came online or went offline, with the counts of groups that changed. */
-export interface PresenceData {
-  readonly username: string;
-  readonly online: boolean;
-  readonly groups?: readonly { readonly id: number; readonly online: number; readonly total: number }[];
-}
-
-/** The events this client acts on. */
-export type KnownEvents = WireEvents & { presence: PresenceData };
 
 /** What a connection tells its owner. */
 export interface ConnectionHandlers {

@@ -1,4 +1,4 @@
-import type { MessagePayload, OperationArgs, OperationName, OperationResult, WireFriend, WireGroup, WireUser } from '../../interfaces/wire/operations.js';
+import type { MessagePayload, OperationArgs, OperationName, OperationResult, WireEvents, WireFriend, WireGroup, WireUser } from '../../interfaces/wire/operations.js';
 import { Connection, WireFailure, isEvent, type PushedEvent } from './connection.js';
 import { ConversationStore, type ConversationKey } from './conversations.js';
 
@@ -192,6 +192,7 @@ export class Session {
     if (isEvent(event, 'message') && typeof event.id === 'number') this.delivered(event.id, event.data);
     else if (isEvent(event, 'kicked')) this.kicked(event.data.reason, event.data.message);
     else if (isEvent(event, 'presence')) this.presence(event.data);
+    else if (isEvent(event, 'group-presence')) this.groupPresence(event.data);
   }
 
   private delivered(id: number, message: MessagePayload): void {
@@ -220,21 +221,20 @@ export class Session {
     if (this.ackIds.length > 0) this.ackTimer = window.setTimeout(() => this.flushAcks(), 0);
   }
 
-  private presence(data: { username?: unknown; online?: unknown; groups?: unknown }): void {
-    if (typeof data.username === 'string' && typeof data.online === 'boolean') {
-      const key = data.username.toLowerCase();
-      const friend = this.friends.get(key);
-      if (friend) {
-        this.friends.set(key, { ...friend, online: data.online });
-        this.onChange('friends');
-      }
-    }
-    if (!Array.isArray(data.groups)) return;
-    for (const counts of data.groups as unknown[]) {
-      if (typeof counts !== 'object' || counts === null) continue;
-      const { id, online, total } = counts as Record<string, unknown>;
-      const group = typeof id === 'number' ? this.groups.get(id) : undefined;
-      if (group && typeof online === 'number' && typeof total === 'number') this.groups.set(group.id, { ...group, online, total });
+  /** A friend came online or went offline. */
+  private presence({ username, online }: WireEvents['presence']): void {
+    const key = username.toLowerCase();
+    const friend = this.friends.get(key);
+    if (!friend) return;
+    this.friends.set(key, { ...friend, online });
+    this.onChange('friends');
+  }
+
+  /** A member of groups this user shares came or went: their online counts now. */
+  private groupPresence({ groups }: WireEvents['group-presence']): void {
+    for (const { id, online, total } of groups) {
+      const group = this.groups.get(id);
+      if (group) this.groups.set(id, { ...group, online, total });
     }
     this.onChange('groups');
   }
