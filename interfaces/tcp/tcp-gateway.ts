@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
 import type { ChatServices } from '../../application/chat-app.js';
 import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
 import { ChatSession, type SessionLimits } from '../session/chat-session.js';
+import { listenAndLog, shutDownSessions, statsOf, type GatewayStats } from '../session/gateway-lifecycle.js';
 import { DEFAULT_ADMISSION_LIMITS, type AdmissionLimits, type Refusal } from '../session/connection-admission.js';
 import { connectionGuards, type ConnectionGuards } from '../session/connection-guards.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../session/request-throttle.js';
@@ -32,17 +33,6 @@ export interface TcpGatewayOptions {
   /** Another gateway's guards, to count connections and requests together with it; new ones from `limits` by default. */
   readonly guards?: ConnectionGuards;
 }
-
-/** What the gateway holds right now. */
-export interface GatewayStats {
-  /** Connections open, logged in or not. */
-  readonly connections: number;
-  /** Distinct users with at least one connection receiving their pushes. */
-  readonly attachedUsers: number;
-}
-
-/** Addresses only this machine can reach; listening anywhere else without TLS earns a warning. */
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 /**
  * The defaults. The deadlines are in the range other chat servers use (docs/protocol.md,
@@ -127,27 +117,12 @@ export class TcpGateway {
 
   /** Starts listening; resolves with the address actually bound. */
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        const address = this.server.address() as AddressInfo;
-        this.options.logger.info({ host: address.address, port: address.port, tls: Boolean(this.options.tls) }, 'listening');
-        if (!this.options.tls && !LOOPBACK.test(address.address)) {
-          this.options.logger.warn(
-            { event: 'cleartext_listener', host: address.address, port: address.port },
-            'listening on a non-loopback address without TLS: passwords, tokens and messages cross the network in clear; give a certificate (chatctl serve --tls-cert/--tls-key)',
-          );
-        }
-        resolve(address);
-      });
-    });
+    return listenAndLog(this.server, { host: this.options.host, port: this.options.port, tls: Boolean(this.options.tls) }, this.options.logger, 'listening');
   }
 
   /** Counts what the gateway holds, for a metrics scrape. */
   stats(): GatewayStats {
-    const attached = new Set([...this.connections.values()].map((session) => session.attachedUser).filter((user) => user !== undefined));
-    return { connections: this.connections.size, attachedUsers: attached.size };
+    return statsOf(this.connections.values());
   }
 
   /**
@@ -156,9 +131,7 @@ export class TcpGateway {
    */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const graceMs = this.options.shutdownGraceMs ?? 5000;
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.all([...this.connections.values()].map((c) => c.shutdown(graceMs))), grace]);
+    await shutDownSessions(this.connections.values(), this.options.shutdownGraceMs ?? 5000);
     for (const socket of this.connections.keys()) socket.destroy();
     await closed;
     this.options.logger.info({}, 'stopped');

@@ -11,7 +11,8 @@ import { ChatSession } from '../session/chat-session.js';
 import type { Refusal } from '../session/connection-admission.js';
 import { connectionGuards, type ConnectionGuards } from '../session/connection-guards.js';
 import { NO_OBSERVER, type SessionObserver } from '../session/session-observer.js';
-import { connectionLimits, type ConnectionLimits, type GatewayStats } from '../tcp/tcp-gateway.js';
+import { connectionLimits, type ConnectionLimits } from '../tcp/tcp-gateway.js';
+import { listenAndLog, shutDownSessions, statsOf, type GatewayStats } from '../session/gateway-lifecycle.js';
 import { peerAddress } from '../tcp/tcp-transport.js';
 import { failResponse } from '../wire/index.js';
 import { reply, StaticFiles } from './static-files.js';
@@ -23,8 +24,6 @@ export const WS_PATH = '/ws';
 /** Where an installed package keeps its built web client: dist/web, beside this module's dist/interfaces/web. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
-/** Addresses only this machine can reach; listening anywhere else without TLS earns a warning. */
-const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 export interface WebGatewayOptions {
   readonly host: string;
@@ -98,27 +97,12 @@ export class WebGateway {
 
   /** Starts listening; resolves with the address actually bound. */
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        const address = this.server.address() as AddressInfo;
-        this.logger.info({ host: address.address, port: address.port, tls: Boolean(this.options.tls) }, 'web listening');
-        if (!this.options.tls && !LOOPBACK.test(address.address)) {
-          this.logger.warn(
-            { event: 'cleartext_listener', host: address.address, port: address.port },
-            'web listening on a non-loopback address without TLS: passwords, tokens and messages cross the network in clear; give a certificate (chatctl serve --tls-cert/--tls-key)',
-          );
-        }
-        resolve(address);
-      });
-    });
+    return listenAndLog(this.server, { host: this.options.host, port: this.options.port, tls: Boolean(this.options.tls) }, this.logger, 'web listening');
   }
 
   /** Counts what the gateway holds, for a metrics scrape. */
   stats(): GatewayStats {
-    const attached = new Set([...this.connections.values()].map((session) => session.attachedUser).filter((user) => user !== undefined));
-    return { connections: this.connections.size, attachedUsers: attached.size };
+    return statsOf(this.connections.values());
   }
 
   /**
@@ -127,9 +111,7 @@ export class WebGateway {
    */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    const graceMs = this.options.shutdownGraceMs ?? 5000;
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.all([...this.connections.values()].map((c) => c.shutdown(graceMs))), grace]);
+    await shutDownSessions(this.connections.values(), this.options.shutdownGraceMs ?? 5000);
     for (const ws of this.connections.keys()) ws.terminate();
     this.server.closeAllConnections();
     await closed;
