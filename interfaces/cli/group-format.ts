@@ -1,5 +1,5 @@
-import type { GroupView } from '../../application/group-service.js';
 import { CliError, EXIT } from './exit-codes.js';
+import type { WireGroup } from '../wire/operations.js';
 import { groupNotation as domainNotation } from '../../domain/index.js';
 import { escapeInvisible } from './display.js';
 
@@ -19,7 +19,7 @@ export function groupNotation(group: { readonly name: string; readonly creator: 
 }
 
 /** `team@alice (3 members, 1 online)`, with `, banned` when it is: a group in a result line. */
-export function describeGroup(group: GroupView): string {
+export function describeGroup(group: WireGroup): string {
   const members = `${group.total} member${group.total === 1 ? '' : 's'}`;
   return `${groupNotation(group)} (${members}, ${group.online} online${group.banned ? ', banned' : ''})`;
 }
@@ -28,7 +28,7 @@ export function describeGroup(group: GroupView): string {
 export const GROUP_COLUMNS = ['group', 'online', 'members', 'status'] as const;
 
 /** A group's cells under GROUP_COLUMNS. */
-export function groupRow(group: GroupView): string[] {
+export function groupRow(group: WireGroup): string[] {
   return [groupNotation(group), String(group.online), String(group.total), group.banned ? 'banned' : 'active'];
 }
 

@@ -1,5 +1,5 @@
-import type { GroupView } from '../../application/group-service.js';
 import type { ServerEvent } from '../client/chat-client.js';
+import type { WireGroup } from '../wire/operations.js';
 import type { GroupPayload } from '../wire/message-payload.js';
 
 /**
@@ -69,7 +69,7 @@ export function userJson(user: UserLike): UserJson {
   return { username: user.username, admin: user.isAdmin, banned: user.banned, online: user.online ?? null };
 }
 
-export function groupJson(group: GroupView): GroupJson {
+export function groupJson(group: WireGroup): GroupJson {
   return { id: group.id, name: group.name, owner: group.creator, members: group.total, online: group.online, banned: group.banned };
 }
 

@@ -1,13 +1,11 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { UserListing } from '../../../application/admin-service.js';
-import type { GroupView } from '../../../application/group-service.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
 import { displayName } from '../display.js';
 import { GROUP_COLUMNS, groupNotation, groupRow, parseFullGroupHandle } from '../group-format.js';
 import { groupJson, userJson, type SentJson } from '../json-output.js';
 import { pagingOptions, printListing, readListing } from '../listing.js';
 import { messageArguments, messageText } from '../message-input.js';
-import type { OperationArgs, OperationName } from '../../wire/operations.js';
+import type { OperationArgs, OperationName, WireGroup, WireUserListing } from '../../wire/operations.js';
 
 const user = (yargs: Argv<GlobalArgs>) => yargs.positional('username', { type: 'string', demandOption: true });
 const userBuilder = (yargs: Argv<GlobalArgs>) => user(yargs).example('$0 unblockuser mallory', 'Let mallory log in again');
@@ -50,7 +48,7 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
 
   return [
     command('allusers', 'Every user: admin, banned/active, online/offline', allusersBuilder, async (context, args) => {
-      const listing = await context.with(context.session(), ({ client }) => readListing<UserListing>(client, 'allusers', 'users', { online: args.online }, args));
+      const listing = await context.with(context.session(), ({ client }) => readListing<WireUserListing>(client, 'allusers', 'users', { online: args.online }, args));
       printListing(context, listing, {
         head: ['user', 'role', 'status', 'presence'],
         row: (user) => [displayName(user.username), user.isAdmin ? 'admin' : 'user', user.banned ? 'banned' : 'active', user.online ? 'online' : 'offline'],
@@ -59,7 +57,7 @@ export function adminCommands(shared: SharedConnection | undefined, visible: boo
       });
     }),
     command('allgroup', 'Every group (name@owner): members online and in all, banned or active', allgroupBuilder, async (context, args) => {
-      const listing = await context.with(context.session(), ({ client }) => readListing<GroupView>(client, 'allgroup', 'groups', {}, args));
+      const listing = await context.with(context.session(), ({ client }) => readListing<WireGroup>(client, 'allgroup', 'groups', {}, args));
       printListing(context, listing, {
         head: GROUP_COLUMNS,
         row: groupRow,

@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { FriendView } from '../../../application/friend-service.js';
+import type { WireFriend } from '../../wire/operations.js';
 import { CliContext, type ArgsOf, type GlobalArgs } from '../cli-context.js';
 import { displayName } from '../display.js';
 import { userJson } from '../json-output.js';
@@ -16,7 +16,7 @@ export function friendsCommand(shared?: CliContext['shared']): CommandModule<Glo
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof builder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const listing = await readListing<FriendView>(client, 'friends', 'friends', {}, args);
+        const listing = await readListing<WireFriend>(client, 'friends', 'friends', {}, args);
         const friends = listing.items;
         printListing(context, listing, {
           head: ['friend', 'presence'],

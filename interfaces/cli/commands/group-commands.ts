@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import type { GroupView } from '../../../application/group-service.js';
+import type { WireGroup } from '../../wire/operations.js';
 import { CliContext, type ArgsOf, type GlobalArgs, type SharedConnection } from '../cli-context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import { quotedName } from '../display.js';
@@ -44,7 +44,7 @@ async function groupIdOf(context: CliContext, argument: string): Promise<number>
     return chosen.id;
   }
   const { name, owner } = parseGroupHandle(argument);
-  const { items } = await context.with(context.session(), ({ client }) => readListing<GroupView>(client, 'groups', 'groups', {}, {}));
+  const { items } = await context.with(context.session(), ({ client }) => readListing<WireGroup>(client, 'groups', 'groups', {}, {}));
   const matches = items.filter((group) => group.name === name.trim() && (owner === undefined || group.creator === owner.trim().toLowerCase()));
   if (matches.length > 1) {
     throw new CliError(EXIT.USAGE, `${matches.length} of your groups are called ${quotedName(name)}: say which, as ${matches.map(groupNotation).join(' or ')}`, 'AMBIGUOUS_GROUP');
@@ -104,7 +104,7 @@ export function groupCommands(shared?: SharedConnection): CommandModule<GlobalAr
     handler: async (args: ArgumentsCamelCase<ArgsOf<typeof groupsBuilder>>) => {
       const context = new CliContext(args, shared);
       await context.with(context.session(), async ({ client }) => {
-        const listing = await readListing<GroupView>(client, 'groups', 'groups', {}, args);
+        const listing = await readListing<WireGroup>(client, 'groups', 'groups', {}, args);
         const listed = listing.items;
         // The numbers sendgroup takes are those of this listing, one page of it included.
         await context.profiles.update((profile) => ({ ...profile, groups: listed.map(({ id, name, creator }) => ({ id, name, creator })) }));
