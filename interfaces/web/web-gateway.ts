@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TlsOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ChatServices } from '../../application/chat-app.js';
@@ -11,7 +10,7 @@ import { ChatSession } from '../session/chat-session.js';
 import type { Refusal } from '../session/connection-admission.js';
 import { connectionGuards, type ConnectionGuards } from '../session/connection-guards.js';
 import { NO_OBSERVER, type SessionObserver } from '../session/session-observer.js';
-import { connectionLimits, type ConnectionLimits } from '../tcp/tcp-gateway.js';
+import { connectionLimits, type ConnectionLimits, type TcpGatewayOptions } from '../tcp/tcp-gateway.js';
 import { listenAndLog, shutDownSessions, statsOf, type GatewayStats } from '../session/gateway-lifecycle.js';
 import { peerAddress } from '../tcp/tcp-transport.js';
 import { failResponse } from '../wire/index.js';
@@ -24,23 +23,11 @@ export const WS_PATH = '/ws';
 /** Where an installed package keeps its built web client: dist/web, beside this module's dist/interfaces/web. */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
-
-export interface WebGatewayOptions {
-  readonly host: string;
-  /** 0 picks a free port; `listen()` says which. */
-  readonly port: number;
-  /** Where connection and lifecycle lines go; silent when left out. */
-  readonly logger?: Logger;
-  /** The same limits as a TcpGateway's: `maxPayloadBytes` bounds a message, `frameTimeoutMs` the time one takes to arrive. */
-  readonly limits?: Partial<ConnectionLimits>;
-  /** How long `close()` waits for requests already read before it cuts connections. */
-  readonly shutdownGraceMs?: number;
-  /** Serve HTTPS (and so wss://), with these node:tls options (at least `cert` and `key`). */
-  readonly tls?: TlsOptions;
-  /** Hears of requests, deliveries and throttles, for metrics; nothing by default. */
-  readonly observer?: SessionObserver;
-  /** The TCP gateway's guards, so an address's connections and a token's requests are counted over both; new ones by default. */
-  readonly guards?: ConnectionGuards;
+/**
+ * A TcpGateway's options (`tls` makes it HTTPS, and so wss://; `guards` are best the TCP
+ * gateway's, so an address's connections and a token's requests count over both), and:
+ */
+export interface WebGatewayOptions extends TcpGatewayOptions {
   /**
    * The origins (`https://chat.example.org`) whose pages may open a WebSocket; `*` allows any.
    * Default: the listener's own, an Origin whose host and port are the request's Host.
