@@ -326,24 +326,7 @@ export class RedisSessionHub implements SessionHub {
     if (users.length === 0 || !this.reachable) return;
     try {
       const replies = (await this.redis.pipeline(users.map((id) => ['smembers', this.presenceKey(id)])).exec()) ?? [];
-      const batches = new Map<string, Notification[]>();
-      const nodesOf = new Map<UserId, string[]>();
-      users.forEach((user, index) => {
-        const [error, members] = replies[index] ?? [new Error('no reply')];
-        if (error) throw error;
-        nodesOf.set(user, [...new Set((members as string[]).map(nodeOf))].filter((node) => node !== this.nodeId));
-      });
-      for (const notification of notifications) {
-        for (const node of nodesOf.get(notification.userId) ?? []) {
-          let batch = batches.get(node);
-          if (!batch) batches.set(node, (batch = []));
-          batch.push(notification);
-        }
-      }
-      if (batches.size === 0) return;
-      const publishes = this.redis.pipeline();
-      for (const [node, batch] of batches) publishes.publish(this.channelOf(node), JSON.stringify({ notices: batch } satisfies DeliveryBatch));
-      await publishes.exec();
+      await this.publishByNode(users, replies, notifications, (notification) => notification.userId, (notices) => ({ notices }));
     } catch (error) {
       this.unavailable(error);
     }
@@ -520,24 +503,40 @@ export class RedisSessionHub implements SessionHub {
 
   /** Publishes, to each node holding a sink of a recipient, that node's share of the deliveries, in order. */
   private async publish(recipients: UserId[], replies: [Error | null, unknown][] | null, deliveries: readonly OfflineMessage[]): Promise<void> {
+    const published = await this.publishByNode(recipients, replies ?? [], deliveries, (delivery) => delivery.recipientId, (batch) => ({ deliveries: batch }));
+    for (const [error] of published) if (error) throw error;
+  }
+
+  /**
+   * Publishes, to each other node holding a sink of an item's user (`replies`: the presence set
+   * of each of `users`, in order), that node's share of the items, in order, as one batch;
+   * resolves with each publish's reply.
+   */
+  private async publishByNode<T>(
+    users: readonly UserId[],
+    replies: [Error | null, unknown][],
+    items: readonly T[],
+    userOf: (item: T) => UserId,
+    batchOf: (items: T[]) => DeliveryBatch,
+  ): Promise<[Error | null, unknown][]> {
     const nodesOf = new Map<UserId, Set<string>>();
-    recipients.forEach((recipient, index) => {
-      const [error, members] = replies?.[index] ?? [new Error('no reply')];
+    users.forEach((user, index) => {
+      const [error, members] = replies[index] ?? [new Error('no reply')];
       if (error) throw error;
-      nodesOf.set(recipient, new Set((members as string[]).map(nodeOf).filter((node) => node !== this.nodeId)));
+      nodesOf.set(user, new Set((members as string[]).map(nodeOf).filter((node) => node !== this.nodeId)));
     });
-    const batches = new Map<string, OfflineMessage[]>();
-    for (const delivery of deliveries) {
-      for (const node of nodesOf.get(delivery.recipientId) ?? []) {
+    const batches = new Map<string, T[]>();
+    for (const item of items) {
+      for (const node of nodesOf.get(userOf(item)) ?? []) {
         let batch = batches.get(node);
         if (!batch) batches.set(node, (batch = []));
-        batch.push(delivery);
+        batch.push(item);
       }
     }
-    if (batches.size === 0) return;
+    if (batches.size === 0) return [];
     const publishes = this.redis.pipeline();
-    for (const [node, batch] of batches) publishes.publish(this.channelOf(node), JSON.stringify({ deliveries: batch } satisfies DeliveryBatch));
-    for (const [error] of (await publishes.exec()) ?? []) if (error) throw error;
+    for (const [node, batch] of batches) publishes.publish(this.channelOf(node), JSON.stringify(batchOf(batch)));
+    return (await publishes.exec()) ?? [];
   }
 
   /** Takes the sink out of this node's map; returns its id, or nothing if it was not attached. */
