@@ -1,5 +1,5 @@
 import type { OfflineMessage, UserId } from '../domain/index.js';
-import { DEFAULT_PRESENCE_GRACE_MS, type KickReason, type Notification, type SessionHub, type SessionSink } from '../application/ports/session-hub.js';
+import { DEFAULT_PRESENCE_GRACE_MS, endsPresenceAtOnce, type KickReason, type Notification, type SessionHub, type SessionSink } from '../application/ports/session-hub.js';
 
 export interface InProcessSessionHubOptions {
   /** See DEFAULT_PRESENCE_GRACE_MS. */
@@ -37,7 +37,7 @@ export class InProcessSessionHub implements SessionHub {
   }
 
   async onlineAmong(userIds: readonly UserId[]): Promise<Set<UserId>> {
-    return new Set(userIds.filter((id) => this.sinks.has(id)));
+    return new Set(userIds.filter((id) => this.sinks.has(id) || this.leaving.has(id)));
   }
 
   async deliver(deliveries: readonly OfflineMessage[]): Promise<void> {
@@ -55,13 +55,14 @@ export class InProcessSessionHub implements SessionHub {
 
   async kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): Promise<void> {
     for (const listener of this.endListeners) listener(userId);
-    const set = this.sinks.get(userId);
-    if (!set) return;
-    for (const sink of [...set]) {
+    const final = endsPresenceAtOnce(reason);
+    for (const sink of [...(this.sinks.get(userId) ?? [])]) {
       if (sink === keep) continue;
-      this.remove(userId, sink);
+      this.remove(userId, sink, final);
       sink.kick(reason, message);
     }
+    // Gone already but still inside the grace period: the end is final, so it is announced now.
+    if (final && !this.sinks.has(userId)) this.goneNow(userId);
   }
 
   onPresence(listener: (userId: UserId, online: boolean) => void): void {
@@ -78,12 +79,14 @@ export class InProcessSessionHub implements SessionHub {
     this.leaving.clear();
   }
 
-  private remove(userId: UserId, sink: SessionSink): void {
+  /** Takes the sink out; if it was the user's last, they leave: for the grace period, or at once when `final`. */
+  private remove(userId: UserId, sink: SessionSink, final = false): void {
     const set = this.sinks.get(userId);
     if (!set) return;
     set.delete(sink);
     if (set.size > 0) return;
     this.sinks.delete(userId);
+    if (final) return this.announce(userId, false);
     const timer = setTimeout(() => {
       this.leaving.delete(userId);
       this.announce(userId, false);
@@ -91,6 +94,15 @@ export class InProcessSessionHub implements SessionHub {
     // A pending announcement does not keep the process alive.
     timer.unref();
     this.leaving.set(userId, timer);
+  }
+
+  /** Ends a grace period under way, announcing the offline it held back. */
+  private goneNow(userId: UserId): void {
+    const timer = this.leaving.get(userId);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.leaving.delete(userId);
+    this.announce(userId, false);
   }
 
   private announce(userId: UserId, online: boolean): void {

@@ -3,6 +3,17 @@ import type { GroupId, OfflineMessage, UserId } from '../../domain/index.js';
 /** Why the server ends a connection's session. */
 export type KickReason = 'SESSION_REPLACED' | 'LOGGED_OUT' | 'USER_BANNED' | 'PASSWORD_CHANGED' | 'ACCOUNT_DELETED' | 'SERVER_SHUTDOWN' | 'TOO_SLOW';
 
+/**
+ * Whether a kick for this reason ends the user's presence at once, skipping the grace period:
+ * a logout, a ban, a password change or a deleted account ends the session for good, so friends
+ * are told now and listings say offline now. A takeover by a newer login (SESSION_REPLACED), a
+ * slow reader (TOO_SLOW) or a server going away (SERVER_SHUTDOWN) may be followed by a
+ * reconnect, so they leave like a dropped connection.
+ */
+export function endsPresenceAtOnce(reason: KickReason): boolean {
+  return reason === 'LOGGED_OUT' || reason === 'USER_BANNED' || reason === 'PASSWORD_CHANGED' || reason === 'ACCOUNT_DELETED';
+}
+
 /** An attached connection, as the application sees it: somewhere to push to. */
 export interface SessionSink {
   /** Pushes one queued delivery; the client acknowledges it by id. */
@@ -21,7 +32,7 @@ export interface SessionSink {
 export interface GroupPresence {
   readonly id: GroupId;
   readonly name: string;
-  /** Members with at least one attached connection. */
+  /** Members counted online (see SessionHub.onlineAmong). */
   readonly online: number;
   readonly total: number;
 }
@@ -42,8 +53,9 @@ export interface Notification {
 }
 
 /**
- * How long a user must stay without any attached connection before they are announced offline:
- * a reconnect, a takeover by a newer login or a flaky network inside it announces nothing.
+ * How long a user must stay without any attached connection before they are announced offline,
+ * and until then still count online in `onlineAmong`: a reconnect, a takeover by a newer login
+ * or a flaky network inside it announces nothing and no listing shows them offline.
  * 5 s covers a client reconnecting and logging in again after a dropped connection, with room
  * to spare, and is short enough for friends to trust.
  */
@@ -58,16 +70,27 @@ export const DEFAULT_PRESENCE_GRACE_MS = 5_000;
 export interface SessionHub {
   /** Registers the sink: from when this resolves, deliveries to the user reach it and the user counts as online. */
   attach(userId: UserId, sink: SessionSink): Promise<void>;
-  /** Forgets the sink; the user goes offline when their last sink is detached. Detaching an unknown sink does nothing. */
+  /**
+   * Forgets the sink. When it was the user's last, they are leaving: still online for the grace
+   * period, then offline (see `onPresence`). Detaching an unknown sink does nothing.
+   */
   detach(userId: UserId, sink: SessionSink): Promise<void>;
-  /** Those of `userIds` that have at least one sink attached, in one query however many are asked about. */
+  /**
+   * Those of `userIds` that are online, in one query however many are asked about: with at least
+   * one sink attached, or leaving (their last sink went less than the grace period ago, and no
+   * kick that ends presence at once came since). So a listing agrees with the `onPresence`
+   * announcements: whoever was announced online and not yet offline counts online.
+   */
   onlineAmong(userIds: readonly UserId[]): Promise<Set<UserId>>;
   /** Pushes each delivery to every sink of its recipient, in the order given; a recipient with no sink is skipped. */
   deliver(deliveries: readonly OfflineMessage[]): Promise<void>;
   /**
    * Ends the user's session everywhere: every sink but `keep` is detached and then kicked
    * with the reason, and every `onSessionEnded` listener hears of it, whether or not a sink
-   * was attached. Resolves once the sinks here are kicked.
+   * was attached. When the reason ends presence at once (`endsPresenceAtOnce`) and no sink is
+   * left, the user is offline when this resolves, with no grace period (one under way from an
+   * earlier detach is cut short), and announced offline if they were online; otherwise (a
+   * takeover) the last sink leaves as a detach does. Resolves once the sinks here are kicked.
    */
   kick(userId: UserId, reason: KickReason, message: string, keep?: SessionSink): Promise<void>;
   /**
@@ -75,7 +98,8 @@ export interface SessionHub {
    * happen), debounced: `true` when their first connection attaches after they were announced
    * offline (or never announced), `false` once their last one has been gone for the grace period
    * (DEFAULT_PRESENCE_GRACE_MS). An attach inside the grace period cancels the offline: nothing
-   * is announced either way, so a takeover by a newer login announces nothing.
+   * is announced either way, so a takeover by a newer login announces nothing. A kick that ends
+   * presence at once announces `false` with no grace period.
    */
   onPresence(listener: (userId: UserId, online: boolean) => void): void;
   /** Passes each notice to every sink of its user, wherever attached; a user with no sink is skipped. Never throws: notices may be lost. */

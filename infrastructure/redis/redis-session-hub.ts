@@ -4,6 +4,7 @@ import { SILENT_LOGGER, type Logger } from '../../application/ports/logger.js';
 import {
   DEFAULT_PRESENCE_GRACE_MS,
   DEFAULT_PRESENCE_TIMEOUT_MS,
+  endsPresenceAtOnce,
   SessionHubError,
   type KickReason,
   type Notification,
@@ -41,19 +42,29 @@ export interface RedisSessionHubOptions {
 }
 
 /**
- * Counts, among the presence sets in KEYS, those with a member on a live node (one whose
- * heartbeat key, ARGV[1] .. node, exists), and takes out members of dead nodes on the way.
+ * Says which users are online: for the i-th of n users, KEYS[i] is their presence set and
+ * KEYS[n + i] their leaving key. A user is online with a member on a live node (one whose
+ * heartbeat key, ARGV[1] .. node, exists), or while leaving under a token of a live node (in the
+ * grace period it started, which it ends); members of dead nodes are taken out on the way.
  * Returns the 1-based indexes of the online ones. One round trip however many are asked about.
  */
 const ONLINE_AMONG = `
 local online = {}
 local alive = {}
-for i, key in ipairs(KEYS) do
+local function isAlive(node)
+  if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. node) == 1 end
+  return alive[node]
+end
+local n = #KEYS / 2
+for i = 1, n do
+  local key = KEYS[i]
   local present = false
   for _, member in ipairs(redis.call('SMEMBERS', key)) do
-    local node = string.match(member, '^(.-)/')
-    if alive[node] == nil then alive[node] = redis.call('EXISTS', ARGV[1] .. node) == 1 end
-    if alive[node] then present = true else redis.call('SREM', key, member) end
+    if isAlive(string.match(member, '^(.-)/')) then present = true else redis.call('SREM', key, member) end
+  end
+  if not present then
+    local token = redis.call('GET', KEYS[n + i])
+    if token then present = isAlive(string.match(token, '^(.-)/')) end
   end
   if present then online[#online + 1] = i end
 end
@@ -89,21 +100,31 @@ return 1
  * Takes the sinks ARGV[3..] out of the presence set KEYS[1] (all of them but ARGV[3] when ARGV[2]
  * is "kick", which then keeps ARGV[3] if not empty). When that leaves the user without a live
  * sink where they had one, marks them leaving (KEYS[2] = the token ARGV[4], expiring after
- * ARGV[5] ms). Returns 1 then (the caller announces them offline once the grace period is
- * over), else 0, followed by the members the set held before.
+ * ARGV[5] ms) and returns 1 first (the caller announces them offline once the grace period is
+ * over). When ARGV[6] is "final" (a kick that ends presence at once), no grace period begins and
+ * one under way ends: if that leaves the user without a live sink and they had one or were
+ * leaving, returns 2 first (the caller announces them offline now). Else 0. Then the members
+ * the set held before.
  */
 const DETACH_SINKS = `${LIVE_MEMBERS}
 local before = live(KEYS[1], ARGV[1])
 local members = redis.call('SMEMBERS', KEYS[1])
-local leaving = 1
+local outcome = 0
 if ARGV[2] == 'kick' then
   redis.call('DEL', KEYS[1])
   if ARGV[3] ~= '' then redis.call('SADD', KEYS[1], ARGV[3]) end
 else
   redis.call('SREM', KEYS[1], ARGV[3])
 end
-if before == 0 or live(KEYS[1], ARGV[1]) > 0 then leaving = 0 else redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5]) end
-table.insert(members, 1, leaving)
+if live(KEYS[1], ARGV[1]) == 0 then
+  if ARGV[6] == 'final' then
+    if redis.call('DEL', KEYS[2]) == 1 or before > 0 then outcome = 2 end
+  elseif before > 0 then
+    redis.call('SET', KEYS[2], ARGV[4], 'PX', ARGV[5])
+    outcome = 1
+  end
+end
+table.insert(members, 1, outcome)
 return members
 `;
 
@@ -132,7 +153,16 @@ interface KickNotice {
 type ScriptedRedis = Redis & {
   onlineAmong(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
   attachSink(presenceKey: string, leavingKey: string, alivePrefix: string, sinkId: string): Promise<number>;
-  detachSinks(presenceKey: string, leavingKey: string, alivePrefix: string, mode: 'kick' | 'detach', sinkId: string, token: string, ttlMs: number): Promise<[number, ...string[]]>;
+  detachSinks(
+    presenceKey: string,
+    leavingKey: string,
+    alivePrefix: string,
+    mode: 'kick' | 'detach',
+    sinkId: string,
+    token: string,
+    ttlMs: number,
+    final: 'final' | '',
+  ): Promise<[number, ...string[]]>;
   claimLeaving(leavingKey: string, token: string): Promise<number>;
 };
 
@@ -264,7 +294,8 @@ export class RedisSessionHub implements SessionHub {
   async onlineAmong(userIds: readonly UserId[]): Promise<Set<UserId>> {
     if (userIds.length === 0) return new Set();
     try {
-      const online = await this.redis.onlineAmong(userIds.length, ...userIds.map((id) => this.presenceKey(id)), `${this.prefix}alive:`);
+      const keys = [...userIds.map((id) => this.presenceKey(id)), ...userIds.map((id) => this.leavingKey(id))];
+      const online = await this.redis.onlineAmong(keys.length, ...keys, `${this.prefix}alive:`);
       return new Set(online.map((index) => userIds[index - 1] as UserId));
     } catch (error) {
       throw this.unavailable(error);
@@ -306,7 +337,7 @@ export class RedisSessionHub implements SessionHub {
     }
     try {
       // Every sink named now is ended, wherever it is; one attached after this is not.
-      const members = await this.takeOut(userId, 'kick', keepId || '');
+      const members = await this.takeOut(userId, 'kick', keepId || '', endsPresenceAtOnce(reason));
       const elsewhere = members.filter((id) => nodeOf(id) !== this.nodeId && id !== keepId);
       const notice: KickNotice = { origin: this.nodeId, userId, reason, message, sinks: elsewhere };
       await this.redis.xadd(this.kicksKey(), 'MAXLEN', '~', KICK_STREAM_LENGTH, '*', 'notice', JSON.stringify(notice));
@@ -453,19 +484,21 @@ export class RedisSessionHub implements SessionHub {
   /**
    * Takes sinks of the user out of presence (the one named, or with `kick` all but the one
    * named); if that leaves the user without any, starts the grace period after which this node
-   * announces them offline, unless they attach again meanwhile (anywhere). Returns the sinks
-   * the user had.
+   * announces them offline, unless they attach again meanwhile (anywhere). When `final`, there is
+   * no grace period (and one under way, on any node, ends): the user is announced offline now.
+   * Returns the sinks the user had.
    */
-  private async takeOut(userId: UserId, mode: 'kick' | 'detach', sinkId: string): Promise<string[]> {
+  private async takeOut(userId: UserId, mode: 'kick' | 'detach', sinkId: string, final = false): Promise<string[]> {
     const token = `${this.nodeId}/${++this.sequence}`;
     // The mark outlives the grace period, so a node that dies before announcing does not leave it for ever.
     const ttlMs = Math.ceil(this.presenceGraceMs + this.presenceTimeoutMs);
-    const [leaving, ...members] = await this.redis.detachSinks(this.presenceKey(userId), this.leavingKey(userId), `${this.prefix}alive:`, mode, sinkId, token, ttlMs);
-    if (leaving === 1) {
+    const alive = `${this.prefix}alive:`;
+    const [outcome, ...members] = await this.redis.detachSinks(this.presenceKey(userId), this.leavingKey(userId), alive, mode, sinkId, token, ttlMs, final ? 'final' : '');
+    if (outcome === 1) {
       const timer = setTimeout(() => void this.graceOver(userId, token), this.presenceGraceMs);
       timer.unref();
       this.leaving.set(token, timer);
-    }
+    } else if (outcome === 2) this.announce(userId, false);
     return members;
   }
 

@@ -16,12 +16,15 @@ const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
   message: { kind: 'private', from: { id: 99, username: 'bob' as Username }, fromAdmin: false, text: `m${id}`, sentAt: new Date(Date.UTC(2026, 10, 25, 12)) },
 });
 
+/** A grace period no test outlasts, for looking at a user while it runs. */
+const LONG_GRACE_MS = 60_000;
+
 /** Hubs made during a test, all under its own prefix, closed and their keys removed after it. */
 let admin: Redis;
 let prefix = '';
 let open: RedisSessionHub[] = [];
-const node = async (presenceTimeoutMs?: number, url = TEST_REDIS) => {
-  const hub = await RedisSessionHub.connect(url, { prefix, presenceTimeoutMs, presenceGraceMs: CONTRACT_GRACE_MS });
+const node = async (presenceTimeoutMs?: number, url = TEST_REDIS, presenceGraceMs = CONTRACT_GRACE_MS) => {
+  const hub = await RedisSessionHub.connect(url, { prefix, presenceTimeoutMs, presenceGraceMs });
   open.push(hub);
   return hub;
 };
@@ -44,19 +47,31 @@ function perTestPrefix(): void {
 
 describe('Redis session hub', () => {
   perTestPrefix();
-  describeSessionHub('redis', () => node());
+  describeSessionHub('redis', (presenceGraceMs) => node(undefined, TEST_REDIS, presenceGraceMs));
 });
 
 describe('Redis session hub across nodes', () => {
   perTestPrefix();
 
-  it('counts a user online on every node while attached on one', async () => {
-    const [a, b] = [await node(), await node()];
+  it('counts a user online on every node while attached on one, and through the grace period after', async () => {
+    const [a, b] = [await node(undefined, TEST_REDIS, LONG_GRACE_MS), await node(undefined, TEST_REDIS, LONG_GRACE_MS)];
     const sink = new RecordingSink();
     await a.attach(7, sink);
     expect(await b.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
     await a.detach(7, sink);
-    expect(await b.onlineAmong([7, 8])).to.deep.equal(new Set());
+    expect(await b.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+    await b.kick(7, 'USER_BANNED', 'an admin banned you');
+    expect(await a.onlineAmong([7, 8])).to.deep.equal(new Set());
+  });
+
+  it('counts a user leaving on a node that is gone offline: a grace period outlives no node', async () => {
+    const [a, b] = [await node(undefined, TEST_REDIS, LONG_GRACE_MS), await node()];
+    const sink = new RecordingSink();
+    await a.attach(7, sink);
+    await a.detach(7, sink);
+    expect(await b.onlineAmong([7])).to.deep.equal(new Set([7]));
+    await a.close();
+    expect(await b.onlineAmong([7])).to.deep.equal(new Set());
   });
 
   it('pushes to whichever node holds each recipient, in the order delivered', async () => {
@@ -106,7 +121,10 @@ describe('Redis session hub across nodes', () => {
     expect(await b.onlineAmong([7])).to.deep.equal(new Set([7]));
     await a.detach(7, newer);
     expect(await a.onlineAmong([7])).to.deep.equal(new Set([7]));
+    const announced: boolean[] = [];
+    b.onPresence((id, online) => id === 7 && announced.push(online));
     await b.detach(7, kept);
+    await eventually(async () => announced.includes(false), 5000);
     expect(await a.onlineAmong([7])).to.deep.equal(new Set());
   });
 

@@ -7,6 +7,12 @@ import { eventually } from '../support/world.js';
 /** The grace period the contract's hubs are made with: short, so an offline is announced soon. */
 export const CONTRACT_GRACE_MS = 100;
 
+/** A grace period no test outlasts, for the cases that look at a user while it runs. */
+const LONG_GRACE_MS = 60_000;
+
+/** The kicks that end a session for good, so presence at once, and the takeover, which does not. */
+const FINAL_KICKS = ['LOGGED_OUT', 'USER_BANNED', 'PASSWORD_CHANGED', 'ACCOUNT_DELETED'] as const;
+
 /** Records a hub's presence announcements, as `7 online` / `7 offline`. */
 function presenceLog(hub: SessionHub): string[] {
   const heard: string[] = [];
@@ -32,25 +38,111 @@ const delivery = (id: number, recipientId: UserId): OfflineMessage => ({
 });
 
 /**
- * What every session hub does, in one process or across many; `make` gives a fresh hub whose
- * presence grace period is CONTRACT_GRACE_MS, `close` lets it go.
+ * What every session hub does, in one process or across many; `make` gives a fresh hub with the
+ * presence grace period asked for (CONTRACT_GRACE_MS unless a case needs a long one), `close`
+ * lets it go.
  */
-export function describeSessionHub(name: string, make: () => Promise<SessionHub>, close: (hub: SessionHub) => Promise<void> = async () => {}): void {
+export function describeSessionHub(
+  name: string,
+  make: (presenceGraceMs: number) => Promise<SessionHub>,
+  close: (hub: SessionHub) => Promise<void> = async () => {},
+): void {
   describe(`session hub contract: ${name}`, () => {
     let hub: SessionHub;
+    let extra: SessionHub[] = [];
+    /** A hub of its own whose grace period outlasts the case: what it says during the grace cannot race the timer. */
+    const slowHub = async () => {
+      const slow = await make(LONG_GRACE_MS);
+      extra.push(slow);
+      return slow;
+    };
     beforeEach(async () => {
-      hub = await make();
+      hub = await make(CONTRACT_GRACE_MS);
     });
-    afterEach(() => close(hub));
+    afterEach(async () => {
+      await Promise.all([hub, ...extra].map(close));
+      extra = [];
+    });
 
-    it('counts a user online while at least one connection is attached', async () => {
+    it('counts a user online while at least one connection is attached, and through the grace period after the last', async () => {
       const [a, b] = [new RecordingSink(), new RecordingSink()];
       await hub.attach(7, a);
       await hub.attach(7, b);
       await hub.detach(7, a);
       expect(await hub.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+      const heard = presenceLog(hub);
       await hub.detach(7, b);
+      await eventually(async () => heard.includes('7 offline'));
       expect(await hub.onlineAmong([7, 8])).to.deep.equal(new Set());
+    });
+
+    it('counts a user whose last connection went online until the grace period is over, as presence does', async () => {
+      const slow = await slowHub();
+      const heard = presenceLog(slow);
+      const [a, b] = [new RecordingSink(), new RecordingSink()];
+      await slow.attach(7, a);
+      await slow.detach(7, a);
+      expect(await slow.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+      await slow.attach(7, b);
+      expect(await slow.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+      await slow.detach(7, b);
+      expect(await slow.onlineAmong([7, 8])).to.deep.equal(new Set([7]));
+      expect(heard).to.deep.equal(['7 online']);
+    });
+
+    it('keeps the grace period on a takeover: the user replaced by a newer login still counts online, and nothing is announced', async () => {
+      const slow = await slowHub();
+      const heard = presenceLog(slow);
+      const [old, newer] = [new RecordingSink(), new RecordingSink()];
+      await slow.attach(7, old);
+      await slow.kick(7, 'SESSION_REPLACED', 'elsewhere');
+      expect(await slow.onlineAmong([7])).to.deep.equal(new Set([7]));
+      await slow.attach(7, newer);
+      expect(await slow.onlineAmong([7])).to.deep.equal(new Set([7]));
+      expect(heard).to.deep.equal(['7 online']);
+    });
+
+    for (const reason of FINAL_KICKS) {
+      it(`takes the user offline at once on a ${reason} kick, with no grace period, and announces it then`, async () => {
+        const slow = await slowHub();
+        const heard = presenceLog(slow);
+        const [a, b] = [new RecordingSink(), new RecordingSink()];
+        await slow.attach(7, a);
+        await slow.attach(7, b);
+        await slow.kick(7, reason, 'gone');
+        expect(await slow.onlineAmong([7])).to.deep.equal(new Set());
+        expect(heard).to.deep.equal(['7 online', '7 offline']);
+      });
+    }
+
+    it('cuts short the grace period of a user who already left when a kick ends their session, announcing offline once', async () => {
+      const slow = await slowHub();
+      const heard = presenceLog(slow);
+      const sink = new RecordingSink();
+      await slow.attach(7, sink);
+      await slow.detach(7, sink);
+      expect(await slow.onlineAmong([7])).to.deep.equal(new Set([7]));
+      await slow.kick(7, 'USER_BANNED', 'banned');
+      expect(await slow.onlineAmong([7])).to.deep.equal(new Set());
+      expect(heard).to.deep.equal(['7 online', '7 offline']);
+      // Offline already: a second end, or a user never seen, announces nothing.
+      await slow.kick(7, 'LOGGED_OUT', 'bye');
+      await slow.kick(8, 'ACCOUNT_DELETED', 'deleted');
+      expect(heard).to.deep.equal(['7 online', '7 offline']);
+      // And nothing is left pending: back later, they are announced online afresh.
+      await slow.attach(7, new RecordingSink());
+      expect(heard).to.deep.equal(['7 online', '7 offline', '7 online']);
+    });
+
+    it('keeps the user online when a kick that ends sessions spares a connection', async () => {
+      const slow = await slowHub();
+      const heard = presenceLog(slow);
+      const [a, keep] = [new RecordingSink(), new RecordingSink()];
+      await slow.attach(7, a);
+      await slow.attach(7, keep);
+      await slow.kick(7, 'PASSWORD_CHANGED', 'changed', keep);
+      expect(await slow.onlineAmong([7])).to.deep.equal(new Set([7]));
+      expect(heard).to.deep.equal(['7 online']);
     });
 
     it('answers presence for many users in one call, and for none', async () => {
@@ -128,7 +220,7 @@ export function describeSessionHub(name: string, make: () => Promise<SessionHub>
       expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online']);
     });
 
-    it('announces nothing on a takeover, and offline after a kick of every connection', async () => {
+    it('announces nothing on a takeover, and offline at once after a logout kick of every connection', async () => {
       const heard = presenceLog(hub);
       const [old, newer] = [new RecordingSink(), new RecordingSink()];
       await hub.attach(7, old);
@@ -137,7 +229,8 @@ export function describeSessionHub(name: string, make: () => Promise<SessionHub>
       await settle(hub, heard);
       expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online']);
       await hub.kick(7, 'LOGGED_OUT', 'bye');
-      await eventually(async () => heard.includes('7 offline'));
+      expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online', '7 offline']);
+      await settle(hub, heard);
       expect(heard.filter((line) => line.startsWith('7 '))).to.deep.equal(['7 online', '7 offline']);
     });
 
