@@ -6,6 +6,7 @@ import { InMemoryLoginThrottle } from '../../infrastructure/memory/in-memory-log
 import { RandomTokenGenerator } from '../../infrastructure/random-token-generator.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { refusalCode } from '../support/refusals.js';
+import type { Username } from '../../domain/index.js';
 import { cheapHasher, FixedClock, RecordingSink } from '../support/fakes.js';
 
 
@@ -21,7 +22,10 @@ describe('AccountService', () => {
     accounts = new AccountService(storage.repositories, storage.unitOfWork, cheapHasher(), tokens, new FixedClock(), sessions, new InMemoryLoginThrottle(DEFAULT_LOGIN_THROTTLE_LIMITS));
   });
 
-  afterEach(() => storage.close());
+  afterEach(async () => {
+    sessions.close();
+    await storage.close();
+  });
 
   it('registers a user under the lower-cased name, never exposing the password hash', async () => {
     const user = await accounts.register('Alice', 'correct horse');
@@ -65,7 +69,10 @@ describe('AccountService', () => {
     await sessions.attach(first.user.id, attached);
     const second = await accounts.login('alice', 'correct horse', '127.0.0.1');
     expect(attached.kicks.map((k) => k.reason)).to.deep.equal(['SESSION_REPLACED']);
-    expect(await sessions.onlineAmong([first.user.id])).to.deep.equal(new Set());
+    await sessions.deliver([{ id: 1, recipientId: first.user.id, message: { kind: 'private', from: { id: first.user.id, username: 'alice' as Username }, fromAdmin: false, text: 'hi', sentAt: new Date(0) } }]);
+    expect(attached.pushed).to.deep.equal([]);
+    // A takeover is not the end of the session: alice still counts online while the newer login attaches.
+    expect(await sessions.onlineAmong([first.user.id])).to.deep.equal(new Set([first.user.id]));
     expect(await refusalCode(accounts.authenticate(first.token))).to.equal('SESSION_EXPIRED');
     expect((await accounts.authenticate(second.token)).username).to.equal('alice');
   });
