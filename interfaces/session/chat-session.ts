@@ -250,8 +250,10 @@ export class ChatSession implements TransportHandler {
 
   /**
    * The one way the server ends a conversation: reads and executes nothing more, takes the
-   * connection out of the hub (the user counts offline at once), answers the requests read
-   * before (pipelined ones once committed), sends `last`, then closes. A peer that has not
+   * connection out of the hub (if it was the user's last, they stay online for the presence
+   * grace period, as after a dropped connection; a kick that ended the session took it out
+   * already, offline at once), answers the requests read before (pipelined ones once
+   * committed), sends `last`, then closes. A peer that has not
    * taken it all and gone within `graceMs` is cut off, so it cannot hold the connection open
    * by not reading or never sending its FIN.
    */

@@ -20,7 +20,7 @@ const adminsendBuilder = (yargs: Argv<GlobalArgs>) =>
 const adminsendgroupBuilder = (yargs: Argv<GlobalArgs>) =>
   messageArguments(group(yargs)).example('$0 adminsendgroup team@alice maintenance at 6', 'A system message to every member of alice\'s "team"');
 const allusersBuilder = (yargs: Argv<GlobalArgs>) =>
-  pagingOptions(yargs).option('online', { type: 'boolean', default: false, describe: 'Only users attached now' }).example('$0 allusers --online', 'Who is attached now');
+  pagingOptions(yargs).option('online', { type: 'boolean', default: false, describe: 'Only users online now (attached, or gone less than the presence grace ago)' }).example('$0 allusers --online', 'Who is online now');
 const allgroupBuilder = (yargs: Argv<GlobalArgs>) => pagingOptions(yargs).example('$0 allgroup', 'Every group and whether it is banned');
 
 type Handler<B extends (yargs: Argv<GlobalArgs>) => Argv<unknown>> = (context: CliContext, args: ArgumentsCamelCase<ArgsOf<B>>) => Promise<void>;
