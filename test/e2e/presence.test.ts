@@ -99,9 +99,11 @@ describe('presence, end to end with real processes', function () {
       running.push(listener);
       return listener;
     };
+    const teamOnline = async () => (JSON.parse((await world.chatctl('bob', 'groups', '--json')).stdout) as { groups: { online: number }[] }).groups[0]?.online;
+    // The set-up's logins count online for the grace period after them: once it is over, nobody does.
+    await eventually(async () => (await teamOnline()) === 0);
     const [alice, carol] = [spawn('alice'), spawn('carol')];
     // --json says nothing on stderr: they are attached once team counts them online.
-    const teamOnline = async () => (JSON.parse((await world.chatctl('bob', 'groups', '--json')).stdout) as { groups: { online: number }[] }).groups[0]?.online;
     await eventually(async () => (await teamOnline()) === 2);
     await listen('bob');
     await alice.stdout.waitFor(/"type":"presence","username":"bob","online":true/);
@@ -113,5 +115,72 @@ describe('presence, end to end with real processes', function () {
     expect(events(carol)).to.deep.include(counted);
     // carol is no friend of bob's: she learns the count, never his name.
     expect(events(carol).filter((event) => event.type === 'presence')).to.deep.equal([]);
+  });
+});
+
+describe('listings agree with presence, end to end with real processes', function () {
+  this.timeout(90_000);
+  /** Longer than the case: whatever it lists during a grace period cannot race the timer. */
+  const LONG_GRACE_SECONDS = 120;
+  let world: World;
+  let listener: Running | undefined;
+
+  beforeEach(async () => {
+    world = await World.start(undefined, ['--presence-grace', String(LONG_GRACE_SECONDS)]);
+    await world.users('boss', 'alice', 'bob');
+    await expectOk(chatctl(['promote', 'boss', '--db', world.server.db], world.as('boss')));
+    await expectOk(world.chatctl('alice', 'add', 'bob'));
+  });
+  afterEach(async () => {
+    listener?.child.kill('SIGKILL');
+    await world.stop();
+  });
+
+  const bobOnline = async () => (JSON.parse((await expectOk(world.chatctl('alice', 'friends', '--json'))).stdout) as { friends: { online: boolean }[] }).friends[0]?.online;
+  const teamOnline = async () => (JSON.parse((await expectOk(world.chatctl('alice', 'groups', '--json'))).stdout) as { groups: { online: number }[] }).groups[0]?.online;
+
+  it("lists a friend whose connection dropped as online through the grace period, and offline at once when they are banned", async () => {
+    await expectOk(world.chatctl('alice', 'newgroup', 'team'));
+    await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
+    listener = run(['listen'], world.as('alice'));
+    await listener.stderr.waitFor(/listening as alice/);
+    const aboutBob = () => listener!.stdout.seen.filter((line) => line.includes('bob'));
+
+    const bob = await world.client('bob');
+    expect(await bobOnline()).to.equal(true);
+    await bob.close();
+    // Dropped, but inside the grace period: every listing says what presence said, online.
+    expect(await bobOnline()).to.equal(true);
+    expect(await teamOnline()).to.equal(2);
+    const back = await world.client('bob');
+    expect(await bobOnline()).to.equal(true);
+    await back.close();
+    expect(await bobOnline()).to.equal(true);
+
+    // A ban ends the session for good: offline at once, grace period or not, and alice is told.
+    await expectOk(world.chatctl('boss', 'blockuser', 'bob'));
+    expect(await bobOnline()).to.equal(false);
+    expect(await teamOnline()).to.equal(1);
+    await eventually(async () => aboutBob().length > 0, 10_000);
+    // Nothing was announced about bob before: his drops and return all fell inside the grace period.
+    expect(aboutBob()).to.deep.equal(['* bob went offline']);
+  });
+
+  it('takes a friend offline at once when they log out, and keeps them online through a takeover', async () => {
+    listener = run(['listen'], world.as('alice'));
+    await listener.stderr.waitFor(/listening as alice/);
+    const aboutBob = () => listener!.stdout.seen.filter((line) => line.includes('bob'));
+    const kicks: string[] = [];
+    const bob = await world.client('bob', (event) => event.type === 'kicked' && kicks.push(event.reason));
+    // A newer login replaces bob's connection, and is gone in turn: still online, nothing said.
+    await expectOk(world.chatctl('bob', 'login', 'bob', 'pw-bob-123'));
+    await eventually(async () => kicks.length > 0);
+    expect(kicks).to.deep.equal(['SESSION_REPLACED']);
+    await bob.close();
+    expect(await bobOnline()).to.equal(true);
+    await expectOk(world.chatctl('bob', 'logout'));
+    expect(await bobOnline()).to.equal(false);
+    await eventually(async () => aboutBob().length > 0, 10_000);
+    expect(aboutBob()).to.deep.equal(['* bob went offline']);
   });
 });

@@ -4,6 +4,14 @@ import { createChatApp } from '../../container.js';
 import { ChatClient, type ServerEvent } from '../../interfaces/client/chat-client.js';
 import { chatctl, ServerProcess, temporaryDirectory } from './processes.js';
 
+/**
+ * The presence grace period of a World's server unless the case names its own: a user whose last
+ * connection closed counts online this long, so the set-up's `chatctl login`s would otherwise
+ * show online in the listings of the next 5 s. Shorter than starting the next chatctl process;
+ * a case that looks at someone right after their connection closed still waits for the offline.
+ */
+export const WORLD_PRESENCE_GRACE_SECONDS = 0.05;
+
 /** A real server on a temp database, and helpers to act as its users through real chatctl processes. */
 export class World {
   private constructor(
@@ -16,7 +24,8 @@ export class World {
     const tmp = temporaryDirectory();
     const db = join(tmp.path, 'chat.sqlite');
     await prepare?.(db);
-    return new World(tmp, await ServerProcess.start(db, extra));
+    const grace = extra.includes('--presence-grace') ? [] : ['--presence-grace', String(WORLD_PRESENCE_GRACE_SECONDS)];
+    return new World(tmp, await ServerProcess.start(db, [...grace, ...extra]));
   }
 
   /** The environment of a chatctl acting as `profile`. */
@@ -62,7 +71,7 @@ export class World {
 
   async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     await this.server.stop(signal);
-    this.server = await ServerProcess.start(this.server.db);
+    this.server = await ServerProcess.start(this.server.db, ['--presence-grace', String(WORLD_PRESENCE_GRACE_SECONDS)]);
   }
 
   async stop(): Promise<void> {
