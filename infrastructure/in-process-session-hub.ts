@@ -11,7 +11,7 @@ export class InProcessSessionHub implements SessionHub {
   private readonly sinks = new Map<UserId, Set<SessionSink>>();
   private readonly endListeners: ((userId: UserId) => void)[] = [];
   private readonly presenceListeners: ((userId: UserId, online: boolean) => void)[] = [];
-  /** Users whose last sink has gone, not yet announced offline: the timer that will. */
+  /** Users whose last sink has gone, not yet announced offline (so still counted online): the timer that will. */
   private readonly leaving = new Map<UserId, NodeJS.Timeout>();
   private readonly presenceGraceMs: number;
 

@@ -129,6 +129,7 @@ describe('listings agree with presence, end to end with real processes', functio
     world = await World.start(undefined, ['--presence-grace', String(LONG_GRACE_SECONDS)]);
     await world.users('boss', 'alice', 'bob');
     await expectOk(chatctl(['promote', 'boss', '--db', world.server.db], world.as('boss')));
+    await expectOk(world.chatctl('boss', 'login', 'boss', 'pw-boss-123')); // so the profile knows it is an admin's
     await expectOk(world.chatctl('alice', 'add', 'bob'));
   });
   afterEach(async () => {
