@@ -6,7 +6,7 @@ import { GROUP_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../../domain/index.j
 import { MIN_MAX_PAYLOAD_BYTES } from '../../interfaces/wire/index.js';
 import { chatctl, ServerProcess, temporaryDirectory } from '../support/processes.js';
 import { RawPeer } from '../support/raw-peer.js';
-import { registerCheaply } from '../support/world.js';
+import { eventually, registerCheaply } from '../support/world.js';
 
 /** More rows than two full pages, all with names at their longest. */
 const ROWS = 2 * MAX_PAGE_SIZE + 50;
@@ -40,7 +40,8 @@ describe('listings in pages, end to end with real processes', function () {
     } finally {
       await db.destroy();
     }
-    server = await ServerProcess.start(file, ['--max-frame-bytes', String(MIN_MAX_PAYLOAD_BYTES)]);
+    // A short presence grace: a case's own `chatctl login` counts its user online only briefly after it.
+    server = await ServerProcess.start(file, ['--max-frame-bytes', String(MIN_MAX_PAYLOAD_BYTES), '--presence-grace', '0.05']);
   });
 
   after(async () => {
@@ -125,7 +126,10 @@ describe('listings in pages, end to end with real processes', function () {
     const friends = JSON.parse((await chatctl(['friends', '--json'], as('alice'))).stdout) as { friends: unknown[]; nextCursor: null };
     expect([friends.friends.length, friends.nextCursor]).to.deep.equal([ROWS + 1, null]);
     // Piped: a header line, then one tab-separated line per group, no box drawing.
-    const groups = (await chatctl(['groups'], as('alice'))).stdout.split('\n');
+    const listGroups = async () => (await chatctl(['groups'], as('alice'))).stdout.split('\n');
+    // alice counts online in her groups for the grace period after her login; then nobody does.
+    await eventually(async () => (await listGroups())[ROWS]?.endsWith('\t0\t2\tactive') === true);
+    const groups = await listGroups();
     expect(groups).to.have.length(ROWS + 1);
     expect(groups[0]).to.equal('#\tgroup\tonline\tmembers\tstatus');
     expect(groups[ROWS]).to.equal(`${ROWS}\t${longGroupName(ROWS - 1)}@${longUsername(ROWS - 1)}\t0\t2\tactive`);
