@@ -28,6 +28,7 @@ export const FULL: Scale = {
   offlinePerPair: 50,
   idleConnections: 2_000,
   idleSeconds: 10,
+  memorySteps: 4,
   window: 16,
   calmMessages: 600,
 };
@@ -38,8 +39,8 @@ export const QUICK: Scale = {
   perPair: 500,
   perGroupSender: 250,
   offlinePerPair: 10,
-  idleConnections: 500,
-  idleSeconds: 3,
+  idleConnections: 1_000,
+  idleSeconds: 2,
   calmMessages: 200,
 };
 

@@ -56,7 +56,7 @@ export function renderMarkdown(report: Report): string {
     `- cap: ${report.capSeconds} s of sending per workload and server, then in-flight messages are awaited`,
   ];
   if (report.traffic.length > 0) lines.push('', trafficTable(report.traffic), '', ...legend(report.traffic));
-  if (report.memory.length > 0) lines.push('', memoryTable(report.memory));
+  if (report.memory.length > 0) lines.push('', memoryTable(report.memory), '', ...memoryLegend(report.memory));
   if (report.flood.length > 0) lines.push('', floodTable(report.flood), '', ...report.flood.map((row) => `- flood: ${row.shape}; target: p99 under flood at most 2× calm`));
   if (report.startup.length > 0) lines.push('', startupTable(report.startup), '', `- start-up: wall time from spawn to exit, logged out; target: p50 under ${STARTUP_TARGET_SECONDS} s`);
   if (report.serverNotes.length > 0) lines.push('', '## servers', '', ...report.serverNotes.map((n) => `- ${n}`));
@@ -89,7 +89,7 @@ function trafficTable(rows: readonly TrafficRow[]): string {
 }
 
 function memoryTable(rows: readonly MemoryRow[]): string {
-  const header = ['workload', 'server', 'idle attached connections', 'RSS before', 'RSS after', 'RSS per connection', 'parley/floor'];
+  const header = ['workload', 'server', 'idle attached connections', 'RSS before', 'RSS after', 'settled before → after', '(after − before)/n', 'settled RSS MiB at each count', 'per added connection', 'of it JS heap', 'parley/floor'];
   const body = rows.map((row) => {
     const floor = row.server === 'parley' ? rows.find((r) => r.server === 'floor') : undefined;
     return [
@@ -98,11 +98,24 @@ function memoryTable(rows: readonly MemoryRow[]): string {
       `${row.connections}, ${row.idleSeconds} s idle`,
       mebibytes(row.rssBeforeBytes),
       mebibytes(row.rssAfterBytes),
-      `${(row.perConnectionBytes / 1024).toFixed(1)} KiB`,
+      `${mebibytes(row.settledBeforeBytes)} → ${mebibytes(row.settledAfterBytes)}`,
+      kibibytes((row.settledAfterBytes - row.settledBeforeBytes) / row.connections),
+      row.samples.map((s) => `${s.connections}: ${(s.settledRssBytes / 2 ** 20).toFixed(1)}`).join(', '),
+      kibibytes(row.perConnectionBytes),
+      kibibytes(row.heapPerConnectionBytes),
       floor ? ratio(row.perConnectionBytes / floor.perConnectionBytes) : '',
     ];
   });
   return table(header, body);
+}
+
+/** How S4 reads memory, under its table. */
+function memoryLegend(rows: readonly MemoryRow[]): string[] {
+  const steps = Math.max(...rows.map((row) => row.samples.length - 1));
+  return [
+    `- S4: connections attached in ${steps} batches; after each (and once before the first) the server idles, its RSS is read (RSS before, RSS after: raw), then the benchmark forces a full garbage collection over the inspector and reads RSS again (settled) and the live JavaScript heap`,
+    '- per added connection: least-squares slope of settled RSS over the batches, the figure the 6 KB target is read against; (after − before)/n of settled RSS also counts what the first connections cost once (code compiled, pools grown). Raw RSS also holds whatever garbage V8 has not yet collected (start-up leaves tens of MiB on parley)',
+  ];
 }
 
 function floodTable(rows: readonly FloodRow[]): string {
@@ -179,4 +192,8 @@ function mebibytes(bytes: number): string {
 
 function formatLoad(load: readonly number[]): string {
   return load.map((l) => l.toFixed(2)).join(' ');
+}
+
+function kibibytes(bytes: number): string {
+  return Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '—';
 }

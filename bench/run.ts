@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from './accounts.js';
 import { runDatabase, runHub } from './database.js';
+import { HeapInspector } from './heap-inspector.js';
 import { parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
 import { Nodes, ServerProcess, type ServerKind } from './server-process.js';
@@ -115,7 +116,7 @@ async function withServer(
   pin: boolean,
   out: Collected,
   work: (context: WorkloadContext) => Promise<void>,
-  { serveFlags = LIFTED_LIMITS, count = 1 }: { serveFlags?: readonly string[]; count?: number } = {},
+  { serveFlags = LIFTED_LIMITS, count = 1, inspect = false }: { serveFlags?: readonly string[]; count?: number; inspect?: boolean } = {},
 ): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const database = await runDatabase(kind === 'parley' ? options.db : undefined, directory);
@@ -136,7 +137,7 @@ async function withServer(
   try {
     // One after the other: the first applies the migrations, the others find them applied.
     for (let n = 0; n < (kind === 'parley' ? count : 1); n++) {
-      const server = await ServerProcess.start({ kind, db: database.db, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags: [...serveFlags, ...hub.serveFlags] });
+      const server = await ServerProcess.start({ kind, db: database.db, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags: [...serveFlags, ...hub.serveFlags], inspect });
       started.push(server);
       running.add(server);
       progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
@@ -181,11 +182,18 @@ async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: 
   if (!options.only.has('S4')) return;
   await withServer(kind, options, pin, out, async (context) => {
     await attempt(`${kind} S4 on a fresh server`, out, async () => {
-      const row = await idleMemory(context);
-      out.memory.push(row);
-      return `${(row.perConnectionBytes / 1024).toFixed(1)} KiB per connection`;
+      const server = context.nodes.receiving;
+      if (server.inspectorUrl === undefined) throw new Error('the server did not say where its inspector listens');
+      const inspector = await HeapInspector.connect(server.inspectorUrl);
+      try {
+        const row = await idleMemory(context, inspector);
+        out.memory.push(row);
+        return `${(row.perConnectionBytes / 1024).toFixed(1)} KiB per added connection (settled RSS), ${(row.heapPerConnectionBytes / 1024).toFixed(1)} KiB of it JavaScript heap`;
+      } finally {
+        await inspector.close();
+      }
     });
-  });
+  }, { inspect: true });
 }
 
 /** The flood workload, parley only: the floor has no limits to hold a flood back. */

@@ -10,6 +10,9 @@ const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor-relay.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
+/** What node writes to stderr when its inspector listens, and its other chatter, not worth a note. */
+const DEBUGGER_LINE = /^Debugger listening on (ws:\/\/\S+)/;
+const INSPECTOR_CHATTER = /^(Debugger |For help, see: https:\/\/nodejs\.org\/)/;
 /** Log lines worth showing in the report: pino's warn (40) and above. */
 const NOTABLE_LEVEL = 40;
 
@@ -19,8 +22,13 @@ export interface ServerOptions {
   readonly db: string;
   /** Run under `taskset -c 0`. */
   readonly pin: boolean;
-  /** Extra node flags, for the parley server only. */
+  /** Extra node flags, before the script. */
   readonly nodeFlags: readonly string[];
+  /**
+   * Open the inspector on a free loopback port, so the benchmark can collect garbage and read
+   * the heap before it samples memory (see HeapInspector); the server's code is unchanged.
+   */
+  readonly inspect?: boolean;
   /** Extra `chatctl serve` flags, for the parley server only. */
   readonly serveFlags?: readonly string[];
 }
@@ -45,23 +53,30 @@ export class ServerProcess {
     private readonly pinned: boolean,
     /** Warnings, errors and non-JSON lines the server wrote to stderr, counted by message. */
     readonly notable: ReadonlyMap<string, number>,
+    /** The inspector's WebSocket URL, when started with `inspect`. */
+    readonly inspectorUrl: string | undefined,
   ) {
     child.once('exit', (code, signal) => (this.exit = signal ?? `exit ${code}`));
   }
 
   static async start(options: ServerOptions): Promise<ServerProcess> {
+    const nodeFlags = [...options.nodeFlags, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
     const command = options.kind === 'parley'
-      ? [...options.nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])]
-      : [FLOOR, '--port', '0'];
+      ? [...nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])]
+      : [...nodeFlags, FLOOR, '--port', '0'];
     const argv = options.pin ? ['taskset', '-c', '0', process.execPath, ...command] : [process.execPath, ...command];
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const notable = new Map<string, number>();
+    let inspectorUrl: string | undefined;
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${options.kind} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       child.once('exit', (code) => reject(new Error(`${options.kind} exited (${code}) before listening`)));
       createInterface({ input: child.stderr! }).on('line', (line) => {
         const entry = parseLogLine(line);
-        if (entry.msg === 'listening' && typeof entry.port === 'number') {
+        const debuggerUrl = DEBUGGER_LINE.exec(line)?.[1];
+        if (debuggerUrl !== undefined) inspectorUrl = debuggerUrl;
+        else if (INSPECTOR_CHATTER.test(line)) return;
+        else if (entry.msg === 'listening' && typeof entry.port === 'number') {
           clearTimeout(timer);
           resolve(entry.port);
         } else if (entry.level === undefined || entry.level >= NOTABLE_LEVEL) {
@@ -70,7 +85,7 @@ export class ServerProcess {
         }
       });
     });
-    return new ServerProcess(options.kind, child, port, options.pin, notable);
+    return new ServerProcess(options.kind, child, port, options.pin, notable, inspectorUrl);
   }
 
   get pid(): number {

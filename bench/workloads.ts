@@ -1,6 +1,7 @@
 import { benchUser, closeAll, type Accounts } from './accounts.js';
 import { benchText, Ledger, percentile } from './ledger.js';
 import { sleep, type AckStats, type Peer } from './peer.js';
+import type { HeapInspector } from './heap-inspector.js';
 import type { Nodes, ServerKind } from './server-process.js';
 import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
 
@@ -17,7 +18,10 @@ export interface Scale {
   readonly perGroupSender: number;
   readonly offlinePerPair: number;
   readonly idleConnections: number;
+  /** S4's wait after each batch of idle connections before memory is read. */
   readonly idleSeconds: number;
+  /** S4 attaches its connections in this many batches and reads memory after each. */
+  readonly memorySteps: number;
   /** Most sends awaiting `ok` at once, per sender. */
   readonly window: number;
   /** Messages the calm client sends in each half of the flood workload, one every CALM_INTERVAL_MS. */
@@ -68,16 +72,35 @@ export interface TrafficRow {
   readonly acks: AckStats;
 }
 
+/** Memory of one server at one count of idle attached connections. */
+export interface MemorySample {
+  readonly connections: number;
+  /** RSS after the idle wait, as the server left it. */
+  readonly rawRssBytes: number;
+  /** RSS once a full garbage collection has run and the heap had SETTLE_MS to give pages back. */
+  readonly settledRssBytes: number;
+  /** Live JavaScript heap after that collection. */
+  readonly heapUsedBytes: number;
+}
+
 export interface MemoryRow {
   readonly workload: 'S4';
   readonly server: ServerKind;
   readonly connections: number;
   readonly idleSeconds: number;
+  /** Raw RSS with no connection attached, and with all of them after the idle wait (earlier batches' garbage collected). */
   readonly rssBeforeBytes: number;
   readonly rssAfterBytes: number;
+  /** Settled RSS with none and with all; (after − before) / connections still counts what the first connections cost once. */
+  readonly settledBeforeBytes: number;
+  readonly settledAfterBytes: number;
+  /** The figure: settled RSS per added connection, the least-squares slope over the samples. */
   readonly perConnectionBytes: number;
+  /** The live JavaScript heap's share of it, the same way. */
+  readonly heapPerConnectionBytes: number;
+  /** The first is with no connection attached; the slope is taken over the others. */
+  readonly samples: readonly MemorySample[];
 }
-
 /** The flood workload: the calm client's latency alone and while another client floods. */
 export interface FloodRow {
   readonly workload: 'flood';
@@ -221,30 +244,66 @@ export async function offlineQueue(context: WorkloadContext): Promise<TrafficRow
   }
 }
 
-/** S4: on a fresh server, what each idle attached connection adds to the server's RSS. */
-export async function idleMemory(context: WorkloadContext): Promise<MemoryRow> {
-  const { idleConnections, idleSeconds } = context.scale;
+/** After a forced collection, how long the heap has to sweep and give freed pages back before RSS is read. */
+const SETTLE_MS = 1000;
+
+/**
+ * S4: on a fresh server started with the inspector, what each idle attached connection adds
+ * to its RSS. Connections are attached in `memorySteps` equal batches; after each batch, and
+ * once before the first, the server idles `idleSeconds`, its raw RSS is read, then a full
+ * garbage collection runs and the settled RSS and live heap are read. The figure is the
+ * slope of settled RSS over the batches' samples, so neither the heap's one-time growth nor
+ * the garbage the attaching left (collected whenever V8 sees fit) is counted per connection.
+ */
+export async function idleMemory(context: WorkloadContext, inspector: HeapInspector): Promise<MemoryRow> {
+  const { idleConnections, idleSeconds, memorySteps } = context.scale;
   const server = context.nodes.receiving;
   const username = benchUser(0);
   await context.accounts.ensure([username]);
-  await sleep(1000);
-  const rssBeforeBytes = server.rssBytes();
-  const peers = await context.accounts.attachMany(server, Array.from({ length: idleConnections }, () => username));
-  try {
+  const sample = async (connections: number): Promise<MemorySample> => {
     await sleep(idleSeconds * 1000);
-    const rssAfterBytes = server.rssBytes();
+    const rawRssBytes = server.rssBytes();
+    await inspector.collectGarbage();
+    await sleep(SETTLE_MS);
+    const { heapUsed } = await inspector.memoryUsage();
+    return { connections, rawRssBytes, settledRssBytes: server.rssBytes(), heapUsedBytes: heapUsed };
+  };
+  const samples = [await sample(0)];
+  const peers: Peer[] = [];
+  try {
+    for (let step = 1; step <= memorySteps; step++) {
+      const target = Math.round((idleConnections * step) / memorySteps);
+      peers.push(...(await context.accounts.attachMany(server, Array.from({ length: target - peers.length }, () => username))));
+      samples.push(await sample(peers.length));
+    }
+    const [before, ...attached] = samples as [MemorySample, ...MemorySample[]];
+    const after = attached.at(-1)!;
     return {
       workload: 'S4',
       server: server.kind,
-      connections: idleConnections,
+      connections: peers.length,
       idleSeconds,
-      rssBeforeBytes,
-      rssAfterBytes,
-      perConnectionBytes: (rssAfterBytes - rssBeforeBytes) / idleConnections,
+      rssBeforeBytes: before.rawRssBytes,
+      rssAfterBytes: after.rawRssBytes,
+      settledBeforeBytes: before.settledRssBytes,
+      settledAfterBytes: after.settledRssBytes,
+      perConnectionBytes: slope(attached, (s) => s.settledRssBytes),
+      heapPerConnectionBytes: slope(attached, (s) => s.heapUsedBytes),
+      samples,
     };
   } finally {
     await closeAll(peers);
   }
+}
+
+/** The least-squares slope of `y` over the samples' connection counts; with one sample, its bytes per connection. */
+function slope(samples: readonly MemorySample[], y: (sample: MemorySample) => number): number {
+  if (samples.length === 1) return y(samples[0]!) / samples[0]!.connections;
+  const meanX = samples.reduce((sum, s) => sum + s.connections, 0) / samples.length;
+  const meanY = samples.reduce((sum, s) => sum + y(s), 0) / samples.length;
+  const covariance = samples.reduce((sum, s) => sum + (s.connections - meanX) * (y(s) - meanY), 0);
+  const variance = samples.reduce((sum, s) => sum + (s.connections - meanX) ** 2, 0);
+  return covariance / variance;
 }
 
 interface Pairs {

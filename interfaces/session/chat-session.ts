@@ -44,12 +44,15 @@ const ADMIN_REFUSALS: ReadonlySet<string> = new Set(['NOT_ADMIN', 'NOT_AUTHENTIC
 /** The operations of a logged-in user that check their password again, counted with failed logins. */
 const PASSWORD_CHECKS: ReadonlySet<string> = new Set(['passwd', 'unregister']);
 
-/** A session token, the user it was found to belong to, and when it stops working. */
+/** A session token, the user it was found to belong to, and when it stops working (ms since the epoch). */
 interface Identity {
   readonly token: string;
   readonly user: User;
-  readonly expiresAt: Date;
+  readonly expiresAtMs: number;
 }
+
+/** The work chain of a session with nothing queued: shared, so an idle session holds no promise of its own. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * One attachment of a session to a user's pushes: the sink the hub holds. A session makes a
@@ -113,11 +116,14 @@ export class ChatSession implements TransportHandler {
   private lastHeard = performance.now();
   /** When the ping now waiting for a sign of life was sent. */
   private pingedAt: number | null = null;
-  private readonly timers: { login?: NodeJS.Timeout; ping?: NodeJS.Timeout; grace?: NodeJS.Timeout } = {};
-  private work: Promise<void> = Promise.resolve();
-  /** Answers of pipelined requests still waiting for their commit. */
-  private readonly inFlight = new Set<Promise<void>>();
-  private waitingForRoom: (() => void)[] = [];
+  // Each timer is dropped once cleared or fired: an idle attached connection holds only its ping's.
+  private loginTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private work = SETTLED;
+  /** Answers of pipelined requests still waiting for their commit; made when the first is. */
+  private inFlight: Set<Promise<void>> | null = null;
+  private waitingForRoom: (() => void)[] | null = null;
   private readonly openedAt = performance.now();
   /** Why the server ended the connection, once it decided to; a connection closed with none was closed by its peer. */
   private closeReason: string | null = null;
@@ -132,7 +138,8 @@ export class ChatSession implements TransportHandler {
   ) {
     this.log.info({ event: 'connection_opened', peer: transport.peerIp }, 'connection opened');
     // The deadline counts from the start, not from the last byte, so trickling does not reset it.
-    this.timers.login = setTimeout(() => {
+    this.loginTimer = setTimeout(() => {
+      this.loginTimer = undefined;
       const seconds = limits.loginTimeoutMs / 1000;
       this.disconnect('LOGIN_TIMEOUT', errorResponse(null, 'LOGIN_TIMEOUT', `log in within ${seconds} s of connecting`));
     }, limits.loginTimeoutMs);
@@ -174,7 +181,9 @@ export class ChatSession implements TransportHandler {
   }
 
   drained(): void {
-    for (const wake of this.waitingForRoom.splice(0)) wake();
+    const waiting = this.waitingForRoom;
+    this.waitingForRoom = null;
+    for (const wake of waiting ?? []) wake();
   }
 
   closed(): void {
@@ -185,7 +194,10 @@ export class ChatSession implements TransportHandler {
       'connection closed',
     );
     this.ended = true;
-    for (const timer of Object.values(this.timers)) clearTimeout(timer);
+    this.meetLoginDeadline();
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.graceTimer);
+    this.pingTimer = this.graceTimer = undefined;
     this.detach();
     this.drained();
   }
@@ -193,7 +205,7 @@ export class ChatSession implements TransportHandler {
   /** Resolves when the transport has room for more pushes, or will never take any more. */
   async ready(): Promise<void> {
     while (this.transport.open && this.transport.bufferedBytes >= this.limits.maxBufferedBytes / 4) {
-      await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+      await new Promise<void>((resolve) => (this.waitingForRoom ??= []).push(resolve));
     }
   }
 
@@ -260,11 +272,11 @@ export class ChatSession implements TransportHandler {
   private finish(last: Response | Event | null, graceMs: number): Promise<void> {
     if (this.finishing) return this.finishing;
     this.stopReading();
-    this.timers.grace = setTimeout(() => this.transport.close(false), graceMs);
+    this.graceTimer = setTimeout(() => this.transport.close(false), graceMs);
     this.detach();
     this.finishing = (async () => {
       await this.work;
-      await Promise.all(this.inFlight);
+      await Promise.all<Promise<void>[]>([...(this.inFlight ?? [])]);
       if (last?.type === 'response') this.sendResponse(last);
       else if (last) this.sendEvent(last);
       this.transport.close(true);
@@ -276,8 +288,15 @@ export class ChatSession implements TransportHandler {
   private stopReading(): void {
     this.closing = true;
     this.transport.pause();
-    clearTimeout(this.timers.login);
-    clearTimeout(this.timers.ping);
+    this.meetLoginDeadline();
+    clearTimeout(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  /** Stops the login deadline, which a valid token or the connection's end has met. */
+  private meetLoginDeadline(): void {
+    clearTimeout(this.loginTimer);
+    this.loginTimer = undefined;
   }
 
   /**
@@ -286,7 +305,7 @@ export class ChatSession implements TransportHandler {
    * offline within about their sum, not TCP keep-alive's many minutes.
    */
   private heartbeat(): void {
-    this.timers.ping = undefined;
+    this.pingTimer = undefined;
     const pingedAt = this.pingedAt;
     this.pingedAt = null;
     if (!this.attachment || this.closing) return;
@@ -296,12 +315,12 @@ export class ChatSession implements TransportHandler {
     }
     const quiet = performance.now() - this.lastHeard;
     if (quiet < this.limits.pingIntervalMs) {
-      this.timers.ping = setTimeout(() => this.heartbeat(), this.limits.pingIntervalMs - quiet);
+      this.pingTimer = setTimeout(() => this.heartbeat(), this.limits.pingIntervalMs - quiet);
       return;
     }
     this.pingedAt = performance.now();
     this.sendEvent(event('ping', {}));
-    this.timers.ping = setTimeout(() => this.heartbeat(), this.limits.pingTimeoutMs);
+    this.pingTimer = setTimeout(() => this.heartbeat(), this.limits.pingTimeoutMs);
   }
 
   /**
@@ -313,7 +332,9 @@ export class ChatSession implements TransportHandler {
   private enqueue(request: Request): void {
     if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
     const answered = () => {
-      if (--this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
+      // None left between read and answered: every step of the chain has run, so it can start afresh.
+      if (--this.queued === 0) this.work = SETTLED;
+      if (this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
     };
     const failed = (error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
     this.work = this.work.then(async () => {
@@ -326,8 +347,9 @@ export class ChatSession implements TransportHandler {
         const pending = await this.handle(request);
         if (!pending) return answered();
         const answering = pending.later.then((response) => this.sendResponse(response)).catch(failed).finally(answered);
-        this.inFlight.add(answering);
-        void answering.finally(() => this.inFlight.delete(answering));
+        const inFlight = (this.inFlight ??= new Set());
+        inFlight.add(answering);
+        void answering.finally(() => inFlight.delete(answering));
       } catch (error) {
         failed(error);
         answered();
@@ -451,10 +473,10 @@ export class ChatSession implements TransportHandler {
    */
   private async identify(token: string | undefined, fresh: boolean): Promise<Identity> {
     const remembered = this.attachment?.identity;
-    if (!fresh && remembered && remembered.token === token && Date.now() < remembered.expiresAt.getTime()) return remembered;
+    if (!fresh && remembered && remembered.token === token && Date.now() < remembered.expiresAtMs) return remembered;
     const { user, expiresAt } = await this.services.accounts.liveSession(token);
-    const identity = { token: token as string, user, expiresAt }; // liveSession refuses a missing token
-    clearTimeout(this.timers.login); // a valid token meets the login deadline
+    const identity = { token: token as string, user, expiresAtMs: expiresAt.getTime() }; // liveSession refuses a missing token
+    this.meetLoginDeadline();
     const attachment = this.attachment;
     if (attachment?.userId === user.id && (!attachment.identity || attachment.identity.token === token)) attachment.identity = identity;
     return identity;
@@ -471,7 +493,7 @@ export class ChatSession implements TransportHandler {
     this.attachment = attachment;
     // Pinged from now on: a peer that stops reading during its replay cannot see the ping, so cannot answer it.
     // A connection already gone (a login that finished after its close) arms nothing.
-    if (!this.timers.ping && !this.ended) this.heartbeat();
+    if (!this.pingTimer && !this.ended) this.heartbeat();
     const { detach, replayed } = await this.services.delivery.attach(userId, attachment).catch((error: unknown) => {
       // The delivery service has taken it out of the hub already.
       if (this.attachment === attachment) this.attachment = null;
@@ -489,8 +511,8 @@ export class ChatSession implements TransportHandler {
       throw error;
     });
     if (this.attachment === attachment) {
-      attachment.identity = { token, user, expiresAt };
-      clearTimeout(this.timers.login);
+      attachment.identity = { token, user, expiresAtMs: expiresAt.getTime() };
+      this.meetLoginDeadline();
     }
     return replayed;
   }
@@ -543,7 +565,7 @@ export class ChatSession implements TransportHandler {
   /** Closes at once, answering nothing more: after what was sent has gone (within the close grace), or now. */
   private close(afterFlush: boolean): void {
     this.stopReading();
-    if (afterFlush) this.timers.grace ??= setTimeout(() => this.transport.close(false), this.limits.closeGraceMs);
+    if (afterFlush) this.graceTimer ??= setTimeout(() => this.transport.close(false), this.limits.closeGraceMs);
     this.transport.close(afterFlush);
     this.drained();
   }

@@ -104,13 +104,17 @@ export class TcpGateway {
       const server = createTlsServer({ handshakeTimeout: this.limits.frameTimeoutMs, ...options.tls });
       // Admitted before the handshake, the dearest thing a peer can make the server do; refused
       // then, a peer gets no frame (it could not read one), only the end of the connection.
-      server.on('connection', (socket: Socket) => this.admit(socket, false));
-      server.on('secureConnection', (socket) => this.accept(socket));
+      server.on('connection', (socket: Socket) => {
+        const release = this.admit(socket, false);
+        if (release) socket.on('close', release);
+      });
+      server.on('secureConnection', (socket) => this.accept(socket, undefined));
       server.on('tlsClientError', (error, socket) => this.options.logger.debug({ err: error, peer: socket.remoteAddress }, 'TLS handshake failed'));
       this.server = server;
     } else {
       this.server = createServer((socket) => {
-        if (this.admit(socket, true)) this.accept(socket);
+        const release = this.admit(socket, true);
+        if (release) this.accept(socket, release);
       });
     }
   }
@@ -137,23 +141,27 @@ export class TcpGateway {
     this.options.logger.info({}, 'stopped');
   }
 
-  /** Counts a new connection against its address's limits until it closes, or turns it away: false. */
-  private admit(socket: Socket, canFrame: boolean): boolean {
+  /** Counts a new connection against its address's limits, returning what to call when it closes; or turns it away. */
+  private admit(socket: Socket, canFrame: boolean): (() => void) | undefined {
     const admitted = this.guards.admission.admit(peerAddress(socket));
     if ('refusal' in admitted) {
       (this.options.observer ?? NO_OBSERVER).throttled(admitted.refusal.limit);
       this.turnAway(socket, admitted.refusal, canFrame);
-      return false;
+      return undefined;
     }
-    socket.once('close', () => admitted.release());
-    return true;
+    return admitted.release;
   }
 
-  private accept(socket: Socket): void {
+  /** Serves an admitted connection; `release`, if given, is called when it closes. */
+  private accept(socket: Socket, release: (() => void) | undefined): void {
     const transport = new TcpTransport(socket, this.limits, this.options.logger);
     const session = new ChatSession(transport, this.services, this.limits, this.options.logger, this.guards.requests.connection(), this.options.observer);
     this.connections.set(socket, session);
-    socket.once('close', () => this.connections.delete(socket));
+    // One plain listener for the gateway's part of a close, not a `once` wrapper each: every idle connection holds them.
+    socket.on('close', () => {
+      release?.();
+      this.connections.delete(socket);
+    });
     transport.start(session);
   }
 
