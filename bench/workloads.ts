@@ -298,7 +298,8 @@ async function live(context: WorkloadContext, plan: LivePlan): Promise<TrafficRo
   });
 }
 
-interface Tally {
+/** What one workload's row is computed from. */
+export interface Tally {
   readonly ledger: Ledger;
   readonly expected: number;
   readonly startedAt: number;
@@ -308,7 +309,7 @@ interface Tally {
   readonly outcome?: SendOutcome;
 }
 
-function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], shape: string, tally: Tally): TrafficRow {
+export function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], shape: string, tally: Tally): TrafficRow {
   const { ledger, cost, outcome } = tally;
   const seconds = ledger.distinct > 0 ? (ledger.lastArrival - tally.startedAt) / 1000 : Number.NaN;
   const latencies = tally.latency ? ledger.sortedLatencies() : new Float64Array(0);
