@@ -62,6 +62,13 @@ export class IrcPeer {
     await Promise.race([this.until((line) => /^:\S+ 366 /.test(line), `JOIN ${channel}\r\n`), timeout]);
   }
 
+  /** Becomes an IRC operator and sets user mode +F (ngircd's relaxed flood protection); resolves once the server confirms +F. */
+  async relaxFloodProtection(operator: string, password: string): Promise<void> {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${this.nick} got no +F within ${JOIN_TIMEOUT_MS} ms`)), JOIN_TIMEOUT_MS).unref());
+    const confirmed = (line: string) => line.includes(` MODE ${this.nick} :+F`) || line.endsWith(` MODE ${this.nick} +F`);
+    await Promise.race([this.until(confirmed, `OPER ${operator} ${password}\r\nMODE ${this.nick} +F\r\n`), timeout]);
+  }
+
   privmsg(target: string, text: string): void {
     if (this.closed) return;
     this.write(`PRIVMSG ${target} :${text}\r\n`);

@@ -8,6 +8,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 export const NGIRCD_MISSING = 'ngircd not installed: apt-get install ngircd';
+/** The operator the senders become to set user mode +F; the server listens on 127.0.0.1 only. */
+export const NGIRCD_OPERATOR = { name: 'bench', password: 'bench' };
 
 /** The ngircd binary on PATH or in the sbin directories Debian puts it in; undefined when absent. */
 export function ngircdBinary(): string | undefined {
@@ -30,8 +32,9 @@ export function freePort(): Promise<number> {
 /**
  * Writes `ngircd.conf` into `directory` and returns its path. The limits are lifted as
  * parley's are for the throughput workloads: no connection limits per address or in total,
- * no penalty time (MaxPenaltyTime = 0; ngircd still handles at most 3 commands of one
- * client per pass of its loop, which is not configurable). No DNS, ident or PAM lookups,
+ * no penalty time (MaxPenaltyTime = 0), and an operator the senders log in as to set user
+ * mode +F, under which ngircd parses 10 pipelined commands of a client per pass of its loop
+ * instead of 3 (the number itself is not configurable). No DNS, ident or PAM lookups,
  * so ngircd forks no resolver processes and all its CPU shows in its one process. No PING
  * for an hour. Configuration snippets are read from an empty directory of the run's own, not
  * /etc/ngircd/ngircd.conf.d.
@@ -64,6 +67,9 @@ export function writeNgircdConfig(directory: string, port: number): string {
 	Ident = no
 	PAM = no
 	IncludeDir = ${snippets}
+[Operator]
+	Name = ${NGIRCD_OPERATOR.name}
+	Password = ${NGIRCD_OPERATOR.password}
 `,
   );
   return path;

@@ -140,7 +140,7 @@ function legend(rows: readonly TrafficRow[]): string[] {
     '- server CPU, load-gen CPU: each process\'s CPU time over the same wall time (each has one CPU); near 100 % says who set the pace, both well below it means waiting (window, fsync) or CPUs shared with other work',
     ...(rows.some((row) => row.server === 'ngircd')
       ? [
-          '- ngircd (IRC): one PRIVMSG line per message, the same 64-byte text; IRC has no acknowledgement, so a message is delivered when the receiver\'s connection reads it, and each sender\'s window of 16 is driven by those reads (a slot frees when every recipient has read the message; both ends live in the load generator); no acks are sent. Limits lifted (MaxConnectionsIP 0, MaxPenaltyTime 0), no DNS, ident or PAM lookups, so its one process holds all its CPU',
+          '- ngircd (IRC): one PRIVMSG line per message, the same 64-byte text; IRC has no acknowledgement, so a message is delivered when the receiver\'s connection reads it, and each sender\'s window of 16 is driven by those reads (a slot frees when every recipient has read the message; both ends live in the load generator); no acks are sent. Limits lifted (MaxConnectionsIP 0, MaxPenaltyTime 0, senders are operators with user mode +F), no DNS, ident or PAM lookups, so its one process holds all its CPU',
         ]
       : []),
     ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
