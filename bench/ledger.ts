@@ -33,25 +33,27 @@ export class Ledger {
     this.seen = Array.from({ length: receivers }, () => new Map());
   }
 
-  record(receiver: number, delivery: Delivery): void {
+  /** Tallies one delivery; true when it is the first arrival of one of this workload's messages at this receiver. */
+  record(receiver: number, delivery: Delivery): boolean {
     const now = performance.now();
     const [tag, sender, seq, sentAt] = delivery.text.split('|', 4);
     const senderIndex = Number(sender);
     const seqIndex = Number(seq);
     if (tag !== this.tag || !Number.isInteger(senderIndex) || !Number.isInteger(seqIndex) || seqIndex >= this.perSender) {
       this.strays++;
-      return;
+      return false;
     }
     const bySender = this.seen[receiver]!;
     let marks = bySender.get(senderIndex);
     if (!marks) bySender.set(senderIndex, (marks = new Uint8Array(this.perSender)));
     if (marks[seqIndex]) {
       this.duplicates++;
-      return;
+      return false;
     }
     marks[seqIndex] = 1;
     this.keepLatency(now - Number(sentAt));
     this.lastArrival = now;
+    return true;
   }
 
   /** First-arrival latencies in milliseconds, sorted. */

@@ -46,7 +46,9 @@ export const QUICK: Scale = {
 
 const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };
 
-const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
+const SERVERS: readonly ServerKind[] = ['parley', 'floor', 'ngircd'];
+/** ngircd, the IRC peer, runs only when asked for. */
+const DEFAULT_SERVERS: readonly ServerKind[] = ['parley', 'floor'];
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>] [--db postgres://user@host:port/database] [--hub redis://host:port] [--nodes 1|2]`;
 
@@ -56,7 +58,7 @@ export class UsageError extends Error {}
 export function parseOptions(argv: readonly string[]): Options {
   let quick = false;
   let only: Set<WorkloadName> = new Set(WORKLOADS);
-  let servers: ServerKind[] = [...SERVERS];
+  let servers: ServerKind[] = [...DEFAULT_SERVERS];
   let serverFlags: string[] = [];
   let cap: number | undefined;
   let db: string | undefined;

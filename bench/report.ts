@@ -43,7 +43,7 @@ export function failuresOf(rows: readonly TrafficRow[]): string[] {
 
 export function renderMarkdown(report: Report): string {
   const lines = [
-    `# parley vs floor benchmark (${report.mode})`,
+    `# ${serversOf(report).join(' vs ')} benchmark (${report.mode})`,
     '',
     `${report.at}, ${report.durationSeconds.toFixed(0)} s`,
     '',
@@ -65,9 +65,9 @@ export function renderMarkdown(report: Report): string {
 }
 
 function trafficTable(rows: readonly TrafficRow[]): string {
-  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', 'parley/floor throughput', 'parley/floor CPU', 'server CPU', 'load-gen CPU', 'note'];
+  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', '÷ floor throughput', '÷ floor CPU', 'server CPU', 'load-gen CPU', 'note'];
   const body = rows.map((row) => {
-    const floor = row.server === 'parley' ? rows.find((r) => r.server === 'floor' && r.workload === row.workload) : undefined;
+    const floor = row.server !== 'floor' ? rows.find((r) => r.server === 'floor' && r.workload === row.workload) : undefined;
     return [
       row.workload,
       row.server,
@@ -89,9 +89,9 @@ function trafficTable(rows: readonly TrafficRow[]): string {
 }
 
 function memoryTable(rows: readonly MemoryRow[]): string {
-  const header = ['workload', 'server', 'idle attached connections', 'RSS before', 'RSS after', 'settled before → after', '(after − before)/n', 'settled RSS MiB at each count', 'per added connection', 'of it JS heap', 'parley/floor'];
+  const header = ['workload', 'server', 'idle attached connections', 'RSS before', 'RSS after', 'settled before → after', '(after − before)/n', 'settled RSS MiB at each count', 'per added connection', 'of it JS heap', '÷ floor'];
   const body = rows.map((row) => {
-    const floor = row.server === 'parley' ? rows.find((r) => r.server === 'floor') : undefined;
+    const floor = row.server !== 'floor' ? rows.find((r) => r.server === 'floor') : undefined;
     return [
       row.workload,
       row.server,
@@ -102,7 +102,7 @@ function memoryTable(rows: readonly MemoryRow[]): string {
       kibibytes((row.settledAfterBytes - row.settledBeforeBytes) / row.connections),
       row.samples.map((s) => `${s.connections}: ${(s.settledRssBytes / 2 ** 20).toFixed(1)}`).join(', '),
       kibibytes(row.perConnectionBytes),
-      kibibytes(row.heapPerConnectionBytes),
+      Number.isNaN(row.heapPerConnectionBytes) ? '—' : kibibytes(row.heapPerConnectionBytes),
       floor ? ratio(row.perConnectionBytes / floor.perConnectionBytes) : '',
     ];
   });
@@ -144,15 +144,28 @@ function startupTable(rows: readonly StartupRow[]): string {
 
 function legend(rows: readonly TrafficRow[]): string[] {
   const shapes = new Map<string, string>();
-  for (const row of rows) shapes.set(row.workload, row.shape);
+  for (const row of rows) shapes.set(row.server === 'ngircd' ? `${row.workload} (ngircd)` : row.workload, row.shape);
   return [
     ...[...shapes].map(([workload, shape]) => `- ${workload}: ${shape}`),
     '- delivered: distinct (sender, seq) pushes received / messages answered `ok` × receivers each; throughput from the first send to the last push',
     '- latency: send request written → push read by the receiver (same process, performance.now()); receivers ack like `chatctl listen` (50 ms gathering, one ack flush at a time)',
     '- server CPU µs/delivery: utime+stime of the server process (all threads; with several nodes, of all of them) from the first send until every ack was answered, per delivery; of all the figures the one least moved by other work on the machine',
     '- server CPU, load-gen CPU: each process\'s CPU time over the same wall time (each has one CPU); near 100 % says who set the pace, both well below it means waiting (window, fsync) or CPUs shared with other work',
+    ...(rows.some((row) => row.server === 'ngircd')
+      ? [
+          '- ngircd (IRC): one PRIVMSG line per message, the same 64-byte text; IRC has no acknowledgement, so a message is delivered when the receiver\'s connection reads it, and each sender\'s window of 16 is driven by those reads (a slot frees when every recipient has read the message; both ends live in the load generator); no acks are sent. Limits lifted (MaxConnectionsIP 0, MaxPenaltyTime 0, senders are operators with user mode +F), no DNS, ident or PAM lookups, so its one process holds all its CPU',
+        ]
+      : []),
     ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
   ];
+}
+
+/** The servers the rows come from, parley and the floor first. */
+function serversOf(report: Report): string[] {
+  const present = new Set([...report.traffic, ...report.memory, ...report.flood].map((row) => row.server as string));
+  const order = ['parley', 'floor', 'ngircd'];
+  const servers = order.filter((server) => present.has(server));
+  return servers.length > 0 ? servers : ['parley', 'floor'];
 }
 
 function noteOf(row: TrafficRow): string {

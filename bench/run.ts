@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { Accounts } from './accounts.js';
 import { runDatabase, runHub } from './database.js';
 import { HeapInspector } from './heap-inspector.js';
+import { ircGroupFanOut, ircIdleMemory, ircPrivatePairs } from './irc-workloads.js';
+import { ngircdBinary, NGIRCD_MISSING } from './ngircd.js';
 import { parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
 import { Nodes, ServerProcess, type ServerKind } from './server-process.js';
@@ -36,7 +38,7 @@ import {
 const RESULTS = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 /** Set in the re-executed, pinned load generator. */
 const PINNED_ENV = 'PARLEY_BENCH_LOADGEN_PINNED';
-const SERVERS: readonly ServerKind[] = ['parley', 'floor'];
+const SERVERS: readonly ServerKind[] = ['parley', 'floor', 'ngircd'];
 /** However the servers behave, the run ends by then. */
 const HARD_LIMIT_SECONDS = { quick: 600, full: 1500 };
 /**
@@ -50,13 +52,15 @@ interface TrafficWorkload {
   readonly name: WorkloadName;
   run(context: WorkloadContext): Promise<TrafficRow[]>;
   readonly parleyOnly?: boolean;
+  /** The same shape in IRC, for ngircd; ngircd skips the workloads without one. */
+  runIrc?(context: WorkloadContext): Promise<TrafficRow[]>;
 }
 
 /** In the order they run, all on one server process per kind. */
 const TRAFFIC_WORKLOADS: readonly TrafficWorkload[] = [
   { name: 'light', run: light },
-  { name: 'S1', run: privatePairs },
-  { name: 'S2', run: groupFanOut },
+  { name: 'S1', run: privatePairs, runIrc: ircPrivatePairs },
+  { name: 'S2', run: groupFanOut, runIrc: ircGroupFanOut },
   { name: 'offline', run: offlineQueue, parleyOnly: true },
 ];
 
@@ -137,7 +141,7 @@ async function withServer(
   try {
     // One after the other: the first applies the migrations, the others find them applied.
     for (let n = 0; n < (kind === 'parley' ? count : 1); n++) {
-      const server = await ServerProcess.start({ kind, db: database.db, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags: [...serveFlags, ...hub.serveFlags], inspect });
+      const server = await ServerProcess.start({ kind, db: database.db, directory, pin, nodeFlags: kind === 'parley' ? options.serverFlags : [], serveFlags: [...serveFlags, ...hub.serveFlags], inspect });
       started.push(server);
       running.add(server);
       progress(`${kind} started, pid ${server.pid}, port ${server.port}`);
@@ -153,7 +157,7 @@ async function withServer(
   } finally {
     const died = started.map((server) => server.exited);
     const statuses = await clearAway();
-    const setup = `setup: registered and logged in ${accounts.users} user${accounts.users === 1 ? '' : 's'} in ${accounts.setupSeconds.toFixed(1)} s`;
+    const setup = kind === 'ngircd' ? 'setup: IRC registrations (NICK, USER, wait for 001), untimed' : `setup: registered and logged in ${accounts.users} user${accounts.users === 1 ? '' : 's'} in ${accounts.setupSeconds.toFixed(1)} s`;
     started.forEach((server, n) => {
       const role = started.length === 1 ? '' : n === 0 ? ' (senders)' : ' (receivers)';
       const logged = [...server.notable].map(([msg, count]) => `"${msg}" ×${count}`).join(', ');
@@ -165,12 +169,12 @@ async function withServer(
 }
 
 async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
-  const selected = TRAFFIC_WORKLOADS.filter((w) => options.only.has(w.name) && (kind === 'parley' || !w.parleyOnly));
+  const selected = TRAFFIC_WORKLOADS.filter((w) => options.only.has(w.name) && (kind === 'ngircd' ? w.runIrc : kind === 'parley' || !w.parleyOnly));
   if (selected.length === 0) return;
   await withServer(kind, options, pin, out, async (context) => {
     for (const workload of selected) {
       await attempt(`${kind} ${workload.name}`, out, async () => {
-        const rows = await workload.run(context);
+        const rows = await (kind === 'ngircd' ? workload.runIrc! : workload.run)(context);
         out.traffic.push(...rows);
         return rows.map((r) => `${r.workload} ${Math.round(r.throughput)}/s`).join(', ');
       });
@@ -183,6 +187,11 @@ async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: 
   await withServer(kind, options, pin, out, async (context) => {
     await attempt(`${kind} S4 on a fresh server`, out, async () => {
       const server = context.nodes.receiving;
+      if (kind === 'ngircd') {
+        const row = await ircIdleMemory(context);
+        out.memory.push(row);
+        return `${(row.perConnectionBytes / 1024).toFixed(1)} KiB per added connection (RSS)`;
+      }
       if (server.inspectorUrl === undefined) throw new Error('the server did not say where its inspector listens');
       const inspector = await HeapInspector.connect(server.inspectorUrl);
       try {
@@ -247,6 +256,11 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
     });
   }
   for (const kind of options.servers) {
+    if (kind === 'ngircd' && ngircdBinary() === undefined) {
+      progress(`${NGIRCD_MISSING}; skipping it`);
+      out.serverNotes.push(`ngircd skipped: ${NGIRCD_MISSING}`);
+      continue;
+    }
     await runTraffic(kind, options, pinning.pin, out);
     await runMemory(kind, options, pinning.pin, out);
     await runFlood(kind, options, pinning.pin, out);

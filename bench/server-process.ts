@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort, ngircdBinary, NGIRCD_MISSING, writeNgircdConfig } from './ngircd.js';
 
-export type ServerKind = 'parley' | 'floor';
+export type ServerKind = 'parley' | 'floor' | 'ngircd';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor-relay.js', import.meta.url));
@@ -15,6 +16,10 @@ const DEBUGGER_LINE = /^Debugger listening on (ws:\/\/\S+)/;
 const INSPECTOR_CHATTER = /^(Debugger |For help, see: https:\/\/nodejs\.org\/)/;
 /** Log lines worth showing in the report: pino's warn (40) and above. */
 const NOTABLE_LEVEL = 40;
+/** ngircd's log lines are `[pid:level seconds] text`, the level syslog's: 4 is warning, lower is worse. */
+const NGIRCD_LOG = /^\[\d+:(\d+)\s+\d+\] (.*)$/;
+const NGIRCD_LISTENING = /Now listening on \[127\.0\.0\.1\]:(\d+)/;
+const NGIRCD_NOTABLE_LEVEL = 4;
 
 export interface ServerOptions {
   readonly kind: ServerKind;
@@ -31,6 +36,19 @@ export interface ServerOptions {
   readonly inspect?: boolean;
   /** Extra `chatctl serve` flags, for the parley server only. */
   readonly serveFlags?: readonly string[];
+  /** A directory of the run's own, for ngircd's configuration. */
+  readonly directory: string;
+}
+
+/** How to start one kind of server and read from its output where it listens and what went wrong. */
+interface Launch {
+  readonly command: readonly string[];
+  /** ngircd logs to stdout; parley and the floor only to stderr. */
+  readonly logsToStdout: boolean;
+  /** The port, when this line says the server is listening. */
+  listening(line: string): number | undefined;
+  /** What to count in the report, when the line is a warning or worse. */
+  notable(line: string): string | undefined;
 }
 
 /** Clock ticks per second for /proc/<pid>/stat. */
@@ -60,30 +78,30 @@ export class ServerProcess {
   }
 
   static async start(options: ServerOptions): Promise<ServerProcess> {
-    const nodeFlags = [...options.nodeFlags, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
-    const command = options.kind === 'parley'
-      ? [...nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])]
-      : [...nodeFlags, FLOOR, '--port', '0'];
-    const argv = options.pin ? ['taskset', '-c', '0', process.execPath, ...command] : [process.execPath, ...command];
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const launch = await launchOf(options);
+    const argv = options.pin ? ['taskset', '-c', '0', ...launch.command] : launch.command;
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', launch.logsToStdout ? 'pipe' : 'ignore', 'pipe'] });
     const notable = new Map<string, number>();
     let inspectorUrl: string | undefined;
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${options.kind} did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       child.once('exit', (code) => reject(new Error(`${options.kind} exited (${code}) before listening`)));
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        const entry = parseLogLine(line);
+      const onLine = (line: string) => {
         const debuggerUrl = DEBUGGER_LINE.exec(line)?.[1];
         if (debuggerUrl !== undefined) inspectorUrl = debuggerUrl;
-        else if (INSPECTOR_CHATTER.test(line)) return;
-        else if (entry.msg === 'listening' && typeof entry.port === 'number') {
+        if (debuggerUrl !== undefined || INSPECTOR_CHATTER.test(line)) return;
+        const listening = launch.listening(line);
+        if (listening !== undefined) {
           clearTimeout(timer);
-          resolve(entry.port);
-        } else if (entry.level === undefined || entry.level >= NOTABLE_LEVEL) {
-          const key = String(entry.msg ?? line).slice(0, 120);
-          notable.set(key, (notable.get(key) ?? 0) + 1);
+          resolve(listening);
+          return;
         }
-      });
+        const key = launch.notable(line);
+        if (key !== undefined) notable.set(key, (notable.get(key) ?? 0) + 1);
+      };
+      // Every stream piped is read to the end, so a chatty server never blocks on a full pipe.
+      if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+      createInterface({ input: child.stderr! }).on('line', onLine);
     });
     return new ServerProcess(options.kind, child, port, options.pin, notable, inspectorUrl);
   }
@@ -135,6 +153,41 @@ export class ServerProcess {
     }
     return this.exit ?? 'exited';
   }
+}
+
+async function launchOf(options: ServerOptions): Promise<Launch> {
+  if (options.kind === 'ngircd') {
+    const binary = ngircdBinary();
+    if (binary === undefined) throw new Error(NGIRCD_MISSING);
+    const config = writeNgircdConfig(options.directory, await freePort());
+    return {
+      command: [binary, '--nodaemon', '--config', config],
+      logsToStdout: true,
+      listening: (line) => {
+        const match = NGIRCD_LISTENING.exec(line);
+        return match ? Number(match[1]) : undefined;
+      },
+      notable: (line) => {
+        const match = NGIRCD_LOG.exec(line);
+        return !match || Number(match[1]) <= NGIRCD_NOTABLE_LEVEL ? (match?.[2] ?? line).replace(/\d+/g, 'N').slice(0, 120) : undefined;
+      },
+    };
+  }
+  const jsonLog = {
+    logsToStdout: false,
+    listening: (line: string) => {
+      const entry = parseLogLine(line);
+      return entry.msg === 'listening' && typeof entry.port === 'number' ? entry.port : undefined;
+    },
+    notable: (line: string) => {
+      const entry = parseLogLine(line);
+      return entry.level === undefined || entry.level >= NOTABLE_LEVEL ? String(entry.msg ?? line).slice(0, 120) : undefined;
+    },
+  };
+  const nodeFlags = [...options.nodeFlags, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
+  return options.kind === 'parley'
+    ? { command: [process.execPath, ...nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])], ...jsonLog }
+    : { command: [process.execPath, ...nodeFlags, FLOOR, '--port', '0'], ...jsonLog };
 }
 
 function setAffinity(pid: number, list: string): void {

@@ -297,7 +297,7 @@ export async function idleMemory(context: WorkloadContext, inspector: HeapInspec
 }
 
 /** The least-squares slope of `y` over the samples' connection counts; with one sample, its bytes per connection. */
-function slope(samples: readonly MemorySample[], y: (sample: MemorySample) => number): number {
+export function slope(samples: readonly MemorySample[], y: (sample: MemorySample) => number): number {
   if (samples.length === 1) return y(samples[0]!) / samples[0]!.connections;
   const meanX = samples.reduce((sum, s) => sum + s.connections, 0) / samples.length;
   const meanY = samples.reduce((sum, s) => sum + y(s), 0) / samples.length;
@@ -357,7 +357,8 @@ async function live(context: WorkloadContext, plan: LivePlan): Promise<TrafficRo
   });
 }
 
-interface Tally {
+/** What one workload's row is computed from. */
+export interface Tally {
   readonly ledger: Ledger;
   readonly expected: number;
   readonly startedAt: number;
@@ -367,7 +368,7 @@ interface Tally {
   readonly outcome?: SendOutcome;
 }
 
-function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], shape: string, tally: Tally): TrafficRow {
+export function trafficRow(context: WorkloadContext, workload: TrafficRow['workload'], shape: string, tally: Tally): TrafficRow {
   const { ledger, cost, outcome } = tally;
   const seconds = ledger.distinct > 0 ? (ledger.lastArrival - tally.startedAt) / 1000 : Number.NaN;
   const latencies = tally.latency ? ledger.sortedLatencies() : new Float64Array(0);
