@@ -48,6 +48,15 @@ export interface Acknowledgement {
   readonly unknown: MessageId[];
 }
 
+type Outcome<T> = { readonly prepared: PreparedSend<T> } | { readonly error: unknown };
+
+/** A send waiting in its sender's lane: how its preparation ended, once it has, and its caller. */
+interface Turn<T> {
+  outcome: Outcome<T> | undefined;
+  resolve(submitted: Submitted<T>): void;
+  reject(error: unknown): void;
+}
+
 /**
  * Holds live pushes while the backlog is replayed, so the client sees one sequence, oldest
  * first, and then passes them on. A held push that a replayed page also carried is dropped;
@@ -104,8 +113,8 @@ class ReplayingSink implements SessionSink {
  * their client acknowledges it.
  */
 export class DeliveryService {
-  /** Per sender, the hand-over to storage that the next send must wait for. */
-  private readonly lanes = new Map<UserId, Promise<void>>();
+  /** Per sender, the sends not yet handed over to storage, in the order sent. */
+  private readonly lanes = new Map<UserId, Turn<unknown>[]>();
 
   constructor(
     private readonly repositories: Repositories,
@@ -121,24 +130,41 @@ export class DeliveryService {
    * ids whatever each had to look up. Resolves once handed over; `stored` once durable. A
    * client may so have many sends in flight on one connection, all sharing one commit.
    */
-  async send<T>(senderId: UserId, prepare: () => Promise<PreparedSend<T>>): Promise<Submitted<T>> {
-    const earlier = this.lanes.get(senderId);
-    let handedOver!: () => void;
-    // The next send waits for this one and, through it, for every earlier one, even if this one fails first.
-    const mine = Promise.all([earlier, new Promise<void>((resolve) => (handedOver = resolve))]).then(() => undefined);
-    this.lanes.set(senderId, mine);
-    try {
-      const prepared = await prepare();
-      await earlier;
-      const stored = this.store(senderId, prepared).then((receipt) => prepared.answer(receipt));
-      return { stored };
-    } finally {
-      handedOver();
-      // Forget the lane only once every send in it is handed over: a send that failed fast may still have one before it.
-      void mine.then(() => {
-        if (this.lanes.get(senderId) === mine) this.lanes.delete(senderId);
-      });
+  send<T>(senderId: UserId, prepare: () => Promise<PreparedSend<T>>): Promise<Submitted<T>> {
+    return new Promise((resolve, reject) => {
+      let lane = this.lanes.get(senderId);
+      if (!lane) this.lanes.set(senderId, (lane = []));
+      const turn: Turn<T> = { outcome: undefined, resolve, reject };
+      lane.push(turn as Turn<unknown>);
+      let preparing: Promise<PreparedSend<T>>;
+      try {
+        preparing = prepare();
+      } catch (error) {
+        preparing = Promise.reject(error as Error);
+      }
+      preparing.then(
+        (prepared) => this.advance(senderId, turn, { prepared }),
+        (error: unknown) => this.advance(senderId, turn, { error }),
+      );
+    });
+  }
+
+  /**
+   * Records how a send's preparation ended and hands over to storage, in the order sent,
+   * every prepared send at the head of the sender's lane: one prepared early waits for those
+   * sent before it, whatever they had to look up.
+   */
+  private advance<T>(senderId: UserId, turn: Turn<T>, outcome: Outcome<T>): void {
+    turn.outcome = outcome;
+    // A refusal is told at once: it hands nothing over, so it has no place to wait for.
+    if ('error' in outcome) turn.reject(outcome.error);
+    const lane = this.lanes.get(senderId)!;
+    for (let head = lane[0]; head?.outcome; head = lane[0]) {
+      lane.shift();
+      const { outcome, resolve } = head;
+      if ('prepared' in outcome) resolve({ stored: this.store(senderId, outcome.prepared).then((receipt) => outcome.prepared.answer(receipt)) });
     }
+    if (lane.length === 0) this.lanes.delete(senderId);
   }
 
   /**

@@ -342,14 +342,32 @@ export class ChatSession implements TransportHandler {
       const cutOff = () => this.closing && !this.transport.open;
       if (cutOff()) return answered();
       try {
-        await this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
-        if (cutOff()) return answered();
+        // Within budget (nearly always) the request goes on in this same microtask.
+        const paced = this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
+        if (paced) {
+          await paced;
+          if (cutOff()) return answered();
+        }
         const pending = await this.handle(request);
         if (!pending) return answered();
-        const answering = pending.later.then((response) => this.sendResponse(response)).catch(failed).finally(answered);
         const inFlight = (this.inFlight ??= new Set());
+        const answering: Promise<void> = pending.later.then(
+          (response) => {
+            inFlight.delete(answering);
+            try {
+              this.sendResponse(response);
+            } catch (error) {
+              failed(error);
+            }
+            answered();
+          },
+          (error: unknown) => {
+            inFlight.delete(answering);
+            failed(error);
+            answered();
+          },
+        );
         inFlight.add(answering);
-        void answering.finally(() => inFlight.delete(answering));
       } catch (error) {
         failed(error);
         answered();
@@ -408,7 +426,7 @@ export class ChatSession implements TransportHandler {
         this.logSuccess(request.op, args.data, undefined);
         return okResponse(request.id, data);
       }
-      const identity = await this.identify(request.token, operation.access === 'admin');
+      const identity = this.remembered(request.token, operation.access === 'admin') ?? (await this.identify(request.token));
       user = identity.user;
       const userContext = { ...context, ...identity };
       if (!operation.pipelined) {
@@ -466,14 +484,19 @@ export class ChatSession implements TransportHandler {
   }
 
   /**
-   * The user behind a request's token: the attachment's identity when the token is the one it
-   * holds and has not expired, else storage's answer (remembered if it names the attached
-   * user), which refuses an expired token. `fresh` always asks storage, for rights that must
-   * be current.
+   * The identity the attachment holds for this token, while it has not expired; none when
+   * `fresh`, for rights that must be current. Answered without a wait: the common case.
    */
-  private async identify(token: string | undefined, fresh: boolean): Promise<Identity> {
+  private remembered(token: string | undefined, fresh: boolean): Identity | undefined {
     const remembered = this.attachment?.identity;
-    if (!fresh && remembered && remembered.token === token && Date.now() < remembered.expiresAtMs) return remembered;
+    return !fresh && remembered && remembered.token === token && Date.now() < remembered.expiresAtMs ? remembered : undefined;
+  }
+
+  /**
+   * The user behind a request's token as storage answers (which refuses an expired token),
+   * remembered if it names the attached user.
+   */
+  private async identify(token: string | undefined): Promise<Identity> {
     const { user, expiresAt } = await this.services.accounts.liveSession(token);
     const identity = { token: token as string, user, expiresAtMs: expiresAt.getTime() }; // liveSession refuses a missing token
     this.meetLoginDeadline();

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '../../application/ports/logger.js';
 import type { Outgoing, Transport, TransportHandler } from '../session/transport.js';
-import { encodeFrame, encodeJsonFrame, FrameDecoder, WireError } from '../wire/index.js';
+import { FrameBatch, FrameDecoder, WireError } from '../wire/index.js';
 
 export interface TcpTransportLimits {
   /** The largest payload of a frame, either way. */
@@ -28,6 +28,8 @@ export function peerAddress(socket: Socket): string {
 export class TcpTransport implements Transport {
   readonly peerIp: string;
   private readonly decoder: FrameDecoder;
+  /** What this turn of the event loop sends, written at its end; none between turns, so an idle connection holds nothing. */
+  private batch: FrameBatch | undefined;
   private gathering = false;
   private handler: TransportHandler | null = null;
   /** Runs while a frame is begun and incomplete (and reading is not paused by the session). */
@@ -88,30 +90,34 @@ export class TcpTransport implements Transport {
   }
 
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + (this.batch?.bytes ?? 0);
   }
 
   send(envelope: Outgoing): void {
     if (!this.open) return;
-    const frame = envelope.type === 'encoded' ? encodeJsonFrame(envelope.json, this.limits.maxPayloadBytes) : encodeFrame(envelope, this.limits.maxPayloadBytes);
+    (this.batch ??= new FrameBatch(this.limits.maxPayloadBytes)).add(envelope.type === 'encoded' ? envelope.json : JSON.stringify(envelope));
     if (!this.gathering) {
-      // Corked writes count in writableLength at once and leave together, as one writev.
       this.gathering = true;
-      this.socket.cork();
       setImmediate(() => this.flush());
     }
-    this.socket.write(frame);
   }
 
   private flush(): void {
     this.gathering = false;
-    if (!this.socket.destroyed) this.socket.uncork();
+    const batch = this.batch;
+    this.batch = undefined;
+    if (!batch || this.socket.destroyed) return;
+    // Taken below the high-water mark (most often whole, by the kernel): no 'drain' will come,
+    // yet a session waiting for room (counted with the batch) has it now.
+    if (this.socket.write(batch.take())) this.handler?.drained();
   }
 
   close(afterFlush: boolean): void {
     this.pause();
-    if (afterFlush) this.socket.end();
-    else this.socket.destroy();
+    if (afterFlush) {
+      this.flush();
+      this.socket.end();
+    } else this.socket.destroy();
   }
 
   /** Stops reading; the frame deadline waits too, since the rest of a frame cannot arrive meanwhile. */

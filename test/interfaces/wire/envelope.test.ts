@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseRequest, parseServerMessage, WireError } from '../../../interfaces/wire/index.js';
+import { requestSchema } from '../../../interfaces/wire/envelope.js';
 
 function refusal(payload: unknown): WireError {
   try {
@@ -43,6 +44,50 @@ describe('envelopes', () => {
       expect(error.message, JSON.stringify(payload)).to.contain(field);
       expect(error.requestId, JSON.stringify(payload)).to.equal(id);
       expect(error.fatal).to.equal(false);
+    }
+  });
+
+  it('give the schema\'s verdict on every edge case, through the hand-written check of well-formed requests', () => {
+    const base = { type: 'request', id: 1, op: 'send' };
+    const variants: unknown[] = [
+      base,
+      { ...base, args: { to: 'bob', text: 'hi' } },
+      { ...base, token: 't'.repeat(256) },
+      { ...base, token: 't'.repeat(257) },
+      { ...base, token: undefined },
+      { ...base, token: null },
+      { ...base, args: null },
+      { ...base, args: undefined },
+      { ...base, args: [] },
+      { ...base, args: 'x' },
+      { ...base, id: 0 },
+      { ...base, id: Number.MAX_SAFE_INTEGER },
+      { ...base, id: Number.MAX_SAFE_INTEGER + 1 },
+      { ...base, id: -0 },
+      { ...base, id: Number.NaN },
+      { ...base, id: '' },
+      { ...base, id: 'x'.repeat(64) },
+      { ...base, id: 'x'.repeat(65) },
+      { ...base, id: null },
+      { ...base, id: true },
+      { ...base, op: '' },
+      { ...base, op: 'a'.repeat(64) },
+      { ...base, op: 'a'.repeat(65) },
+      { ...base, op: 'Send' },
+      { ...base, op: 'send\n' },
+      { ...base, op: 7 },
+      { ...base, type: 'Request' },
+      { ...base, extra: 1 },
+      JSON.parse('{"type":"request","id":1,"op":"x","__proto__":{"admin":true}}'),
+      Object.assign(Object.create({ inherited: 1 }), base),
+      'request',
+      42,
+    ];
+    for (const payload of variants) {
+      const reference = requestSchema.safeParse(payload);
+      const label = String(JSON.stringify(payload)).slice(0, 80);
+      if (reference.success) expect(parseRequest(payload), label).to.deep.equal(reference.data);
+      else expect(() => parseRequest(payload), label).to.throw(WireError);
     }
   });
 
