@@ -18,9 +18,12 @@ export class GatewayFixture {
     readonly port: number,
   ) {}
 
-  /** Silent unless given a logger. */
+  /**
+   * Silent unless given a logger. A user whose last connection closed counts online for a
+   * 50 ms presence grace, not the default 5 s, so a test sees them go offline promptly.
+   */
   static async start(limits: TcpGatewayOptions['limits'] = {}, logger?: Logger): Promise<GatewayFixture> {
-    const app = await createChatApp({ storage: 'memory', scryptCost: { N: 2 ** 10, r: 8, p: 1 } });
+    const app = await createChatApp({ storage: 'memory', scryptCost: { N: 2 ** 10, r: 8, p: 1 }, presenceGraceMs: 50 });
     const gateway = new TcpGateway(app, { host: '127.0.0.1', port: 0, logger, limits, shutdownGraceMs: 1000 });
     return new GatewayFixture(app, gateway, (await gateway.listen()).port);
   }
