@@ -1,7 +1,9 @@
 /**
- * Where a server's time went: `node dist/bench/profile-summary.js <file.cpuprofile> [top]`
+ * Where a server's time went: `node dist/bench/profile-summary.js <file.cpuprofile> [top] [--last <seconds>]`
  * reads a V8 CPU profile (from `npm run bench -- --server-flags "--cpu-prof --cpu-prof-dir=…"`)
  * and prints the self time of the busiest functions and of each package, as Markdown.
+ * `--last 15` counts only the profile's last 15 seconds, leaving the benchmark's set-up
+ * (registrations, logins) out of a workload's figures.
  * Self time is what a function spent in its own code, callees excluded, so the rows add up
  * to the whole profile; shares are of the busy time, `(idle)` (the event loop waiting) left out.
  */
@@ -20,10 +22,15 @@ interface Profile {
 
 const DEFAULT_TOP = 25;
 
-/** Microseconds of self time per profile node id. */
-function selfTimes(profile: Profile): Map<number, number> {
+/** Microseconds of self time per profile node id, over the samples of the last `lastUs` (all when undefined). */
+function selfTimes(profile: Profile, lastUs: number | undefined): Map<number, number> {
+  const at: number[] = [];
+  profile.timeDeltas.reduce((t, delta, i) => (at[i] = t + delta), 0);
+  const from = lastUs === undefined ? -Infinity : (at[at.length - 1] ?? 0) - lastUs;
   const times = new Map<number, number>();
-  profile.samples.forEach((id, i) => times.set(id, (times.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    if (at[i]! >= from) times.set(id, (times.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   return times;
 }
 
@@ -48,14 +55,17 @@ function sortedTop(totals: Map<string, number>, top: number): [string, number][]
 }
 
 function main(): void {
-  const [file, topText] = process.argv.slice(2);
-  if (file === undefined) {
-    process.stderr.write('usage: node dist/bench/profile-summary.js <file.cpuprofile> [top]\n');
+  const args = process.argv.slice(2);
+  const lastAt = args.indexOf('--last');
+  const lastSeconds = lastAt === -1 ? undefined : Number(args.splice(lastAt, 2)[1]);
+  const [file, topText] = args;
+  const top = Number(topText ?? DEFAULT_TOP);
+  if (file === undefined || !(top > 0) || (lastSeconds !== undefined && !(lastSeconds > 0))) {
+    process.stderr.write('usage: node dist/bench/profile-summary.js <file.cpuprofile> [top] [--last <seconds>]\n');
     process.exit(2);
   }
-  const top = Number(topText ?? DEFAULT_TOP);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-  const times = selfTimes(profile);
+  const times = selfTimes(profile, lastSeconds === undefined ? undefined : lastSeconds * 1e6);
   const idle = profile.nodes.filter((node) => node.callFrame.functionName === IDLE).reduce((sum, node) => sum + (times.get(node.id) ?? 0), 0);
   const total = [...times.values()].reduce((sum, t) => sum + t, 0) - idle;
   const byFunction = new Map<string, number>();
