@@ -18,7 +18,7 @@ import {
   type Response,
   type WireEvents,
 } from '../wire/index.js';
-import { OPERATIONS, type Operation } from './operations.js';
+import { OPERATIONS, type Operation, type OperationContext } from './operations.js';
 import type { ConnectionBudget } from './request-throttle.js';
 import { NO_OBSERVER, type SessionObserver } from './session-observer.js';
 import type { Encoded, Outgoing, Transport, TransportHandler } from './transport.js';
@@ -127,6 +127,8 @@ export class ChatSession implements TransportHandler {
   private readonly openedAt = performance.now();
   /** Why the server ended the connection, once it decided to; a connection closed with none was closed by its peer. */
   private closeReason: string | null = null;
+  /** What every operation is handed, made once: a request adds its token (and user) to a copy, and no closures. */
+  private readonly context: Omit<OperationContext, 'token'>;
 
   constructor(
     private readonly transport: Transport,
@@ -136,6 +138,12 @@ export class ChatSession implements TransportHandler {
     private readonly budget: ConnectionBudget,
     private readonly observer: SessionObserver = NO_OBSERVER,
   ) {
+    this.context = {
+      services,
+      peerIp: transport.peerIp,
+      attach: (userId, token) => this.attach(userId, token),
+      detach: () => this.detach(),
+    };
     this.log.info({ event: 'connection_opened', peer: transport.peerIp }, 'connection opened');
     // The deadline counts from the start, not from the last byte, so trickling does not reset it.
     this.loginTimer = setTimeout(() => {
@@ -403,43 +411,38 @@ export class ChatSession implements TransportHandler {
     if (!operation) return errorResponse(request.id, 'UNKNOWN_OPERATION', `unknown operation "${request.op}"`);
     const args = operation.args.safeParse(request.args);
     if (!args.success) return errorResponse(request.id, 'BAD_ARGUMENTS', z.prettifyError(args.error));
-    const context = {
-      services: this.services,
-      token: request.token,
-      peerIp: this.transport.peerIp,
-      attach: (userId: UserId, token: string) => this.attach(userId, token),
-      detach: () => this.detach(),
-    };
-    const answer = (error: unknown): Response => {
-      if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
-      if (error instanceof StorageError || error instanceof SessionHubError) {
-        this.log.error({ code: error.code, err: error.cause, op: request.op, peer: this.transport.peerIp }, error instanceof StorageError ? 'storage failed' : 'session hub failed');
-        return errorResponse(request.id, error.code, error.message, error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs });
-      }
-      this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
-      return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
-    };
     let user: User | undefined;
     try {
       if (operation.access === 'anyone') {
-        const data = await operation.run(context, args.data);
+        const data = await operation.run({ ...this.context, token: request.token }, args.data);
         this.logSuccess(request.op, args.data, undefined);
         return okResponse(request.id, data);
       }
       const identity = this.remembered(request.token, operation.access === 'admin') ?? (await this.identify(request.token));
       user = identity.user;
-      const userContext = { ...context, ...identity };
+      const userContext = { ...this.context, token: identity.token, user };
       if (!operation.pipelined) {
         const data = await operation.run(userContext, args.data);
         this.logSuccess(request.op, args.data, user);
         return okResponse(request.id, data);
       }
       const { stored } = await operation.run(userContext, args.data);
-      return { later: stored.then((data) => okResponse(request.id, data), answer) };
+      return { later: stored.then((data) => okResponse(request.id, data), (error: unknown) => this.failure(request, error)) };
     } catch (error) {
       if (error instanceof DomainError) this.logRefusal(request.op, operation, error, args.data, user);
-      return answer(error);
+      return this.failure(request, error);
     }
+  }
+
+  /** The answer to a request that failed: a refusal the client can act on, or an error that is also logged. */
+  private failure(request: Request, error: unknown): Response {
+    if (error instanceof DomainError) return failResponse(request.id, error.code, error.message, error.details);
+    if (error instanceof StorageError || error instanceof SessionHubError) {
+      this.log.error({ code: error.code, err: error.cause, op: request.op, peer: this.transport.peerIp }, error instanceof StorageError ? 'storage failed' : 'session hub failed');
+      return errorResponse(request.id, error.code, error.message, error.retryAfterMs === undefined ? undefined : { retryAfterMs: error.retryAfterMs });
+    }
+    this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'request failed');
+    return errorResponse(request.id, 'INTERNAL', 'the server failed to handle this request; it has been logged');
   }
 
   /**
