@@ -52,6 +52,24 @@ const DEFAULT_SERVERS: readonly ServerKind[] = ['parley', 'floor'];
 
 export const USAGE = `usage: npm run bench -- [--quick] [--only ${WORKLOADS.join(',')}] [--servers ${SERVERS.join(',')}] [--server-flags "<node flags for parley>"] [--cap <seconds>] [--db postgres://user@host:port/database] [--hub redis://host:port] [--nodes 1|2]`;
 
+/** What `npm run bench -- --help` prints. */
+export const HELP = `${USAGE}
+
+Runs each workload against each server, one server at a time, and prints the tables.
+Server and load generator are pinned to different cores (taskset) when there are two.
+
+  --quick            a smaller run (under 2 minutes) with the same shapes
+  --only LIST        the workloads to run, comma-separated: ${WORKLOADS.join(', ')}
+  --servers LIST     the servers to compare: parley, floor (the minimal relay in bench/),
+                     ngircd (Debian's IRC daemon, when installed); default parley,floor
+  --server-flags F   node flags for parley's server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+                     (summarise a profile with: node dist/bench/profile-summary.js <file> 30 --last 15)
+  --cap SECONDS      stop a traffic workload after this long (default ${DEFAULT_CAP_SECONDS.full}, quick ${DEFAULT_CAP_SECONDS.quick})
+  --db URL           parley on PostgreSQL (postgres://user@host:port/database) instead of SQLite
+  --hub URL          parley's session hub on Redis (redis://host:port)
+  --nodes 1|2        two parley processes sharing --db and --hub
+  --help, -h         this text`;
+
 export class UsageError extends Error {}
 
 /** Reads the command line; `--name value` and `--name=value` both work, so a value may start with "--". */

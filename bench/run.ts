@@ -17,7 +17,7 @@ import { runDatabase, runHub } from './database.js';
 import { HeapInspector } from './heap-inspector.js';
 import { ircGroupFanOut, ircIdleMemory, ircPrivatePairs } from './irc-workloads.js';
 import { ngircdBinary, NGIRCD_MISSING } from './ngircd.js';
-import { parseOptions, UsageError, type Options } from './options.js';
+import { HELP, parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
 import { Nodes, ServerProcess, type ServerKind } from './server-process.js';
 import { startup, type StartupRow } from './startup.js';
@@ -292,6 +292,10 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
 
 async function main(): Promise<number> {
   let options: Options;
+  if (process.argv.slice(2).some((argument) => argument === '--help' || argument === '-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
