@@ -18,7 +18,7 @@ import {
   type Response,
   type WireEvents,
 } from '../wire/index.js';
-import { OPERATIONS, type Operation, type OperationContext } from './operations.js';
+import { OPERATIONS, type Operation, type OperationContext, type Stored } from './operations.js';
 import type { ConnectionBudget } from './request-throttle.js';
 import { NO_OBSERVER, type SessionObserver } from './session-observer.js';
 import type { Encoded, Outgoing, Transport, TransportHandler } from './transport.js';
@@ -121,8 +121,8 @@ export class ChatSession implements TransportHandler {
   private pingTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private work = SETTLED;
-  /** Answers of pipelined requests still waiting for their commit; made when the first is. */
-  private inFlight: Set<Promise<void>> | null = null;
+  /** Who waits for every request read to be answered (a closing); made when the first does. */
+  private waitingForAnswers: (() => void)[] | null = null;
   private waitingForRoom: (() => void)[] | null = null;
   private readonly openedAt = performance.now();
   /** Why the server ended the connection, once it decided to; a connection closed with none was closed by its peer. */
@@ -283,8 +283,7 @@ export class ChatSession implements TransportHandler {
     this.graceTimer = setTimeout(() => this.transport.close(false), graceMs);
     this.detach();
     this.finishing = (async () => {
-      await this.work;
-      await Promise.all<Promise<void>[]>([...(this.inFlight ?? [])]);
+      await this.allAnswered();
       if (last?.type === 'response') this.sendResponse(last);
       else if (last) this.sendEvent(last);
       this.transport.close(true);
@@ -339,67 +338,67 @@ export class ChatSession implements TransportHandler {
    */
   private enqueue(request: Request): void {
     if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
-    const answered = () => {
-      // None left between read and answered: every step of the chain has run, so it can start afresh.
-      if (--this.queued === 0) this.work = SETTLED;
-      if (this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
-    };
-    const failed = (error: unknown) => this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
     this.work = this.work.then(async () => {
       // The server cut the connection off meanwhile (before or while the request waited its turn): its answer could not be sent, so it must not run.
       const cutOff = () => this.closing && !this.transport.open;
-      if (cutOff()) return answered();
+      if (cutOff()) return this.answered();
       try {
         // Within budget (nearly always) the request goes on in this same microtask.
         const paced = this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
         if (paced) {
           await paced;
-          if (cutOff()) return answered();
+          if (cutOff()) return this.answered();
         }
-        const pending = await this.handle(request);
-        if (!pending) return answered();
-        const inFlight = (this.inFlight ??= new Set());
-        const answering: Promise<void> = pending.later.then(
-          (response) => {
-            inFlight.delete(answering);
-            try {
-              this.sendResponse(response);
-            } catch (error) {
-              failed(error);
-            }
-            answered();
-          },
-          (error: unknown) => {
-            inFlight.delete(answering);
-            failed(error);
-            answered();
-          },
-        );
-        inFlight.add(answering);
+        await this.handle(request);
       } catch (error) {
-        failed(error);
-        answered();
+        this.cannotAnswer(request, error);
+        this.answered();
       }
     });
   }
 
-  /** Answers the request, or, for a pipelined one handed to storage, resolves with its answer to come. */
-  private async handle(request: Request): Promise<{ later: Promise<Response> } | undefined> {
+  /** A request has been answered (or dropped, cut off): one fewer read and waiting. */
+  private answered(): void {
+    if (--this.queued === 0) {
+      // None left between read and answered: every step of the chain has run, so it can start afresh.
+      this.work = SETTLED;
+      const waiting = this.waitingForAnswers;
+      this.waitingForAnswers = null;
+      for (const wake of waiting ?? []) wake();
+    }
+    if (this.queued < this.limits.maxQueuedRequests && !this.closing) this.transport.resume();
+  }
+
+  /** Resolves once every request read has been answered, pipelined ones once committed. */
+  private allAnswered(): Promise<void> {
+    if (this.queued === 0) return SETTLED;
+    return new Promise((resolve) => (this.waitingForAnswers ??= []).push(resolve));
+  }
+
+  private cannotAnswer(request: Request, error: unknown): void {
+    this.log.error({ err: error, op: request.op, peer: this.transport.peerIp }, 'cannot answer a request');
+  }
+
+  /**
+   * Answers the request and counts it answered: at once, or, for a pipelined one handed to
+   * storage, once its commit is done (and this resolves when it was handed over).
+   */
+  private async handle(request: Request): Promise<void> {
     const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
     const replacing = operation?.access === 'anyone' && operation.replacesSession;
     if (replacing) this.replacing = { attachment: this.attachment, kick: null };
     const started = performance.now();
-    const observed = (response: Response) => {
-      this.observer.requestAnswered(operation ? request.op : 'unknown', response.status, (performance.now() - started) / 1000);
-      return response;
-    };
     try {
       const response = await this.respond(request, operation);
-      if ('later' in response) return { later: response.later.then(observed) };
-      observed(response);
+      if ('stored' in response) {
+        response.stored.then(
+          (data) => this.answer(request, started, okResponse(request.id, data)),
+          (error: unknown) => this.answer(request, started, this.failure(request, error)),
+        );
+        return;
+      }
       if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
-      this.sendResponse(response);
-      return undefined;
+      this.answer(request, started, response);
     } finally {
       const kick = replacing ? this.replacing?.kick : null;
       if (replacing) this.replacing = null;
@@ -407,7 +406,19 @@ export class ChatSession implements TransportHandler {
     }
   }
 
-  private async respond(request: Request, operation: Operation<unknown> | undefined): Promise<Response | { later: Promise<Response> }> {
+  /** Sends a request's answer, counted in the metrics from when the request was taken. */
+  private answer(request: Request, started: number, response: Response): void {
+    try {
+      this.observer.requestAnswered(Object.hasOwn(OPERATIONS, request.op) ? request.op : 'unknown', response.status, (performance.now() - started) / 1000);
+      this.sendResponse(response);
+    } catch (error) {
+      this.cannotAnswer(request, error);
+    }
+    this.answered();
+  }
+
+  /** The answer to a request, or, for a pipelined one handed to storage, its result once durable. */
+  private async respond(request: Request, operation: Operation<unknown> | undefined): Promise<Response | Stored> {
     if (!operation) return errorResponse(request.id, 'UNKNOWN_OPERATION', `unknown operation "${request.op}"`);
     const args = operation.args.safeParse(request.args);
     if (!args.success) return errorResponse(request.id, 'BAD_ARGUMENTS', z.prettifyError(args.error));
@@ -426,8 +437,7 @@ export class ChatSession implements TransportHandler {
         this.logSuccess(request.op, args.data, user);
         return okResponse(request.id, data);
       }
-      const { stored } = await operation.run(userContext, args.data);
-      return { later: stored.then((data) => okResponse(request.id, data), (error: unknown) => this.failure(request, error)) };
+      return await operation.run(userContext, args.data);
     } catch (error) {
       if (error instanceof DomainError) this.logRefusal(request.op, operation, error, args.data, user);
       return this.failure(request, error);
