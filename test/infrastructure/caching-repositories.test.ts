@@ -178,6 +178,18 @@ describe('LookupCache', () => {
     expect(cache.peek('a')?.value).to.equal(1);
   });
 
+  it('never drops an entry that is hit while many others come and go', async () => {
+    const cache = new LookupCache<number>(8);
+    await cache.get('hot', async () => 0);
+    for (let i = 1; i <= 100; i++) {
+      await cache.get(`cold-${i}`, async () => i);
+      expect(cache.peek('hot')?.value, `after ${i} others`).to.equal(0);
+    }
+    expect(cache.size).to.equal(8);
+    expect(cache.peek('cold-92')).to.equal(undefined);
+    expect(cache.peek('cold-100')?.value).to.equal(100);
+  });
+
   it('does not keep a value read while an invalidation happened', async () => {
     const cache = new LookupCache<string>(10);
     let finish: (value: string) => void = () => {};
