@@ -19,6 +19,8 @@ export class PrometheusMetrics implements SessionObserver {
   private readonly requests: Counter<'op' | 'status'>;
   private readonly latency: Histogram<'op'>;
   private readonly deliveries: Counter;
+  /** Deliveries counted since the last scrape: a push adds to a number, and the scrape to the counter. */
+  private unreportedDeliveries = 0;
   private readonly throttles: Counter<'limit'>;
   /**
    * The labelled series each request lands in, by op and status: prom-client finds a series by
@@ -63,7 +65,15 @@ export class PrometheusMetrics implements SessionObserver {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.deliveries = new Counter({ name: 'parley_deliveries_total', help: 'Deliveries pushed to connections (a replayed backlog too)', registers });
+    this.deliveries = new Counter({
+      name: 'parley_deliveries_total',
+      help: 'Deliveries pushed to connections (a replayed backlog too)',
+      registers,
+      collect: () => {
+        this.deliveries.inc(this.unreportedDeliveries);
+        this.unreportedDeliveries = 0;
+      },
+    });
     this.throttles = new Counter({
       name: 'parley_throttled_total',
       help: 'Times a limit held back or refused a peer, by limit: each refused connection, login or registration, and each burst of paced requests',
@@ -86,7 +96,7 @@ export class PrometheusMetrics implements SessionObserver {
   }
 
   delivered(): void {
-    this.deliveries.inc();
+    this.unreportedDeliveries++;
   }
 
   throttled(limit: string): void {
