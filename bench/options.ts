@@ -20,6 +20,7 @@ export interface Options {
 
 export const FULL: Scale = {
   lightMessages: 500,
+  lightWarmUp: 2_000,
   pairs: 100,
   perPair: 10_000,
   members: 100,
@@ -36,6 +37,7 @@ export const FULL: Scale = {
 export const QUICK: Scale = {
   ...FULL,
   lightMessages: 200,
+  lightWarmUp: 1_000,
   perPair: 500,
   perGroupSender: 250,
   offlinePerPair: 10,

@@ -233,7 +233,7 @@ async function attempt(label: string, out: Collected, work: () => Promise<string
 }
 
 function sortRows(rows: TrafficRow[]): TrafficRow[] {
-  const order = ['light', 'S1', 'S2', 'offline write', 'offline drain'];
+  const order = ['light cold', 'light', 'S1', 'S2', 'offline write', 'offline drain'];
   return rows.sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload) || SERVERS.indexOf(a.server) - SERVERS.indexOf(b.server));
 }
 
