@@ -2,6 +2,7 @@ import { benchUser, closeAll, type Accounts } from './accounts.js';
 import { benchText, Ledger, percentile } from './ledger.js';
 import { sleep, type AckStats, type Peer } from './peer.js';
 import type { HeapInspector } from './heap-inspector.js';
+import { failuresOf } from './report.js';
 import type { Nodes, ServerKind } from './server-process.js';
 import { awaitDeliveries, measure, sendAll, settleAcks, sumAcks, type Cost, type SenderPlan, type SendOutcome } from './traffic.js';
 
@@ -155,7 +156,8 @@ export async function light(context: WorkloadContext): Promise<TrafficRow[]> {
   try {
     const cold = await live(context, plan('light cold', lightMessages, `the first ${lightMessages} messages after the server started, one at a time, 1 sender → 1 attached receiver`));
     const warmUp = await live(context, plan('light warm-up', lightWarmUp, `${lightWarmUp} messages, not reported`));
-    if (warmUp.loss !== 0 || warmUp.duplicates !== 0) throw new Error(`light warm-up lost ${warmUp.loss} and duplicated ${warmUp.duplicates} of ${warmUp.expected}`);
+    const warmUpFailures = failuresOf([warmUp]);
+    if (warmUpFailures.length > 0) throw new Error(warmUpFailures.join('; '));
     const warm = await live(context, plan('light', lightMessages, `${lightMessages} messages one at a time after ${lightMessages + lightWarmUp} before them, 1 sender → 1 attached receiver`));
     return [cold, warm];
   } finally {
