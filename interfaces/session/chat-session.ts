@@ -388,28 +388,31 @@ export class ChatSession implements TransportHandler {
     const replacing = operation?.access === 'anyone' && operation.replacesSession;
     if (replacing) this.replacing = { attachment: this.attachment, kick: null };
     const started = performance.now();
+    const op = operation ? request.op : 'unknown';
+    let response: Response | Stored;
     try {
-      const response = await this.respond(request, operation);
-      if ('stored' in response) {
-        response.stored.then(
-          (data) => this.answer(request, started, okResponse(request.id, data)),
-          (error: unknown) => this.answer(request, started, this.failure(request, error)),
-        );
-        return;
-      }
-      if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
-      this.answer(request, started, response);
+      response = await this.respond(request, operation);
     } finally {
+      // Before the answer is counted, so that whatever throws here is counted once, by `enqueue`; the kick's last frame still follows the answer.
       const kick = replacing ? this.replacing?.kick : null;
       if (replacing) this.replacing = null;
       if (kick && !this.attachment) this.end(kick.reason, kick.message);
     }
+    if ('stored' in response) {
+      response.stored.then(
+        (data) => this.answer(request, op, started, okResponse(request.id, data)),
+        (error: unknown) => this.answer(request, op, started, this.failure(request, error)),
+      );
+      return;
+    }
+    if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
+    this.answer(request, op, started, response);
   }
 
-  /** Sends a request's answer, counted in the metrics from when the request was taken. */
-  private answer(request: Request, started: number, response: Response): void {
+  /** Sends a request's answer, counted in the metrics under `op` from when the request was taken. */
+  private answer(request: Request, op: string, started: number, response: Response): void {
     try {
-      this.observer.requestAnswered(Object.hasOwn(OPERATIONS, request.op) ? request.op : 'unknown', response.status, (performance.now() - started) / 1000);
+      this.observer.requestAnswered(op, response.status, (performance.now() - started) / 1000);
       this.sendResponse(response);
     } catch (error) {
       this.cannotAnswer(request, error);
