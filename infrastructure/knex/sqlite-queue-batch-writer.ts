@@ -13,16 +13,29 @@ interface SqliteDatabase {
   transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
 }
 
-const INSERT = `insert into offline_messages (recipient_id, kind, sender_id, group_id, body, payload, created_at) values (?, ?, ?, ?, ?, ?, ?)`;
+const INSERT = 'insert into offline_messages (recipient_id, kind, sender_id, group_id, body, payload, created_at) values (?, ?, ?, ?, ?, ?, ?)';
+/**
+ * One message to many recipients (a group message) in one statement: its row built and its
+ * values bound once, the recipients read from a JSON array. The ids are given here, as
+ * `first + position`, so nothing needs to be read back.
+ */
+const INSERT_FOR_EACH =
+  'insert into offline_messages (id, recipient_id, kind, sender_id, group_id, body, payload, created_at) select ? + key, value, ?, ?, ?, ?, ?, ? from json_each(?)';
+/**
+ * The highest id the table ever gave (AUTOINCREMENT keeps it in sqlite_sequence, including
+ * ids given by an insert): within the write transaction, the ids above it are this writer's.
+ */
+const LAST_ID = "select seq from sqlite_sequence where name = 'offline_messages'";
 const DELETE = 'delete from offline_messages where id = ? and recipient_id = ?';
 const COUNT = 'select count(*) as count from offline_messages where recipient_id = ?';
 const FIND_SENT = 'select message_id, recipients, full, sent_at from client_message_ids where sender_id = ? and client_msg_id = ?';
 const RECORD_SENT = 'insert into client_message_ids (sender_id, client_msg_id, message_id, recipients, full, sent_at) values (?, ?, ?, ?, ?, ?)';
 
 /**
- * The SQLite writer: the batch as one better-sqlite3 transaction of prepared single-row
- * statements on the connection Knex pools. Building a multi-row statement through Knex and
- * preparing it anew each time cost several times what SQLite itself spends on the rows.
+ * The SQLite writer: the batch as one better-sqlite3 transaction of prepared statements on
+ * the connection Knex pools, one per message stored (whatever its recipients) and one per id
+ * acknowledged. Building a multi-row statement through Knex and preparing it anew each time
+ * cost several times what SQLite itself spends on the rows.
  */
 export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
   const prepared = new WeakMap<SqliteDatabase, (batch: QueueBatch) => QueueBatchResult>();
@@ -30,6 +43,8 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
     let write = prepared.get(connection);
     if (!write) {
       const insert = connection.prepare(INSERT);
+      const insertForEach = connection.prepare(INSERT_FOR_EACH);
+      const lastId = connection.prepare(LAST_ID);
       const remove = connection.prepare(DELETE);
       const count = connection.prepare(COUNT);
       const findSent = connection.prepare(FIND_SENT);
@@ -41,20 +56,35 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
           if (known === undefined) counts.set(id, (known = (count.get(id) as { count: number }).count));
           return known;
         };
-        let last: { message: Delivery['message']; row: ReturnType<typeof toRow> } | undefined;
-        const store = (delivery: Delivery): OfflineMessage => {
-          // A group message is one object for all its recipients: its row is built once.
-          if (last?.message !== delivery.message) last = { message: delivery.message, row: toRow(delivery) };
-          const { row } = last;
-          const { lastInsertRowid } = insert.run(delivery.recipientId, row.kind, row.sender_id, row.group_id, row.body, row.payload, row.created_at);
-          return { id: Number(lastInsertRowid), recipientId: delivery.recipientId, message: delivery.message };
+        /** The highest id given so far, read once a statement needs it. */
+        let last: MessageId | undefined;
+        /** Stores deliveries, one statement per run of them that share one message. */
+        const store = (deliveries: readonly Delivery[]): OfflineMessage[] => {
+          const queued: OfflineMessage[] = [];
+          for (let start = 0; start < deliveries.length; ) {
+            const { message } = deliveries[start]!;
+            let end = start + 1;
+            while (deliveries[end]?.message === message) end++;
+            const row = toRow(deliveries[start]!);
+            const { kind, sender_id, group_id, body, payload, created_at } = row;
+            if (end - start === 1) {
+              last = Number(insert.run(row.recipient_id, kind, sender_id, group_id, body, payload, created_at).lastInsertRowid);
+              queued.push({ id: last, recipientId: row.recipient_id, message });
+            } else {
+              last ??= (lastId.get() as { seq: number } | undefined)?.seq ?? 0;
+              insertForEach.run(last + 1, kind, sender_id, group_id, body, payload, created_at, JSON.stringify(deliveries.slice(start, end).map((d) => d.recipientId)));
+              for (let i = start; i < end; i++) queued.push({ id: ++last, recipientId: deliveries[i]!.recipientId, message });
+            }
+            start = end;
+          }
+          return queued;
         };
         const sent = batch.sends.map((message): SendReceipt => {
           const { key } = message;
           const first = key && (findSent.get(key.senderId, key.clientMsgId) as ClientMessageRow | undefined);
           if (first) return repeatOf(first);
           const { taken, full } = withinQuota(message, countOf, (id) => counts.set(id, countOf(id) + 1));
-          const receipt = receiptOf(message, taken.map(store), full);
+          const receipt = receiptOf(message, store(taken), full);
           const row = clientMessageRow(message, receipt);
           if (row) recordSent.run(row.sender_id, row.client_msg_id, row.message_id, row.recipients, row.full, row.sent_at);
           return receipt;

@@ -72,6 +72,26 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect(next!.id).to.be.greaterThan(ids.at(-1)!);
     });
 
+    it('queues one message to many recipients, and runs of messages shared or not, with ids ascending in the order given', async () => {
+      const members = [alice, bob, ...(await Promise.all(Array.from({ length: 118 }, (_, i) => fixture.addUser(`member${i}`))))];
+      const team = await fixture.storage.repositories.groups.create({ name: 'team', creatorId: alice.id, createdAt: at(0) });
+      const group: GroupRef = { id: team.id, name: team.name, creator: alice.username };
+      const shared: ChatMessage = { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group, text: 'to all 👋', sentAt: at(5) };
+      const [before] = await messages().enqueue([to(bob, privateFrom(alice, 'before'))]);
+      const deliveries = [...members.map((member) => to(member, shared)), to(alice, privateFrom(bob, 'alone')), to(bob, shared), to(alice, shared)];
+      const queued = await messages().send({ deliveries, maxQueued: Infinity, sentAt: at(5) }).then((receipt) => receipt.queued);
+      expect(queued.map((q) => [q.recipientId, q.message])).to.deep.equal(deliveries.map((d) => [d.recipientId, d.message]));
+      const ids = queued.map((q) => q.id);
+      expect(ids[0]).to.be.greaterThan(before!.id);
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).to.equal(true);
+      expect(await messages().pendingFor(members[60]!.id)).to.deep.equal([queued[60]]);
+      expect(await messages().pendingFor(bob.id)).to.deep.equal([before, queued[1], queued[121]]);
+      expect(await messages().countAll()).to.equal(124);
+      expect(await messages().acknowledge(alice.id, [queued[122]!.id])).to.deep.equal([queued[122]!.id]);
+      const [next] = await messages().enqueue([to(bob, privateFrom(alice, 'after'))]);
+      expect(next!.id, 'the highest id, acknowledged, is not given again').to.be.greaterThan(ids.at(-1)!);
+    });
+
     it('queues nothing for an empty call', async () => {
       expect(await messages().enqueue([])).to.deep.equal([]);
       expect(await messages().countFor(bob.id)).to.equal(0);
