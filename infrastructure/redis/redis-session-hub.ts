@@ -86,12 +86,14 @@ end
 /**
  * Adds the sink ARGV[2] to the presence set KEYS[1]. Returns 1 when the user comes online to be
  * announced: no live sink before, and no offline pending (the leaving key KEYS[2]), which an
- * attach inside its grace period cancels instead.
+ * attach inside its grace period cancels instead. A claim of a grace period whose answer may
+ * have been lost (KEYS[3]) is void from now on: the user is back.
  */
 const ATTACH_SINK = `${LIVE_MEMBERS}
 local before = live(KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[1], ARGV[2])
 if before > 0 then return 0 end
+redis.call('DEL', KEYS[3])
 if redis.call('DEL', KEYS[2]) == 1 then return 0 end
 return 1
 `;
@@ -128,11 +130,20 @@ table.insert(members, 1, outcome)
 return members
 `;
 
-/** Ends the grace period of the leaving token ARGV[1] (in KEYS[1]): 1 if the user is still leaving under it, so offline is to be announced. */
+/**
+ * Ends the grace period of the leaving token ARGV[1] (in KEYS[1]): 1 if the user is still leaving
+ * under it, so offline is to be announced. The claim is kept (KEYS[2], for ARGV[2] ms, until the
+ * user attaches again) so that asking again, when the answer to a claim that ran was lost (a
+ * command timed out), answers 1 again.
+ */
 const CLAIM_LEAVING = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+if redis.call('GET', KEYS[2]) == ARGV[1] then return 1 end
+return 0
 `;
 
 /** What a node publishes on another's channel: the deliveries for sinks there, in the order delivered, or notices for them. */
@@ -152,7 +163,7 @@ interface KickNotice {
 
 type ScriptedRedis = Redis & {
   onlineAmong(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number[]>;
-  attachSink(presenceKey: string, leavingKey: string, alivePrefix: string, sinkId: string): Promise<number>;
+  attachSink(presenceKey: string, leavingKey: string, claimedKey: string, alivePrefix: string, sinkId: string): Promise<number>;
   detachSinks(
     presenceKey: string,
     leavingKey: string,
@@ -163,7 +174,7 @@ type ScriptedRedis = Redis & {
     ttlMs: number,
     final: 'final' | '',
   ): Promise<[number, ...string[]]>;
-  claimLeaving(leavingKey: string, token: string): Promise<number>;
+  claimLeaving(leavingKey: string, claimedKey: string, token: string, ttlMs: number): Promise<number>;
 };
 
 /** The node a sink id (`<node>/<n>`) belongs to. */
@@ -245,9 +256,9 @@ export class RedisSessionHub implements SessionHub {
       throw new Error(`cannot reach Redis at ${where}: ${(lastError ?? (failed.reason as Error)).message}`);
     }
     redis.defineCommand('onlineAmong', { lua: ONLINE_AMONG });
-    redis.defineCommand('attachSink', { lua: ATTACH_SINK, numberOfKeys: 2 });
+    redis.defineCommand('attachSink', { lua: ATTACH_SINK, numberOfKeys: 3 });
     redis.defineCommand('detachSinks', { lua: DETACH_SINKS, numberOfKeys: 2 });
-    redis.defineCommand('claimLeaving', { lua: CLAIM_LEAVING, numberOfKeys: 1 });
+    redis.defineCommand('claimLeaving', { lua: CLAIM_LEAVING, numberOfKeys: 2 });
     const hub = new RedisSessionHub(
       nodeId,
       redis,
@@ -272,7 +283,7 @@ export class RedisSessionHub implements SessionHub {
     mine.set(sink, id);
     let cameOnline: number;
     try {
-      cameOnline = await this.redis.attachSink(this.presenceKey(userId), this.leavingKey(userId), `${this.prefix}alive:`, id);
+      cameOnline = await this.redis.attachSink(this.presenceKey(userId), this.leavingKey(userId), this.claimedKey(userId), `${this.prefix}alive:`, id);
     } catch (error) {
       this.forget(userId, sink);
       throw this.unavailable(error);
@@ -494,21 +505,31 @@ export class RedisSessionHub implements SessionHub {
     const ttlMs = Math.ceil(this.presenceGraceMs + this.presenceTimeoutMs);
     const alive = `${this.prefix}alive:`;
     const [outcome, ...members] = await this.redis.detachSinks(this.presenceKey(userId), this.leavingKey(userId), alive, mode, sinkId, token, ttlMs, final ? 'final' : '');
-    if (outcome === 1) {
-      const timer = setTimeout(() => void this.graceOver(userId, token), this.presenceGraceMs);
-      timer.unref();
-      this.leaving.set(token, timer);
-    } else if (outcome === 2) this.announce(userId, false);
+    if (outcome === 1) this.awaitGrace(userId, token, this.presenceGraceMs, Date.now() + ttlMs);
+    else if (outcome === 2) this.announce(userId, false);
     return members;
   }
 
-  /** A grace period this node started is over: announces the user offline if no attach cancelled it meanwhile. */
-  private async graceOver(userId: UserId, token: string): Promise<void> {
+  /** In `delayMs`, ends the grace period under `token`, whose mark in Redis expires at `markExpiresAt`. */
+  private awaitGrace(userId: UserId, token: string, delayMs: number, markExpiresAt: number): void {
+    const timer = setTimeout(() => void this.graceOver(userId, token, markExpiresAt), delayMs);
+    timer.unref();
+    this.leaving.set(token, timer);
+  }
+
+  /**
+   * A grace period this node started is over: announces the user offline if no attach cancelled
+   * it meanwhile. While Redis cannot say, it asks again every RECONNECT_MAX_DELAY_MS for as long
+   * as the mark lives, so an outage shorter than that delays the announcement but does not lose it.
+   */
+  private async graceOver(userId: UserId, token: string, markExpiresAt: number): Promise<void> {
     this.leaving.delete(token);
     try {
-      if ((await this.redis.claimLeaving(this.leavingKey(userId), token)) === 1) this.announce(userId, false);
+      if ((await this.redis.claimLeaving(this.leavingKey(userId), this.claimedKey(userId), token, Math.max(1, markExpiresAt - Date.now()))) === 1) this.announce(userId, false);
     } catch (error) {
       this.unavailable(error);
+      const retryAt = Date.now() + RECONNECT_MAX_DELAY_MS;
+      if (!this.closing && retryAt < markExpiresAt) this.awaitGrace(userId, token, RECONNECT_MAX_DELAY_MS, markExpiresAt);
     }
   }
 
@@ -588,6 +609,10 @@ export class RedisSessionHub implements SessionHub {
 
   private leavingKey(userId: UserId): string {
     return `${this.prefix}leaving:${userId}`;
+  }
+
+  private claimedKey(userId: UserId): string {
+    return `${this.prefix}claimed:${userId}`;
   }
 
   private aliveKey(node: string): string {

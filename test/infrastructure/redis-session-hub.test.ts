@@ -176,6 +176,22 @@ describe('Redis session hub across nodes', () => {
     expect(ended).to.deep.equal([7]);
   });
 
+  it('announces a user offline once Redis answers again, when it could not as the grace period ended', async function () {
+    this.timeout(10_000);
+    const hub = await RedisSessionHub.connect(TEST_REDIS, { prefix, presenceTimeoutMs: 5000, presenceGraceMs: 200, commandTimeoutMs: 100 });
+    open.push(hub);
+    const heard: string[] = [];
+    hub.onPresence((id, online) => heard.push(`${id} ${online ? 'online' : 'offline'}`));
+    const sink = new RecordingSink();
+    await hub.attach(7, sink);
+    await hub.detach(7, sink);
+    // Redis holds every command for 1.5 s: the grace period ends meanwhile, and its claim times out.
+    await admin.client('PAUSE', 1500, 'ALL');
+    await eventually(async () => heard.includes('7 offline'), 6000);
+    expect(heard).to.deep.equal(['7 online', '7 offline']);
+    expect(await hub.onlineAmong([7])).to.deep.equal(new Set());
+  });
+
   it('counts the users of a node that died offline once its presence times out', async function () {
     this.timeout(10_000);
     const watcher = await node();
