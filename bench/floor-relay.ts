@@ -3,10 +3,10 @@
  * nothing and checks nothing, so the difference to parley is what auth, storage and the
  * layers cost. `node dist/bench/floor-relay.js --port 0` logs `{"msg":"listening","port":N}`
  * on stderr, as `chatctl serve` does. Output is gathered per socket and written once per
- * event-loop turn.
+ * event-loop turn, in one buffer; a group message is serialised once for all its recipients.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { encodeFrame, FrameDecoder } from '../interfaces/wire/frame.js';
+import { FrameBatch, FrameDecoder } from '../interfaces/wire/frame.js';
 
 type Data = Record<string, unknown>;
 
@@ -35,15 +35,20 @@ class Refusal extends Error {
   }
 }
 
-/** Frames waiting for each socket until the end of this event-loop turn. */
+/** Frames waiting for each socket until the end of this event-loop turn, framed into one buffer as parley's transport does. */
 class Outbox {
-  private readonly waiting = new Map<Socket, Buffer[]>();
+  private readonly waiting = new Map<Socket, FrameBatch>();
   private scheduled = false;
 
   send(socket: Socket, payload: object): void {
-    const frames = this.waiting.get(socket);
-    if (frames) frames.push(encodeFrame(payload));
-    else this.waiting.set(socket, [encodeFrame(payload)]);
+    this.sendJson(socket, JSON.stringify(payload));
+  }
+
+  /** A payload already serialised. */
+  sendJson(socket: Socket, json: string): void {
+    let batch = this.waiting.get(socket);
+    if (!batch) this.waiting.set(socket, (batch = new FrameBatch()));
+    batch.add(json);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -52,8 +57,8 @@ class Outbox {
 
   private flush(): void {
     this.scheduled = false;
-    for (const [socket, frames] of this.waiting) {
-      if (!socket.destroyed) socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    for (const [socket, batch] of this.waiting) {
+      if (!socket.destroyed) socket.write(batch.take());
     }
     this.waiting.clear();
   }
@@ -160,28 +165,30 @@ class FloorRelay {
 
   private sendPrivate(from: string, to: string, text: string): Data {
     const sentAt = new Date().toISOString();
-    const id = this.push(to, { kind: 'private', from, fromAdmin: false, text, sentAt });
+    const id = this.push(to, JSON.stringify({ kind: 'private', from, fromAdmin: false, text, sentAt }));
     return { id, to, sentAt };
   }
 
+  /** The message is serialised once for all its recipients, as parley does; each push adds only its id. */
   private sendGroup(from: string, groupId: number, text: string): Data {
     const group = this.groups.get(groupId);
     if (!group) throw new Refusal('fail', 'UNKNOWN_GROUP', `no group ${groupId}`);
     const sentAt = new Date().toISOString();
     const ref = { id: group.id, name: group.name, creator: group.creator };
+    const data = JSON.stringify({ kind: 'group', from, fromAdmin: false, group: ref, text, sentAt });
     let recipients = 0;
     for (const member of group.members) {
       if (member === from) continue;
-      this.push(member, { kind: 'group', from, fromAdmin: false, group: ref, text, sentAt });
+      this.push(member, data);
       recipients++;
     }
     return { group: ref, recipients, sentAt };
   }
 
   /** Gives the delivery the next id and pushes it to every socket of the user; nothing is kept for the absent. */
-  private push(username: string, data: Data): number {
+  private push(username: string, data: string): number {
     const id = this.nextMessageId++;
-    for (const socket of this.socketsOf.get(username) ?? []) this.outbox.send(socket, { type: 'event', event: 'message', id, data });
+    for (const socket of this.socketsOf.get(username) ?? []) this.outbox.sendJson(socket, `{"type":"event","event":"message","data":${data},"id":${id}}`);
     return id;
   }
 }
