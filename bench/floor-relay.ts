@@ -6,7 +6,7 @@
  * event-loop turn, in one buffer; a group message is serialised once for all its recipients.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { FrameBatch, FrameDecoder } from '../interfaces/wire/frame.js';
+import { FrameBatch, FrameDecoder, SharedJson } from '../interfaces/wire/frame.js';
 
 type Data = Record<string, unknown>;
 
@@ -41,18 +41,22 @@ class Outbox {
   private scheduled = false;
 
   send(socket: Socket, payload: object): void {
-    this.sendJson(socket, JSON.stringify(payload));
+    this.batchOf(socket).add(JSON.stringify(payload));
   }
 
-  /** A payload already serialised. */
-  sendJson(socket: Socket, json: string): void {
+  /** A payload already serialised, as a head many share and this frame's tail. */
+  sendShared(socket: Socket, head: SharedJson, tail: string): void {
+    this.batchOf(socket).add(head, tail);
+  }
+
+  private batchOf(socket: Socket): FrameBatch {
     let batch = this.waiting.get(socket);
     if (!batch) this.waiting.set(socket, (batch = new FrameBatch()));
-    batch.add(json);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
+    return batch;
   }
 
   private flush(): void {
@@ -165,32 +169,37 @@ class FloorRelay {
 
   private sendPrivate(from: string, to: string, text: string): Data {
     const sentAt = new Date().toISOString();
-    const id = this.push(to, JSON.stringify({ kind: 'private', from, fromAdmin: false, text, sentAt }));
+    const id = this.push(to, eventHead({ kind: 'private', from, fromAdmin: false, text, sentAt }));
     return { id, to, sentAt };
   }
 
-  /** The message is serialised once for all its recipients, as parley does; each push adds only its id. */
+  /** The message is serialised, encoded and checksummed once for all its recipients, as parley does; each push adds only its id. */
   private sendGroup(from: string, groupId: number, text: string): Data {
     const group = this.groups.get(groupId);
     if (!group) throw new Refusal('fail', 'UNKNOWN_GROUP', `no group ${groupId}`);
     const sentAt = new Date().toISOString();
     const ref = { id: group.id, name: group.name, creator: group.creator };
-    const data = JSON.stringify({ kind: 'group', from, fromAdmin: false, group: ref, text, sentAt });
+    const head = eventHead({ kind: 'group', from, fromAdmin: false, group: ref, text, sentAt });
     let recipients = 0;
     for (const member of group.members) {
       if (member === from) continue;
-      this.push(member, data);
+      this.push(member, head);
       recipients++;
     }
     return { group: ref, recipients, sentAt };
   }
 
   /** Gives the delivery the next id and pushes it to every socket of the user; nothing is kept for the absent. */
-  private push(username: string, data: string): number {
+  private push(username: string, head: SharedJson): number {
     const id = this.nextMessageId++;
-    for (const socket of this.socketsOf.get(username) ?? []) this.outbox.sendJson(socket, `{"type":"event","event":"message","data":${data},"id":${id}}`);
+    for (const socket of this.socketsOf.get(username) ?? []) this.outbox.sendShared(socket, head, `${id}}`);
     return id;
   }
+}
+
+/** A message event up to its id, which comes last, as parley frames it. */
+function eventHead(data: Data): SharedJson {
+  return new SharedJson(`{"type":"event","event":"message","data":${JSON.stringify(data)},"id":`);
 }
 
 function portArgument(argv: readonly string[]): number {

@@ -5,7 +5,7 @@ import type { Detach } from '../../application/delivery-service.js';
 import { SessionHubError, type KickReason, type Notice, type SessionSink } from '../../application/ports/session-hub.js';
 import { StorageError } from '../../application/ports/storage-error.js';
 import { DomainError, type OfflineMessage, type User, type UserId } from '../../domain/index.js';
-import { messageEventJson } from '../wire/message-payload.js';
+import { messageEventHead, messageEventTail } from '../wire/message-payload.js';
 import {
   errorResponse,
   event,
@@ -231,7 +231,7 @@ export class ChatSession implements TransportHandler {
   pushFrom(attachment: Attachment, delivery: OfflineMessage): void {
     if (attachment !== this.attachment) return;
     this.observer.delivered();
-    this.sendEvent({ type: 'encoded', json: messageEventJson(delivery.id, delivery.message) }, 'message', delivery.id);
+    this.sendEvent({ type: 'encoded', head: messageEventHead(delivery.message), tail: messageEventTail(delivery.id) }, 'message', delivery.id);
   }
 
   /** A notice to one of this session's attachments: an event without an id, sent only by the current one. */

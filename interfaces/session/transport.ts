@@ -1,9 +1,10 @@
-import type { Event, Response, WireError } from '../wire/index.js';
+import type { Event, Response, SharedJson, WireError } from '../wire/index.js';
 
-/** An envelope the session has already serialised (a delivery, whose payload many recipients share). */
+/** An envelope the session has already serialised (a delivery): `head.json + tail`, the head shared by every recipient of one message. */
 export interface Encoded {
   readonly type: 'encoded';
-  readonly json: string;
+  readonly head: SharedJson;
+  readonly tail: string;
 }
 
 /** What a session sends: envelopes, never bytes. */

@@ -95,7 +95,9 @@ export class TcpTransport implements Transport {
 
   send(envelope: Outgoing): void {
     if (!this.open) return;
-    (this.batch ??= new FrameBatch(this.limits.maxPayloadBytes)).add(envelope.type === 'encoded' ? envelope.json : JSON.stringify(envelope));
+    const batch = (this.batch ??= new FrameBatch(this.limits.maxPayloadBytes));
+    if (envelope.type === 'encoded') batch.add(envelope.head, envelope.tail);
+    else batch.add(JSON.stringify(envelope));
     if (!this.gathering) {
       this.gathering = true;
       setImmediate(() => this.flush());

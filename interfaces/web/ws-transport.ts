@@ -120,7 +120,7 @@ export class WsTransport implements Transport {
 
   send(envelope: Outgoing): void {
     if (!this.open) return;
-    const json = envelope.type === 'encoded' ? envelope.json : JSON.stringify(envelope);
+    const json = envelope.type === 'encoded' ? envelope.head.json + envelope.tail : JSON.stringify(envelope);
     const length = Buffer.byteLength(json, 'utf8');
     if (length > this.limits.maxPayloadBytes) {
       throw new WireError('FRAME_TOO_LARGE', `a payload of ${length} bytes is over the ${this.limits.maxPayloadBytes}-byte limit`);

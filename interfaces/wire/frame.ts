@@ -26,25 +26,65 @@ export function encodeJsonFrame(json: string, maxPayloadBytes = DEFAULT_MAX_PAYL
 }
 
 /**
+ * The start of a payload that many frames share (a group message's event, up to its
+ * recipient's id). The first frame writes it as any payload; from the second on it is copied
+ * as bytes already encoded, and its checksum is carried on into the rest of each frame's, so
+ * a message to a hundred members is encoded and checksummed about once.
+ */
+export class SharedJson {
+  /** Bytes the JSON takes in UTF-8. */
+  readonly length: number;
+  private encoded: { readonly bytes: Buffer; readonly crc: number } | undefined;
+  private framed = false;
+
+  constructor(readonly json: string) {
+    this.length = Buffer.byteLength(json, 'utf8');
+  }
+
+  /** Writes the JSON at `at` in `out`; returns its checksum. */
+  writeInto(out: Buffer, at: number): number {
+    if (this.encoded) {
+      this.encoded.bytes.copy(out, at);
+      return this.encoded.crc;
+    }
+    out.write(this.json, at, this.length, 'utf8');
+    const crc = crc32(out.subarray(at, at + this.length));
+    // Kept only once a second frame shares it: a message to one recipient costs no copy.
+    if (this.framed) this.encoded = { bytes: Buffer.from(out.subarray(at, at + this.length)), crc };
+    this.framed = true;
+    return crc;
+  }
+}
+
+/**
  * Payloads gathered for one socket write, already serialised, framed together into one
  * buffer: a turn's answers and pushes to a connection cost one allocation and one write
  * instead of one of each per frame.
  */
 export class FrameBatch {
-  private readonly payloads: string[] = [];
+  private readonly heads: (SharedJson | null)[] = [];
+  private readonly tails: string[] = [];
   private readonly lengths: number[] = [];
   /** Bytes the frames gathered so far will take, headers included. */
   bytes = 0;
 
   constructor(private readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
 
-  /** Adds one payload; refuses one over the limit, adding nothing, so the sender learns it, not the peer. */
-  add(json: string): void {
-    const length = Buffer.byteLength(json, 'utf8');
+  /**
+   * Adds one payload, `json`, or `tail` after a shared `head`; refuses one over the limit,
+   * adding nothing, so the sender learns it, not the peer.
+   */
+  add(json: string): void;
+  add(head: SharedJson, tail: string): void;
+  add(head: string | SharedJson, tail = ''): void {
+    const shared = typeof head === 'string' ? null : head;
+    const rest = shared ? tail : (head as string);
+    const length = (shared?.length ?? 0) + Buffer.byteLength(rest, 'utf8');
     if (length > this.maxPayloadBytes) {
       throw new WireError('FRAME_TOO_LARGE', `a payload of ${length} bytes is over the ${this.maxPayloadBytes}-byte limit`);
     }
-    this.payloads.push(json);
+    this.heads.push(shared);
+    this.tails.push(rest);
     this.lengths.push(length);
     this.bytes += FRAME_HEADER_BYTES + length;
   }
@@ -53,15 +93,25 @@ export class FrameBatch {
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.bytes);
     let at = 0;
-    this.payloads.forEach((json, i) => {
+    for (let i = 0; i < this.tails.length; i++) {
       const length = this.lengths[i]!;
       const body = at + FRAME_HEADER_BYTES;
+      const head = this.heads[i];
       FRAME_MAGIC.copy(out, at);
-      out.write(json, body, length, 'utf8');
-      out.writeUInt32BE(crc32(out.subarray(body, body + length)), at + 4);
+      let crc: number;
+      if (head) {
+        const start = body + head.length;
+        const headCrc = head.writeInto(out, body);
+        out.write(this.tails[i]!, start, length - head.length, 'utf8');
+        crc = crc32(out.subarray(start, body + length), headCrc);
+      } else {
+        out.write(this.tails[i]!, body, length, 'utf8');
+        crc = crc32(out.subarray(body, body + length));
+      }
+      out.writeUInt32BE(crc, at + 4);
       out.writeUInt32BE(length, at + 8);
       at = body + length;
-    });
+    }
     return out;
   }
 }

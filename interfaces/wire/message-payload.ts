@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../../domain/index.js';
+import { SharedJson } from './frame.js';
 import type { GroupPayload, MessagePayload } from './operations.js';
 
 export type { GroupPayload, MessagePayload } from './operations.js';
@@ -31,16 +32,22 @@ export function toMessagePayload(message: ChatMessage): MessagePayload {
   }
 }
 
-/** A message's payload as JSON, made once however many recipients a group message has. */
-const payloadJson = new WeakMap<ChatMessage, string>();
+/** A message's event up to its id, made once however many recipients a group message has. */
+const eventHeads = new WeakMap<ChatMessage, SharedJson>();
 
 /**
- * The `message` event that delivers `delivery`, already serialised: the same text as
- * `JSON.stringify(event('message', toMessagePayload(message), id))`, with the payload
- * serialised once per message rather than once per recipient.
+ * The `message` event that delivers `message`, up to its id: `messageEventHead(message).json +
+ * messageEventTail(id)` is the same text as `JSON.stringify(event('message',
+ * toMessagePayload(message), id))`, with the payload serialised (and, framed, encoded and
+ * checksummed) once per message rather than once per recipient. The id comes last for that.
  */
-export function messageEventJson(id: number, message: ChatMessage): string {
-  let data = payloadJson.get(message);
-  if (data === undefined) payloadJson.set(message, (data = JSON.stringify(toMessagePayload(message))));
-  return `{"type":"event","event":"message","data":${data},"id":${id}}`;
+export function messageEventHead(message: ChatMessage): SharedJson {
+  let head = eventHeads.get(message);
+  if (head === undefined) eventHeads.set(message, (head = new SharedJson(`{"type":"event","event":"message","data":${JSON.stringify(toMessagePayload(message))},"id":`)));
+  return head;
+}
+
+/** The rest of the `message` event that delivers a message with `id`, after its head. */
+export function messageEventTail(id: number): string {
+  return `${id}}`;
 }

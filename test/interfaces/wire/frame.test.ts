@@ -4,7 +4,9 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   encodeFrame,
   FRAME_HEADER_BYTES,
+  FrameBatch,
   FrameDecoder,
+  SharedJson,
   WireError,
   type DecodedFrame,
 } from '../../../interfaces/wire/index.js';
@@ -151,9 +153,37 @@ describe('frames', () => {
   });
 });
 
+describe('a batch of frames', () => {
+  it('frames payloads that share a head exactly as whole ones, in the order added, across batches', () => {
+    const head = new SharedJson('{"type":"event","event":"message","data":{"text":"é 中 😀 \\"quoted\\""},"id":');
+    const first = new FrameBatch();
+    first.add('{"type":"response","id":1,"status":"ok"}');
+    first.add(head, '1}'); // the first frame writes the head as text
+    first.add(head, '22}'); // the second copies the bytes kept
+    first.add('{"plain":true}');
+    const second = new FrameBatch();
+    second.add(head, '333}');
+    const bytes = Buffer.concat([first.take(), second.take()]);
+    const expected = Buffer.concat(
+      ['{"type":"response","id":1,"status":"ok"}', `${head.json}1}`, `${head.json}22}`, '{"plain":true}', `${head.json}333}`].map((json) => encodeFrame(JSON.parse(json) as object)),
+    );
+    expect(bytes.equals(expected), 'the same bytes, checksums included').to.equal(true);
+    expect(payloads(new FrameDecoder().push(bytes)).map((payload) => (payload as { id?: number }).id)).to.deep.equal([1, 1, 22, undefined, 333]);
+  });
+
+  it('counts a shared head in the frame limit, refusing a payload one byte over it and adding nothing', () => {
+    const head = new SharedJson('{"id":');
+    const batch = new FrameBatch(head.length + 3);
+    batch.add(head, '12}');
+    expect(() => batch.add(head, '123}')).to.throw(WireError, `over the ${head.length + 3}-byte limit`);
+    expect(batch.bytes).to.equal(FRAME_HEADER_BYTES + head.length + 3);
+    expect(payloads(new FrameDecoder().push(batch.take()))).to.deep.equal([{ id: 12 }]);
+  });
+});
+
 describe('a delivery serialised once for all its recipients', () => {
   it('is the same JSON as the event built the ordinary way, whatever the text holds', async () => {
-    const { messageEventJson, toMessagePayload, event } = await import('../../../interfaces/wire/index.js');
+    const { messageEventHead, messageEventTail, toMessagePayload, event } = await import('../../../interfaces/wire/index.js');
     const message = {
       kind: 'group' as const,
       from: { id: 1, username: 'alice' as never },
@@ -163,7 +193,8 @@ describe('a delivery serialised once for all its recipients', () => {
       sentAt: new Date(Date.UTC(2026, 10, 25)),
     };
     for (const id of [1, 42, 2 ** 40]) {
-      expect(JSON.parse(messageEventJson(id, message))).to.deep.equal(JSON.parse(JSON.stringify(event('message', { ...toMessagePayload(message) }, id))));
+      const json = messageEventHead(message).json + messageEventTail(id);
+      expect(json).to.equal(JSON.stringify(event('message', { ...toMessagePayload(message) }, id)));
     }
   });
 });
