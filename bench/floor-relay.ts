@@ -46,7 +46,7 @@ class Outbox {
 
   /** A payload already serialised, as a head many share and this frame's tail. */
   sendShared(socket: Socket, head: SharedJson, tail: string): void {
-    this.batchOf(socket).add(head, tail);
+    this.batchOf(socket).addShared(head, tail);
   }
 
   private batchOf(socket: Socket): FrameBatch {

@@ -96,7 +96,7 @@ export class TcpTransport implements Transport {
   send(envelope: Outgoing): void {
     if (!this.open) return;
     const batch = (this.batch ??= new FrameBatch(this.limits.maxPayloadBytes));
-    if (envelope.type === 'encoded') batch.add(envelope.head, envelope.tail);
+    if (envelope.type === 'encoded') batch.addShared(envelope.head, envelope.tail);
     else batch.add(JSON.stringify(envelope));
     if (!this.gathering) {
       this.gathering = true;

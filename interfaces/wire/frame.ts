@@ -70,21 +70,22 @@ export class FrameBatch {
 
   constructor(private readonly maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES) {}
 
-  /**
-   * Adds one payload, `json`, or `tail` after a shared `head`; refuses one over the limit,
-   * adding nothing, so the sender learns it, not the peer.
-   */
-  add(json: string): void;
-  add(head: SharedJson, tail: string): void;
-  add(head: string | SharedJson, tail = ''): void {
-    const shared = typeof head === 'string' ? null : head;
-    const rest = shared ? tail : (head as string);
-    const length = (shared?.length ?? 0) + Buffer.byteLength(rest, 'utf8');
+  /** Adds one payload; refuses one over the limit, adding nothing, so the sender learns it, not the peer. */
+  add(json: string): void {
+    this.push(null, json, Buffer.byteLength(json, 'utf8'));
+  }
+
+  /** Adds one payload made of a `head` other frames share and this frame's `tail`, as `add` does. */
+  addShared(head: SharedJson, tail: string): void {
+    this.push(head, tail, head.length + Buffer.byteLength(tail, 'utf8'));
+  }
+
+  private push(head: SharedJson | null, tail: string, length: number): void {
     if (length > this.maxPayloadBytes) {
       throw new WireError('FRAME_TOO_LARGE', `a payload of ${length} bytes is over the ${this.maxPayloadBytes}-byte limit`);
     }
-    this.heads.push(shared);
-    this.tails.push(rest);
+    this.heads.push(head);
+    this.tails.push(tail);
     this.lengths.push(length);
     this.bytes += FRAME_HEADER_BYTES + length;
   }

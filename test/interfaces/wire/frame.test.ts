@@ -158,11 +158,11 @@ describe('a batch of frames', () => {
     const head = new SharedJson('{"type":"event","event":"message","data":{"text":"é 中 😀 \\"quoted\\""},"id":');
     const first = new FrameBatch();
     first.add('{"type":"response","id":1,"status":"ok"}');
-    first.add(head, '1}'); // the first frame writes the head as text
-    first.add(head, '22}'); // the second copies the bytes kept
+    first.addShared(head, '1}'); // the first frame writes the head as text
+    first.addShared(head, '22}'); // the second copies the bytes kept
     first.add('{"plain":true}');
     const second = new FrameBatch();
-    second.add(head, '333}');
+    second.addShared(head, '333}');
     const bytes = Buffer.concat([first.take(), second.take()]);
     const expected = Buffer.concat(
       ['{"type":"response","id":1,"status":"ok"}', `${head.json}1}`, `${head.json}22}`, '{"plain":true}', `${head.json}333}`].map((json) => encodeFrame(JSON.parse(json) as object)),
@@ -174,8 +174,8 @@ describe('a batch of frames', () => {
   it('counts a shared head in the frame limit, refusing a payload one byte over it and adding nothing', () => {
     const head = new SharedJson('{"id":');
     const batch = new FrameBatch(head.length + 3);
-    batch.add(head, '12}');
-    expect(() => batch.add(head, '123}')).to.throw(WireError, `over the ${head.length + 3}-byte limit`);
+    batch.addShared(head, '12}');
+    expect(() => batch.addShared(head, '123}')).to.throw(WireError, `over the ${head.length + 3}-byte limit`);
     expect(batch.bytes).to.equal(FRAME_HEADER_BYTES + head.length + 3);
     expect(payloads(new FrameDecoder().push(batch.take()))).to.deep.equal([{ id: 12 }]);
   });
