@@ -8,21 +8,9 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 /** Encodes one payload as a frame; refuses payloads over the limit so the sender learns it, not the peer. */
 export function encodeFrame(payload: object, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): Buffer {
-  return encodeJsonFrame(JSON.stringify(payload), maxPayloadBytes);
-}
-
-/** `encodeFrame` for a payload already serialised, written straight into the frame. */
-export function encodeJsonFrame(json: string, maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES): Buffer {
-  const length = Buffer.byteLength(json, 'utf8');
-  if (length > maxPayloadBytes) {
-    throw new WireError('FRAME_TOO_LARGE', `a payload of ${length} bytes is over the ${maxPayloadBytes}-byte limit`);
-  }
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  FRAME_MAGIC.copy(frame, 0);
-  frame.write(json, FRAME_HEADER_BYTES, 'utf8');
-  frame.writeUInt32BE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
-  frame.writeUInt32BE(length, 8);
-  return frame;
+  const batch = new FrameBatch(maxPayloadBytes);
+  batch.add(JSON.stringify(payload));
+  return batch.take();
 }
 
 /**
