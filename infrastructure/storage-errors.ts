@@ -45,6 +45,11 @@ export function meaningOf(error: unknown): unknown {
   return error;
 }
 
+/** A rejection handler shared by every call, rather than a closure made per call. */
+function rejectWithMeaning(error: unknown): never {
+  throw meaningOf(error);
+}
+
 /** The object with every method's rejection passed through `meaningOf`. */
 function translated<T extends object>(target: T): T {
   const wrapped = new Map<PropertyKey, unknown>();
@@ -56,7 +61,7 @@ function translated<T extends object>(target: T): T {
       if (!method) {
         method = (...args: unknown[]) => {
           const result: unknown = Reflect.apply(value as (...a: unknown[]) => unknown, object, args);
-          return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(meaningOf(error) as Error)) : result;
+          return result instanceof Promise ? result.catch(rejectWithMeaning) : result;
         };
         wrapped.set(property, method);
       }
