@@ -1,0 +1,161 @@
+/**
+ * What SQLite alone spends on group fan-out under two storage layouts:
+ * `node dist/bench/group-layouts.js [--layout rows|cursors] [--rounds N]`.
+ *
+ * Each round is S2's shape: 16 messages to a group of 100 (4 senders, 99 recipients each),
+ * stored in one transaction; then every member acknowledges its 16 in one request, all the
+ * requests in one transaction. WAL, `synchronous=FULL` and foreign keys on, as the server runs.
+ *
+ * - `rows` is today's writer (ADR 0006): one row per recipient, a message's rows inserted by
+ *   one `insert … select … from json_each(?)`, one single-row delete per id acknowledged.
+ * - `cursors` is the design ADR 0020 weighs: the message stored once, each member's
+ *   acknowledgements one update of its cursor, then one sweep of what every cursor has passed.
+ *   It is the storage work only; the rules it would have to keep (a member skipped for a full
+ *   queue, a kicked member's backlog, acknowledgements out of order) are not modelled.
+ *
+ * It prints wall time per delivery, which moves with the VM; for figures that do not, run it
+ * under `valgrind --tool=callgrind` with two round counts and divide the difference of the
+ * instruction totals by the difference of the deliveries.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The part of better-sqlite3 this uses (the package ships no types; the writer does the same). */
+interface Statement {
+  run(...parameters: unknown[]): { lastInsertRowid: number | bigint };
+  get(...parameters: unknown[]): unknown;
+}
+interface SqliteDatabase {
+  prepare(sql: string): Statement;
+  pragma(statement: string): unknown;
+  exec(sql: string): void;
+  transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
+  close(): void;
+}
+const Database = createRequire(import.meta.url)('better-sqlite3') as new (filename: string) => SqliteDatabase;
+
+const MEMBERS = 100;
+const SENDERS = 4;
+const MESSAGES_PER_ROUND = 16;
+const TEXT = 'x'.repeat(64);
+
+type Layout = 'rows' | 'cursors';
+
+function options(argv: readonly string[]): { layout: Layout; rounds: number } {
+  let layout: Layout = 'rows';
+  let rounds = 40;
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    if (argv[i] === '--layout' && (value === 'rows' || value === 'cursors')) [layout, i] = [value, i + 1];
+    else if (argv[i] === '--rounds' && value && Number.isInteger(Number(value)) && Number(value) > 0) [rounds, i] = [Number(value), i + 1];
+    else throw new Error(`usage: node dist/bench/group-layouts.js [--layout rows|cursors] [--rounds N] (not understood: ${argv[i]})`);
+  }
+  return { layout, rounds };
+}
+
+/** The seed schema's tables that a group delivery touches (migration 0001), and the cursor layout's two. */
+const SCHEMA = `
+  create table users (id integer primary key autoincrement, username varchar(32) not null unique, created_at bigint not null);
+  create table groups (id integer primary key autoincrement, name varchar(128) not null, creator_id integer not null references users(id) on delete cascade, created_at bigint not null);
+  create table offline_messages (
+    id integer primary key autoincrement,
+    recipient_id integer not null references users(id) on delete cascade,
+    kind varchar(16) not null,
+    sender_id integer references users(id) on delete set null,
+    group_id integer references groups(id) on delete set null,
+    body text not null, payload text not null, created_at bigint not null);
+  create index offline_messages_recipient_id_id_index on offline_messages (recipient_id, id);
+  create table group_messages (
+    id integer primary key autoincrement,
+    group_id integer not null references groups(id) on delete cascade,
+    sender_id integer references users(id) on delete set null,
+    body text not null, payload text not null, created_at bigint not null);
+  create table group_cursors (
+    group_id integer not null references groups(id) on delete cascade,
+    user_id integer not null references users(id) on delete cascade,
+    acked_through integer not null,
+    primary key (group_id, user_id)) without rowid;
+`;
+
+function open(directory: string): SqliteDatabase {
+  const db = new Database(join(directory, 'layouts.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.exec(SCHEMA);
+  const user = db.prepare('insert into users (username, created_at) values (?, ?)');
+  for (let i = 1; i <= MEMBERS; i++) user.run(`member${i}`, Date.now());
+  db.prepare('insert into groups (name, creator_id, created_at) values (?, 1, ?)').run('bench', Date.now());
+  for (let i = 1; i <= MEMBERS; i++) db.prepare('insert into group_cursors (group_id, user_id, acked_through) values (1, ?, 0)').run(i);
+  return db;
+}
+
+/** One round's work under a layout: store 16 messages, then take every member's acknowledgement of them. */
+function roundOf(db: SqliteDatabase, layout: Layout): () => void {
+  const payload = (sender: number) => JSON.stringify({ from: { id: sender, username: `member${sender}` }, fromAdmin: false, group: { id: 1, name: 'bench', creator: 'member1' } });
+  const recipientsOf = (sender: number) => JSON.stringify(Array.from({ length: MEMBERS }, (_, i) => i + 1).filter((id) => id !== sender));
+  if (layout === 'rows') {
+    const lastId = db.prepare("select seq from sqlite_sequence where name = 'offline_messages'");
+    const insert = db.prepare(
+      "insert into offline_messages (id, recipient_id, kind, sender_id, group_id, body, payload, created_at) select ? + key, value, 'group', ?, 1, ?, ?, ? from json_each(?)",
+    );
+    const remove = db.prepare('delete from offline_messages where id = ? and recipient_id = ?');
+    /** Stores the round's messages; returns each member's ids, as its pushes would tell its client. */
+    const store = db.transaction((): number[][] => {
+      const idsOf: number[][] = Array.from({ length: MEMBERS + 1 }, () => []);
+      let last = (lastId.get() as { seq: number } | undefined)?.seq ?? 0;
+      for (let m = 0; m < MESSAGES_PER_ROUND; m++) {
+        const sender = (m % SENDERS) + 1;
+        insert.run(last + 1, sender, TEXT, payload(sender), Date.now(), recipientsOf(sender));
+        // The rows take ids in the order of the recipients array: the members but the sender.
+        for (let member = 1; member <= MEMBERS; member++) if (member !== sender) idsOf[member]!.push(++last);
+      }
+      return idsOf;
+    });
+    const acknowledge = db.transaction((idsOf: number[][]) => {
+      for (let member = 1; member <= MEMBERS; member++) for (const id of idsOf[member]!) remove.run(id, member);
+    });
+    return () => acknowledge(store());
+  }
+  const insert = db.prepare('insert into group_messages (group_id, sender_id, body, payload, created_at) values (1, ?, ?, ?, ?)');
+  const advance = db.prepare('update group_cursors set acked_through = ? where group_id = 1 and user_id = ? and acked_through < ?');
+  const sweep = db.prepare('delete from group_messages where group_id = 1 and id <= (select min(acked_through) from group_cursors where group_id = 1)');
+  let last = 0;
+  const store = db.transaction(() => {
+    for (let m = 0; m < MESSAGES_PER_ROUND; m++) {
+      const sender = (m % SENDERS) + 1;
+      last = Number(insert.run(sender, TEXT, payload(sender), Date.now()).lastInsertRowid);
+    }
+  });
+  const acknowledge = db.transaction((through: number) => {
+    for (let member = 1; member <= MEMBERS; member++) advance.run(through, member, through);
+    sweep.run();
+  });
+  return () => {
+    store();
+    acknowledge(last);
+  };
+}
+
+function main(): void {
+  const { layout, rounds } = options(process.argv.slice(2));
+  const directory = mkdtempSync(join(tmpdir(), 'parley-layouts-'));
+  try {
+    const db = open(directory);
+    const round = roundOf(db, layout);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < rounds; i++) round();
+    const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+    const deliveries = rounds * MESSAGES_PER_ROUND * (MEMBERS - 1);
+    const { waiting: left } = db.prepare(`select count(*) as waiting from ${layout === 'rows' ? 'offline_messages' : 'group_messages'}`).get() as { waiting: number };
+    db.close();
+    if (left !== 0) throw new Error(`${left} rows left after every member acknowledged: the layout's acknowledgement is wrong`);
+    console.log(`${layout}: ${rounds} rounds, ${deliveries} deliveries stored and acknowledged, ${(elapsedUs / deliveries).toFixed(2)} µs per delivery (wall)`);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+main();
