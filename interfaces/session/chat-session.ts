@@ -510,7 +510,10 @@ export class ChatSession implements TransportHandler {
   }
 
   private identity(token: string, user: User, expiresAt: Date): Identity {
-    return { token, user, expiresAtMs: expiresAt.getTime(), context: { ...this.context, token, user } };
+    // Written out rather than spread: one object with all six properties in it, where the
+    // spread puts the two after it in a second allocation, kept per attached connection.
+    const { services, peerIp, attach, detach } = this.context;
+    return { token, user, expiresAtMs: expiresAt.getTime(), context: { services, peerIp, attach, detach, token, user } };
   }
 
   /**
