@@ -4,10 +4,11 @@
  *
  * Each round is S2's shape: 16 messages to a group of 100 (4 senders, 99 recipients each),
  * stored in one transaction; then every member acknowledges its 16 in one request, all the
- * requests in one transaction. WAL, `synchronous=FULL` and foreign keys on, as the server runs.
+ * requests in one transaction, on a database opened as the server opens it (its migrations and
+ * pragmas: WAL, `synchronous=FULL`, foreign keys on).
  *
- * - `rows` is today's writer (ADR 0006): one row per recipient, a message's rows inserted by
- *   one `insert … select … from json_each(?)`, one single-row delete per id acknowledged.
+ * - `rows` is today's writer's statements (ADR 0006): one row per recipient, a message's rows
+ *   inserted by one `insert … select … from json_each(?)`, one single-row delete per id acknowledged.
  * - `cursors` is the design ADR 0020 weighs: the message stored once, each member's
  *   acknowledgements one update of its cursor, then one sweep of what every cursor has passed.
  *   It is the storage work only; the rules it would have to keep (a member skipped for a full
@@ -18,23 +19,11 @@
  * instruction totals by the difference of the deliveries.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** The part of better-sqlite3 this uses (the package ships no types; the writer does the same). */
-interface Statement {
-  run(...parameters: unknown[]): { lastInsertRowid: number | bigint };
-  get(...parameters: unknown[]): unknown;
-}
-interface SqliteDatabase {
-  prepare(sql: string): Statement;
-  pragma(statement: string): unknown;
-  exec(sql: string): void;
-  transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
-  close(): void;
-}
-const Database = createRequire(import.meta.url)('better-sqlite3') as new (filename: string) => SqliteDatabase;
+import type { Knex } from 'knex';
+import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
+import { DELETE, INSERT_FOR_EACH, LAST_ID, type SqliteDatabase } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
 
 const MEMBERS = 100;
 const SENDERS = 4;
@@ -55,40 +44,28 @@ function options(argv: readonly string[]): { layout: Layout; rounds: number } {
   return { layout, rounds };
 }
 
-/** The seed schema's tables that a group delivery touches (migration 0001), and the cursor layout's two. */
-const SCHEMA = `
-  create table users (id integer primary key autoincrement, username varchar(32) not null unique, created_at bigint not null);
-  create table groups (id integer primary key autoincrement, name varchar(128) not null, creator_id integer not null references users(id) on delete cascade, created_at bigint not null);
-  create table offline_messages (
-    id integer primary key autoincrement,
-    recipient_id integer not null references users(id) on delete cascade,
-    kind varchar(16) not null,
-    sender_id integer references users(id) on delete set null,
-    group_id integer references groups(id) on delete set null,
-    body text not null, payload text not null, created_at bigint not null);
-  create index offline_messages_recipient_id_id_index on offline_messages (recipient_id, id);
-  create table group_messages (
+/** The cursor layout's two tables, beside the server's own schema. */
+const CURSOR_TABLES = [
+  `create table group_messages (
     id integer primary key autoincrement,
     group_id integer not null references groups(id) on delete cascade,
     sender_id integer references users(id) on delete set null,
-    body text not null, payload text not null, created_at bigint not null);
-  create table group_cursors (
+    body text not null, payload text not null, created_at bigint not null)`,
+  `create table group_cursors (
     group_id integer not null references groups(id) on delete cascade,
     user_id integer not null references users(id) on delete cascade,
     acked_through integer not null,
-    primary key (group_id, user_id)) without rowid;
-`;
+    primary key (group_id, user_id)) without rowid`,
+];
 
-function open(directory: string): SqliteDatabase {
-  const db = new Database(join(directory, 'layouts.sqlite'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.exec(SCHEMA);
-  const user = db.prepare('insert into users (username, created_at) values (?, ?)');
-  for (let i = 1; i <= MEMBERS; i++) user.run(`member${i}`, Date.now());
-  db.prepare('insert into groups (name, creator_id, created_at) values (?, 1, ?)').run('bench', Date.now());
-  for (let i = 1; i <= MEMBERS; i++) db.prepare('insert into group_cursors (group_id, user_id, acked_through) values (1, ?, 0)').run(i);
+/** The server's database (its migrations and pragmas), with the members, their group and the cursor tables. */
+async function open(directory: string): Promise<Knex> {
+  const db = await openSqliteDatabase(join(directory, 'layouts.sqlite'));
+  for (const table of CURSOR_TABLES) await db.raw(table);
+  const now = Date.now();
+  await db('users').insert(Array.from({ length: MEMBERS }, (_, i) => ({ username: `member${i + 1}`, password_hash: 'none', created_at: now })));
+  await db('groups').insert({ name: 'bench', creator_id: 1, created_at: now });
+  await db('group_cursors').insert(Array.from({ length: MEMBERS }, (_, i) => ({ group_id: 1, user_id: i + 1, acked_through: 0 })));
   return db;
 }
 
@@ -97,18 +74,16 @@ function roundOf(db: SqliteDatabase, layout: Layout): () => void {
   const payload = (sender: number) => JSON.stringify({ from: { id: sender, username: `member${sender}` }, fromAdmin: false, group: { id: 1, name: 'bench', creator: 'member1' } });
   const recipientsOf = (sender: number) => JSON.stringify(Array.from({ length: MEMBERS }, (_, i) => i + 1).filter((id) => id !== sender));
   if (layout === 'rows') {
-    const lastId = db.prepare("select seq from sqlite_sequence where name = 'offline_messages'");
-    const insert = db.prepare(
-      "insert into offline_messages (id, recipient_id, kind, sender_id, group_id, body, payload, created_at) select ? + key, value, 'group', ?, 1, ?, ?, ? from json_each(?)",
-    );
-    const remove = db.prepare('delete from offline_messages where id = ? and recipient_id = ?');
+    const lastId = db.prepare(LAST_ID);
+    const insert = db.prepare(INSERT_FOR_EACH);
+    const remove = db.prepare(DELETE);
     /** Stores the round's messages; returns each member's ids, as its pushes would tell its client. */
     const store = db.transaction((): number[][] => {
       const idsOf: number[][] = Array.from({ length: MEMBERS + 1 }, () => []);
       let last = (lastId.get() as { seq: number } | undefined)?.seq ?? 0;
       for (let m = 0; m < MESSAGES_PER_ROUND; m++) {
         const sender = (m % SENDERS) + 1;
-        insert.run(last + 1, sender, TEXT, payload(sender), Date.now(), recipientsOf(sender));
+        insert.run(last + 1, 'group', sender, 1, TEXT, payload(sender), Date.now(), recipientsOf(sender));
         // The rows take ids in the order of the recipients array: the members but the sender.
         for (let member = 1; member <= MEMBERS; member++) if (member !== sender) idsOf[member]!.push(++last);
       }
@@ -139,23 +114,26 @@ function roundOf(db: SqliteDatabase, layout: Layout): () => void {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { layout, rounds } = options(process.argv.slice(2));
   const directory = mkdtempSync(join(tmpdir(), 'parley-layouts-'));
   try {
-    const db = open(directory);
-    const round = roundOf(db, layout);
+    const db = await open(directory);
+    // The connection Knex pools, driven directly, as the server's writer does.
+    const connection = (await db.client.acquireConnection()) as SqliteDatabase;
+    const round = roundOf(connection, layout);
     const started = process.hrtime.bigint();
     for (let i = 0; i < rounds; i++) round();
     const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+    await db.client.releaseConnection(connection);
     const deliveries = rounds * MESSAGES_PER_ROUND * (MEMBERS - 1);
-    const { waiting: left } = db.prepare(`select count(*) as waiting from ${layout === 'rows' ? 'offline_messages' : 'group_messages'}`).get() as { waiting: number };
-    db.close();
-    if (left !== 0) throw new Error(`${left} rows left after every member acknowledged: the layout's acknowledgement is wrong`);
+    const [{ waiting }] = (await db(layout === 'rows' ? 'offline_messages' : 'group_messages').count({ waiting: '*' })) as [{ waiting: number }];
+    await db.destroy();
+    if (waiting !== 0) throw new Error(`${waiting} rows left after every member acknowledged: the layout's acknowledgement is wrong`);
     console.log(`${layout}: ${rounds} rounds, ${deliveries} deliveries stored and acknowledged, ${(elapsedUs / deliveries).toFixed(2)} µs per delivery (wall)`);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
-main();
+await main();

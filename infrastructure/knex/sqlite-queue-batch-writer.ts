@@ -5,7 +5,7 @@ import type { QueueBatch, QueueBatchResult, QueueBatchWriter } from './group-com
 import { clientMessageRow, CommitCounts, receiptOf, repeatOf, toRow, type ClientMessageRow } from './knex-message-queue.js';
 
 /** The part of a better-sqlite3 `Database` this writer uses. */
-interface SqliteDatabase {
+export interface SqliteDatabase {
   prepare(sql: string): {
     run(...parameters: unknown[]): { changes: number; lastInsertRowid: number | bigint };
     get(...parameters: unknown[]): unknown;
@@ -19,14 +19,14 @@ const INSERT = 'insert into offline_messages (recipient_id, kind, sender_id, gro
  * values bound once, the recipients read from a JSON array. The ids are given here, as
  * `first + position`, so nothing needs to be read back.
  */
-const INSERT_FOR_EACH =
+export const INSERT_FOR_EACH =
   'insert into offline_messages (id, recipient_id, kind, sender_id, group_id, body, payload, created_at) select ? + key, value, ?, ?, ?, ?, ?, ? from json_each(?)';
 /**
  * The highest id the table ever gave (AUTOINCREMENT keeps it in sqlite_sequence, including
  * ids given by an insert): within the write transaction, the ids above it are this writer's.
  */
-const LAST_ID = "select seq from sqlite_sequence where name = 'offline_messages'";
-const DELETE = 'delete from offline_messages where id = ? and recipient_id = ?';
+export const LAST_ID = "select seq from sqlite_sequence where name = 'offline_messages'";
+export const DELETE = 'delete from offline_messages where id = ? and recipient_id = ?';
 const COUNT = 'select count(*) as count from offline_messages where recipient_id = ?';
 const FIND_SENT = 'select message_id, recipients, full, sent_at from client_message_ids where sender_id = ? and client_msg_id = ?';
 const RECORD_SENT = 'insert into client_message_ids (sender_id, client_msg_id, message_id, recipients, full, sent_at) values (?, ?, ?, ?, ?, ?)';
