@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'test/fixtures/', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'test/fixtures/', '.dependency-cruiser.cjs', '.mocharc.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
