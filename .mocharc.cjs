@@ -25,8 +25,11 @@ function specs() {
   return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((file) => join(TESTS, file));
 }
 
+/** Test files named on the command line (`npx mocha dist/test/e2e/groups.test.js`) run alone. */
+const named = process.argv.slice(2).some((arg) => arg.endsWith('.test.js'));
+
 module.exports = {
-  spec: specs(),
+  spec: named ? [] : specs(),
   parallel: true,
   jobs: Math.max(2, availableParallelism() - 1),
   timeout: 20000,
