@@ -3,7 +3,7 @@ import type { ChatServices } from '../../application/chat-app.js';
 import { CLIENT_MSG_ID_MAX_LENGTH } from '../../application/ports/message-queue.js';
 import { viewOfUser } from '../../application/views.js';
 import { GROUP_NAME_MAX_LENGTH, USERNAME_MAX_LENGTH, type User, type UserId } from '../../domain/index.js';
-import { MAX_ACK_IDS, type OperationArgs, type OperationName, type OperationResult } from '../wire/index.js';
+import { MAX_ACK_IDS, wireTime, type OperationArgs, type OperationName, type OperationResult } from '../wire/index.js';
 
 /** What an operation may touch beyond its arguments. */
 export interface OperationContext {
@@ -182,7 +182,7 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
 
   sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string(), clientMsgId }), async ({ services, user }, args) => {
     const { stored } = await services.groups.submit(user, args.group, args.text, args.clientMsgId);
-    return { stored: stored.then((sent) => ({ ...sent, sentAt: sent.sentAt.toISOString() })) };
+    return { stored: stored.then((sent) => ({ ...sent, sentAt: wireTime(sent.sentAt) })) };
   }),
 
   allusers: admin(z.strictObject({ online: z.boolean().default(false), ...page }), async ({ services, user }, { online, ...args }) => {
@@ -197,12 +197,12 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
 
   adminsend: admin(z.strictObject({ to: username, text: z.string(), clientMsgId }), async ({ services, user }, args) => {
     const sent = await services.admin.sendToUser(user, args.to, args.text, args.clientMsgId);
-    return { message: { ...sent, sentAt: sent.sentAt.toISOString() } };
+    return { message: { ...sent, sentAt: wireTime(sent.sentAt) } };
   }),
 
   adminsendgroup: admin(z.strictObject({ name: groupName, creator: username, text: z.string(), clientMsgId }), async ({ services, user }, args) => {
     const sent = await services.admin.sendToGroup(user, args.name, args.creator, args.text, args.clientMsgId);
-    return { message: { ...sent, sentAt: sent.sentAt.toISOString() } };
+    return { message: { ...sent, sentAt: wireTime(sent.sentAt) } };
   }),
 
   blockuser: admin(z.strictObject({ username, force: z.boolean().default(false) }), async ({ services, user }, args) => ({
@@ -225,6 +225,6 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
 
   send: pipelined(z.strictObject({ to: username, text: z.string(), clientMsgId }), async ({ services, user }, { to, text, clientMsgId: id }) => {
     const { stored } = await services.messaging.submitPrivate(user, to, text, id);
-    return { stored: stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: sent.sentAt.toISOString() } })) };
+    return { stored: stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: wireTime(sent.sentAt) } })) };
   }),
 } satisfies Implementations as Record<string, Operation<unknown>>;

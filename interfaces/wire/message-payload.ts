@@ -1,12 +1,13 @@
 import type { ChatMessage } from '../../domain/index.js';
 import { SharedJson } from './frame.js';
 import type { GroupPayload, MessagePayload } from './operations.js';
+import { wireTime } from './time.js';
 
 export type { GroupPayload, MessagePayload } from './operations.js';
 
 /** The payload of the `message` event that delivers `message`; the compiler checks the domain's notice topics are the wire's. */
 export function toMessagePayload(message: ChatMessage): MessagePayload {
-  const sentAt = message.sentAt.toISOString();
+  const sentAt = wireTime(message.sentAt);
   const group = (ref: GroupPayload | null): GroupPayload | null => ref && { id: ref.id, name: ref.name, creator: ref.creator };
   switch (message.kind) {
     case 'private':
