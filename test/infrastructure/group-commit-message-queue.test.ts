@@ -48,6 +48,37 @@ for (const [name, writer] of [['prepared SQLite statements', sqliteQueueBatchWri
       expect(written.map(([queued]) => queued!.message.text)).to.deep.equal(Array.from({ length: 20 }, (_, i) => `m${i}`));
     });
 
+    it('stores a commit of many private messages and a message to several, in the order submitted, with ascending ids', async () => {
+      const toBoth: ChatMessage = { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group: { id: 1, name: 'g', creator: alice.username }, text: 'to both', sentAt: new Date(0) };
+      const sends = [
+        ...Array.from({ length: 17 }, (_, i) => [{ recipientId: bob.id, message: hello(alice, `b${i}`) }]),
+        [alice, bob].map((user) => ({ recipientId: user.id, message: toBoth })),
+        ...Array.from({ length: 23 }, (_, i) => [{ recipientId: i % 2 ? alice.id : bob.id, message: hello(alice, `c${i}`) }]),
+      ];
+      await db('groups').insert({ id: 1, name: 'g', creator_id: alice.id, created_at: 0 });
+      const written = (await Promise.all(sends.map((deliveries) => queue.enqueue(deliveries)))).flat();
+      expect(batches).to.have.length(1);
+      const ids = written.map((delivery) => delivery.id);
+      expect(ids).to.deep.equal([...ids].sort((a, b) => a - b)).and.to.have.length(new Set(ids).size);
+      for (const user of [alice, bob]) {
+        const mine = written.filter((delivery) => delivery.recipientId === user.id);
+        expect((await queue.pendingFor(user.id)).map(({ id, message }) => ({ id, text: message.text }))).to.deep.equal(mine.map(({ id, message }) => ({ id, text: message.text })));
+      }
+
+      // The next commit acknowledges all of bob's and stores more: its ids come after every earlier one.
+      batches = [];
+      const bobs = written.filter((delivery) => delivery.recipientId === bob.id).map((delivery) => delivery.id);
+      const [removed, ...later] = await Promise.all([
+        queue.acknowledge(bob.id, bobs),
+        ...Array.from({ length: 20 }, (_, i) => queue.enqueue([{ recipientId: bob.id, message: hello(alice, `d${i}`) }])),
+      ]);
+      expect(batches).to.have.length(1);
+      expect(removed).to.deep.equal(bobs);
+      const laterIds = later.flat().map((delivery) => delivery.id);
+      expect(laterIds[0]).to.be.above(Math.max(...ids));
+      expect((await queue.pendingFor(bob.id)).map((delivery) => delivery.id)).to.deep.equal(laterIds);
+    });
+
     it('lets acknowledgements ride along with the next delivery\'s commit', async () => {
       const [first] = await queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'one') }]);
       batches = [];
