@@ -23,11 +23,13 @@ export class PrometheusMetrics implements SessionObserver {
   private unreportedDeliveries = 0;
   private readonly throttles: Counter<'limit'>;
   /**
-   * The labelled series each request lands in, by op and status: prom-client finds a series by
-   * hashing its labels, which on every request cost more than the counting itself. Bounded by
-   * the operations the session knows (others count as `unknown`) times three statuses.
+   * Per op and status, the requests answered since the last scrape and the op's latency
+   * series. prom-client finds a series by hashing its labels on every call (the children
+   * `labels()` returns too), so a request adds one to a number here and the scrape adds the
+   * numbers to the counter, as with deliveries; the latency is observed as it comes. Bounded
+   * by the operations the session knows (others count as `unknown`) times three statuses.
    */
-  private readonly series = new Map<string, { readonly count: () => void; readonly observe: (seconds: number) => void }>();
+  private readonly series = new Map<string, { readonly op: string; readonly status: RequestStatus; unreported: number; readonly latency: { observe(seconds: number): void } }>();
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -57,7 +59,19 @@ export class PrometheusMetrics implements SessionObserver {
         this.set(await sources.queueDepth().catch(() => NaN));
       },
     });
-    this.requests = new Counter({ name: 'parley_requests_total', help: 'Requests answered, by operation and status (ok, fail, error)', labelNames: ['op', 'status'], registers });
+    this.requests = new Counter({
+      name: 'parley_requests_total',
+      help: 'Requests answered, by operation and status (ok, fail, error)',
+      labelNames: ['op', 'status'],
+      registers,
+      collect: () => {
+        for (const series of this.series.values()) {
+          if (series.unreported === 0) continue;
+          this.requests.inc({ op: series.op, status: series.status }, series.unreported);
+          series.unreported = 0;
+        }
+      },
+    });
     this.latency = new Histogram({
       name: 'parley_request_duration_seconds',
       help: 'Time from taking a request to answering it (a send: until it is durable), by operation',
@@ -85,14 +99,9 @@ export class PrometheusMetrics implements SessionObserver {
   requestAnswered(op: string, status: RequestStatus, seconds: number): void {
     const key = `${op} ${status}`;
     let series = this.series.get(key);
-    if (!series) {
-      const requests = this.requests.labels({ op, status });
-      const latency = this.latency.labels({ op });
-      series = { count: () => requests.inc(), observe: (value) => latency.observe(value) };
-      this.series.set(key, series);
-    }
-    series.count();
-    series.observe(seconds);
+    if (!series) this.series.set(key, (series = { op, status, unreported: 0, latency: this.latency.labels({ op }) }));
+    series.unreported++;
+    series.latency.observe(seconds);
   }
 
   delivered(): void {
