@@ -4,7 +4,7 @@
 // Every test makes its own SQLite files, PostgreSQL schema, Redis prefix and ports, so files
 // cannot see each other. The longest files start first, so that none of them is left
 // running alone at the end: the packaging test (an npm install), then the end-to-end ones.
-const { readdirSync } = require('node:fs');
+const { existsSync, readdirSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 
@@ -25,8 +25,11 @@ function specs() {
   return files.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).map((file) => join(TESTS, file));
 }
 
-/** Test files named on the command line (`npx mocha dist/test/e2e/groups.test.js`) run alone. */
-const named = process.argv.slice(2).some((arg) => arg.endsWith('.test.js'));
+/**
+ * Test files or directories named on the command line (`npx mocha dist/test/e2e/groups.test.js`,
+ * `npx mocha 'dist/test/e2e/*.test.js'`) run alone, rather than besides the whole suite.
+ */
+const named = process.argv.slice(2).some((arg) => !arg.startsWith('-') && (arg.includes('*') || existsSync(arg)));
 
 module.exports = {
   spec: named ? [] : specs(),
