@@ -4,9 +4,9 @@
 // Every test makes its own SQLite files, PostgreSQL schema, Redis prefix and ports, so files
 // cannot see each other. The longest files start first, so that none of them is left
 // running alone at the end: the packaging test (an npm install), then the end-to-end ones.
-const { existsSync, readdirSync } = require('node:fs');
+const { readdirSync } = require('node:fs');
 const { availableParallelism } = require('node:os');
-const { join } = require('node:path');
+const { join, resolve, sep } = require('node:path');
 
 const TESTS = 'dist/test';
 const FIRST = [/^packaging\//, /^e2e\//];
@@ -27,9 +27,11 @@ function specs() {
 
 /**
  * Test files or directories named on the command line (`npx mocha dist/test/e2e/groups.test.js`,
- * `npx mocha 'dist/test/e2e/*.test.js'`) run alone, rather than besides the whole suite.
+ * `npx mocha 'dist/test/e2e/*.test.js'`) run alone, rather than besides the whole suite: any
+ * argument inside the tests' directory. A path elsewhere (`--reporter ./mine.cjs`) is not one.
  */
-const named = process.argv.slice(2).some((arg) => !arg.startsWith('-') && (arg.includes('*') || existsSync(arg)));
+const inside = resolve(TESTS) + sep;
+const named = process.argv.slice(2).some((arg) => resolve(arg).startsWith(inside));
 
 module.exports = {
   spec: named ? [] : specs(),
