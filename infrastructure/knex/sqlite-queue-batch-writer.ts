@@ -18,10 +18,10 @@ const VALUES_PER_ROW = 8;
 /**
  * Most rows one insert of single-recipient messages (private ones) takes. One statement per
  * such message cost a statement's overhead and an update of `sqlite_sequence` each; 16 to a
- * statement takes 4.3k fewer instructions per message stored and acknowledged (callgrind, 256
- * messages to a commit), while a batch's remainder still fits one statement.
+ * statement took 41.8k instructions per message stored and acknowledged down to 38.7k
+ * (`bench/private-writes.ts` under callgrind, ADR 0006).
  */
-export const ROWS_PER_INSERT = 16;
+const ROWS_PER_INSERT = 16;
 /** The insert of `rows` single-recipient rows, ids given. */
 const insertRows = (rows: number) => `insert into offline_messages ${COLUMNS} values ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
 /**
@@ -71,7 +71,12 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
         };
         /** The highest id given so far, read from the table once. */
         let last: MessageId | undefined;
-        const nextId = (): MessageId => (last = (last ?? ((lastId.get() as { seq: number } | undefined)?.seq ?? 0)) + 1);
+        /** Gives the next `count` ids, in order; returns the first. */
+        const takeIds = (count: number): MessageId => {
+          const first = (last ?? ((lastId.get() as { seq: number } | undefined)?.seq ?? 0)) + 1;
+          last = first + count - 1;
+          return first;
+        };
         /** The values of single-recipient rows not written yet, `VALUES_PER_ROW` to a row. */
         const rows: unknown[] = [];
         const writeRows = () => {
@@ -88,14 +93,13 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
             const row = toRow(deliveries[start]!);
             const { kind, sender_id, group_id, body, payload, created_at } = row;
             if (end - start === 1) {
-              const id = nextId();
+              const id = takeIds(1);
               rows.push(id, row.recipient_id, kind, sender_id, group_id, body, payload, created_at);
               if (rows.length === ROWS_PER_INSERT * VALUES_PER_ROW) writeRows();
               queued.push({ id, recipientId: row.recipient_id, message });
             } else {
-              const first = nextId();
+              const first = takeIds(end - start);
               insertForEach.run(first, kind, sender_id, group_id, body, payload, created_at, JSON.stringify(deliveries.slice(start, end).map((d) => d.recipientId)));
-              last = first + (end - start) - 1;
               for (let i = start; i < end; i++) queued.push({ id: first + (i - start), recipientId: deliveries[i]!.recipientId, message });
             }
             start = end;
