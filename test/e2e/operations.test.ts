@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sample } from '../support/metrics.js';
 import { Outage, testSchema } from '../support/postgres.js';
 import { chatctl, run, ServerProcess, temporaryDirectory } from '../support/processes.js';
 import { eventually, expectOk } from '../support/world.js';
@@ -13,12 +14,6 @@ async function metricsPort(server: ServerProcess): Promise<number> {
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: response.status, body: await response.text() };
-}
-
-/** One sample of the Prometheus text, 0 when the series is not there yet. */
-function sample(metrics: string, series: string): number {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
 
 /** The server's JSON log lines that carry an `event`. */

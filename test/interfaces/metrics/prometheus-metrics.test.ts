@@ -1,11 +1,6 @@
 import { expect } from 'chai';
 import { PrometheusMetrics } from '../../../interfaces/metrics/prometheus-metrics.js';
-
-/** The value of one sample line of an exposition, or undefined when it is absent. */
-function sample(exposition: string, series: string): number | undefined {
-  const line = exposition.split('\n').find((text) => text.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+import { sample } from '../../support/metrics.js';
 
 describe('PrometheusMetrics', () => {
   const metrics = () => new PrometheusMetrics({ stats: () => ({ connections: 0, attachedUsers: 0 }), queueDepth: () => Promise.resolve(0) });
