@@ -9,6 +9,14 @@ export interface MetricSources {
   queueDepth(): Promise<number>;
 }
 
+/** The requests of one op and status: how many since the last scrape, and the op's latency series. */
+interface RequestSeries {
+  readonly op: string;
+  readonly status: RequestStatus;
+  unreported: number;
+  readonly latency: { observe(seconds: number): void };
+}
+
 /**
  * The server's Prometheus metrics: a session observer that counts, gauges read from the
  * gateway and storage at each scrape, and the Node process's default metrics, in a registry
@@ -29,7 +37,7 @@ export class PrometheusMetrics implements SessionObserver {
    * numbers to the counter, as with deliveries; the latency is observed as it comes. Bounded
    * by the operations the session knows (others count as `unknown`) times three statuses.
    */
-  private readonly series = new Map<string, { readonly op: string; readonly status: RequestStatus; unreported: number; readonly latency: { observe(seconds: number): void } }>();
+  private readonly series = new Map<string, RequestSeries>();
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
