@@ -50,11 +50,17 @@ export interface Acknowledgement {
 
 type Outcome<T> = { readonly prepared: PreparedSend<T> } | { readonly error: unknown };
 
-/** A send waiting in its sender's lane: how its preparation ended, once it has, and its caller. */
+/** A send waiting in its sender's lane: how its preparation ended, once it has, and how its `stored` settles. */
 interface Turn<T> {
   outcome: Outcome<T> | undefined;
-  resolve(submitted: Submitted<T>): void;
+  resolve(answer: T | PromiseLike<T>): void;
   reject(error: unknown): void;
+}
+
+/** A sender's sends not yet handed over to storage, in the order sent, and who waits for there to be none. */
+interface Lane {
+  readonly turns: Turn<unknown>[];
+  emptied: (() => void)[] | null;
 }
 
 /**
@@ -113,8 +119,8 @@ class ReplayingSink implements SessionSink {
  * their client acknowledges it.
  */
 export class DeliveryService {
-  /** Per sender, the sends not yet handed over to storage, in the order sent. */
-  private readonly lanes = new Map<UserId, Turn<unknown>[]>();
+  /** Per sender with sends not yet handed over to storage, their lane. */
+  private readonly lanes = new Map<UserId, Lane>();
 
   constructor(
     private readonly repositories: Repositories,
@@ -127,26 +133,42 @@ export class DeliveryService {
    * A sender's message, in the order sent: `prepare` (the checks and lookups) runs at once,
    * alongside the sender's earlier sends still in progress, and what it returns is handed to
    * storage only after everything the sender sent earlier, so their deliveries get ascending
-   * ids whatever each had to look up. Resolves once handed over; `stored` once durable. A
-   * client may so have many sends in flight on one connection, all sharing one commit.
+   * ids whatever each had to look up. The send takes its place in that order during this call,
+   * so a caller may go on to the sender's next send at once; `stored` settles once the message
+   * is durable, or with the refusal as soon as `prepare` refuses. A client may so have many
+   * sends in flight on one connection, all sharing one commit.
    */
-  send<T>(senderId: UserId, prepare: () => Promise<PreparedSend<T>>): Promise<Submitted<T>> {
-    return new Promise((resolve, reject) => {
-      let lane = this.lanes.get(senderId);
-      if (!lane) this.lanes.set(senderId, (lane = []));
-      const turn: Turn<T> = { outcome: undefined, resolve, reject };
-      lane.push(turn as Turn<unknown>);
-      let preparing: Promise<PreparedSend<T>>;
-      try {
-        preparing = prepare();
-      } catch (error) {
-        preparing = Promise.reject(error as Error);
-      }
-      preparing.then(
-        (prepared) => this.advance(senderId, turn, { prepared }),
-        (error: unknown) => this.advance(senderId, turn, { error }),
-      );
+  send<T>(senderId: UserId, prepare: () => Promise<PreparedSend<T>>): Submitted<T> {
+    let lane = this.lanes.get(senderId);
+    if (!lane) this.lanes.set(senderId, (lane = { turns: [], emptied: null }));
+    const turn = { outcome: undefined } as Turn<T>;
+    const stored = new Promise<T>((resolve, reject) => {
+      turn.resolve = resolve;
+      turn.reject = reject;
     });
+    lane.turns.push(turn as Turn<unknown>);
+    let preparing: Promise<PreparedSend<T>>;
+    try {
+      preparing = prepare();
+    } catch (error) {
+      preparing = Promise.reject(error as Error);
+    }
+    preparing.then(
+      (prepared) => this.advance(senderId, turn, { prepared }),
+      (error: unknown) => this.advance(senderId, turn, { error }),
+    );
+    return { stored };
+  }
+
+  /**
+   * Resolves once every send the sender made so far has been handed to storage (or refused);
+   * undefined when none is left to, the common case. Work that must come after the sender's
+   * earlier sends (a kick from a group, a logout) waits for it.
+   */
+  handedOver(senderId: UserId): Promise<void> | undefined {
+    const lane = this.lanes.get(senderId);
+    if (!lane) return undefined;
+    return new Promise((resolve) => (lane.emptied ??= []).push(resolve));
   }
 
   /**
@@ -159,12 +181,24 @@ export class DeliveryService {
     // A refusal is told at once: it hands nothing over, so it has no place to wait for.
     if ('error' in outcome) turn.reject(outcome.error);
     const lane = this.lanes.get(senderId)!;
-    for (let head = lane[0]; head?.outcome; head = lane[0]) {
-      lane.shift();
-      const { outcome, resolve } = head;
-      if ('prepared' in outcome) resolve({ stored: this.store(senderId, outcome.prepared).then((receipt) => outcome.prepared.answer(receipt)) });
+    const { turns } = lane;
+    for (let head = turns[0]; head?.outcome; head = turns[0]) {
+      turns.shift();
+      const { outcome, resolve, reject } = head;
+      if ('prepared' in outcome) {
+        const { prepared } = outcome;
+        this.store(senderId, prepared).then((receipt) => {
+          try {
+            resolve(prepared.answer(receipt));
+          } catch (error) {
+            reject(error);
+          }
+        }, reject);
+      }
     }
-    if (lane.length === 0) this.lanes.delete(senderId);
+    if (turns.length > 0) return;
+    this.lanes.delete(senderId);
+    for (const wake of lane.emptied ?? []) wake();
   }
 
   /**

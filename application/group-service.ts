@@ -155,12 +155,12 @@ export class GroupService {
    * those attached. Resolves once every copy is durable. Members whose queue is full are left
    * out and named in `queueFull`; a `clientMsgId` the sender used before answers the first send.
    */
-  async send(user: User, groupId: GroupId, rawText: string, clientMsgId?: string): Promise<GroupSent> {
-    return (await this.submit(user, groupId, rawText, clientMsgId)).stored;
+  send(user: User, groupId: GroupId, rawText: string, clientMsgId?: string): Promise<GroupSent> {
+    return this.submit(user, groupId, rawText, clientMsgId).stored;
   }
 
   /** `send` for a client with several sends in flight: see `MessagingService.submitPrivate`. */
-  submit(user: User, groupId: GroupId, rawText: string, clientMsgId?: string): Promise<Submitted<GroupSent>> {
+  submit(user: User, groupId: GroupId, rawText: string, clientMsgId?: string): Submitted<GroupSent> {
     return this.delivery.send(user.id, async () => {
       const text = parseMessageText(rawText);
       const group = await this.repositories.groups.byId(groupId);

@@ -24,16 +24,16 @@ export class MessagingService {
    * A `clientMsgId` the sender used before answers the first send's id and time and stores
    * nothing. Refused with QUEUE_FULL when the friend's queue is full.
    */
-  async sendPrivate(sender: User, rawUsername: string, rawText: string, clientMsgId?: string): Promise<SentMessage> {
-    return (await this.submitPrivate(sender, rawUsername, rawText, clientMsgId)).stored;
+  sendPrivate(sender: User, rawUsername: string, rawText: string, clientMsgId?: string): Promise<SentMessage> {
+    return this.submitPrivate(sender, rawUsername, rawText, clientMsgId).stored;
   }
 
   /**
-   * `sendPrivate` for a client with several sends in flight: resolves once the message is
-   * checked and handed to storage, after the sender's earlier sends (so it keeps its place in
-   * their order), with `stored`, which resolves once it is durable.
+   * `sendPrivate` for a client with several sends in flight: the message takes its place
+   * after the sender's earlier sends during this call (so the caller may go on to the next at
+   * once), and `stored` settles once it is durable, or with the refusal.
    */
-  submitPrivate(sender: User, rawUsername: string, rawText: string, clientMsgId?: string): Promise<Submitted<SentMessage>> {
+  submitPrivate(sender: User, rawUsername: string, rawText: string, clientMsgId?: string): Submitted<SentMessage> {
     return this.delivery.send(sender.id, async () => {
       const text = parseMessageText(rawText);
       const username = parseUsername(rawUsername);

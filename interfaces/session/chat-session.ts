@@ -123,6 +123,8 @@ export class ChatSession implements TransportHandler {
   private pingTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private work = SETTLED;
+  /** Requests read and not yet taken: waiting their turn, or being handled up to their answer (a pipelined one, up to its place in storage's order). */
+  private taking = 0;
   /** Who waits for every request read to be answered (a closing); made when the first does. */
   private waitingForAnswers: (() => void)[] | null = null;
   private waitingForRoom: (() => void)[] | null = null;
@@ -334,19 +336,30 @@ export class ChatSession implements TransportHandler {
 
   /**
    * Requests are taken one at a time in the order read. A pipelined one (a send, an ack) lets
-   * the next go as soon as it is handed to storage, and is answered when its commit is done,
-   * so a client's window of sends shares one commit; its answers may overtake nothing it sent
-   * earlier, since every request before it was handed over first.
+   * the next go as soon as it has taken its place in storage's order, and is answered when its
+   * commit is done, so a client's window of sends shares one commit; its answers may overtake
+   * nothing it sent earlier, since every request before it was taken first. With nothing
+   * before it still being taken, a pipelined request of the identity the attachment remembers
+   * is taken at once, in this call, without a promise of its own: a sender's window of sends.
    */
   private enqueue(request: Request): void {
     if (++this.queued >= this.limits.maxQueuedRequests) this.transport.pause();
+    if (this.taking > 0) return this.take(request, undefined);
+    // Its turn is now. Within budget (nearly always) the request goes on in this same call.
+    const paced = this.turnOf(request);
+    if (!paced && this.pipelineAtOnce(request)) return;
+    this.take(request, paced ?? null);
+  }
+
+  /** Takes the request once those before it are taken; `paced` is its budget's turn if taken already (null: no wait). */
+  private take(request: Request, paced: Promise<void> | null | undefined): void {
+    this.taking++;
     this.work = this.work.then(async () => {
       // The server cut the connection off meanwhile (before or while the request waited its turn): its answer could not be sent, so it must not run.
       const cutOff = () => this.closing && !this.transport.open;
-      if (cutOff()) return this.answered();
       try {
-        // Within budget (nearly always) the request goes on in this same microtask.
-        const paced = this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
+        if (cutOff()) return this.answered();
+        if (paced === undefined) paced = this.turnOf(request) ?? null;
         if (paced) {
           await paced;
           if (cutOff()) return this.answered();
@@ -355,8 +368,35 @@ export class ChatSession implements TransportHandler {
       } catch (error) {
         this.cannotAnswer(request, error);
         this.answered();
+      } finally {
+        this.taking--;
       }
     });
+  }
+
+  /** The request's turn in the connection's budget: nothing to wait for (nearly always), or the wait. */
+  private turnOf(request: Request): Promise<void> | undefined {
+    return this.budget.turn(request.op, request.token, (limit) => this.logThrottled(limit, request.token));
+  }
+
+  /** Takes a pipelined request of the identity the attachment remembers, with well-formed arguments, at once; false if it is not one. */
+  private pipelineAtOnce(request: Request): boolean {
+    const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+    if (operation?.access !== 'member' || !operation.pipelined) return false;
+    const identity = this.remembered(request.token, false);
+    if (!identity) return false;
+    // Arguments that do not parse take the usual way, which words the refusal.
+    const args = operation.args.safeParse(request.args);
+    if (!args.success) return false;
+    const started = performance.now();
+    let stored: Stored;
+    try {
+      stored = operation.run(identity, args.data);
+    } catch (error) {
+      stored = { stored: Promise.reject(error as Error) };
+    }
+    this.answerWhenStored(request, request.op, started, stored);
+    return true;
   }
 
   /** A request has been answered (or dropped, cut off): one fewer read and waiting. */
@@ -400,15 +440,17 @@ export class ChatSession implements TransportHandler {
       if (replacing) this.replacing = null;
       if (kick && !this.attachment) this.end(kick.reason, kick.message);
     }
-    if ('stored' in response) {
-      response.stored.then(
-        (data) => this.answer(request, op, started, okResponse(request.id, data)),
-        (error: unknown) => this.answer(request, op, started, this.failure(request, error)),
-      );
-      return;
-    }
+    if ('stored' in response) return this.answerWhenStored(request, op, started, response);
     if (replacing && response.status !== 'ok' && this.attachment) this.attachment.identity = null;
     this.answer(request, op, started, response);
+  }
+
+  /** Answers a pipelined request once its work is durable, or refused. */
+  private answerWhenStored(request: Request, op: string, started: number, { stored }: Stored): void {
+    stored.then(
+      (data) => this.answer(request, op, started, okResponse(request.id, data)),
+      (error: unknown) => this.answer(request, op, started, this.failure(request, error)),
+    );
   }
 
   /** Sends a request's answer, counted in the metrics under `op` from when the request was taken. */
@@ -437,11 +479,14 @@ export class ChatSession implements TransportHandler {
       const identity = this.remembered(request.token, operation.access === 'admin') ?? (await this.identify(request.token));
       user = identity.user;
       if (!operation.pipelined) {
+        // After the user's earlier sends have taken their place in storage's order: a kick from a group, a logout, come after them.
+        const handing = this.services.delivery.handedOver(user.id);
+        if (handing) await handing;
         const data = await operation.run(identity, args.data);
         this.logSuccess(request.op, args.data, user);
         return okResponse(request.id, data);
       }
-      return await operation.run(identity, args.data);
+      return operation.run(identity, args.data);
     } catch (error) {
       if (error instanceof DomainError) this.logRefusal(request.op, operation, error, args.data, user);
       return this.failure(request, error);

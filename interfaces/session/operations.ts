@@ -54,12 +54,13 @@ export type Operation<A, R = Data, I = unknown> =
   | {
       readonly access: 'member';
       /**
-       * Resolves once the work is checked and handed to storage, in the order requests were
-       * read; the connection goes on to its next request while storage commits.
+       * Takes the work's place in the order requests were read during the call (the delivery
+       * service's lane keeps it), so the connection goes on to its next request at once;
+       * `stored` settles once storage has committed it, or with the refusal.
        */
       readonly pipelined: true;
       readonly args: z.ZodType<A, I>;
-      run(context: UserContext, args: A): Promise<Stored<R>>;
+      run(context: UserContext, args: A): Stored<R>;
     };
 
 /** An operation anyone may call, logged in or not. */
@@ -73,7 +74,7 @@ function member<A, I, R>(args: z.ZodType<A, I>, run: (context: UserContext, args
 }
 
 /** A member's operation whose storage write may overlap the connection's next requests: sends and acks. */
-function pipelined<A, I, R>(args: z.ZodType<A, I>, run: (context: UserContext, args: A) => Promise<Stored<R>>): Operation<A, R, I> {
+function pipelined<A, I, R>(args: z.ZodType<A, I>, run: (context: UserContext, args: A) => Stored<R>): Operation<A, R, I> {
   return { access: 'member', pipelined: true, args, run };
 }
 
@@ -144,7 +145,7 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return { user: viewOfUser(context.user), backlog };
   }),
 
-  ack: pipelined(z.strictObject({ ids: z.array(z.int().min(1)).min(1).max(MAX_ACK_IDS) }), async ({ services, user }, { ids }) => ({
+  ack: pipelined(z.strictObject({ ids: z.array(z.int().min(1)).min(1).max(MAX_ACK_IDS) }), ({ services, user }, { ids }) => ({
     stored: services.delivery.acknowledge(user.id, ids).then((answer) => ({ ...answer })),
   })),
 
@@ -180,10 +181,9 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     return { groups: items, nextCursor };
   }),
 
-  sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string(), clientMsgId }), async ({ services, user }, args) => {
-    const { stored } = await services.groups.submit(user, args.group, args.text, args.clientMsgId);
-    return { stored: stored.then((sent) => ({ ...sent, sentAt: wireTime(sent.sentAt) })) };
-  }),
+  sendgroup: pipelined(z.strictObject({ group: z.int().min(1), text: z.string(), clientMsgId }), ({ services, user }, args) => ({
+    stored: services.groups.submit(user, args.group, args.text, args.clientMsgId).stored.then((sent) => ({ ...sent, sentAt: wireTime(sent.sentAt) })),
+  })),
 
   allusers: admin(z.strictObject({ online: z.boolean().default(false), ...page }), async ({ services, user }, { online, ...args }) => {
     const { items, nextCursor } = await services.admin.users(user, online, args);
@@ -223,8 +223,7 @@ export const OPERATIONS: Readonly<Record<string, Operation<unknown>>> = {
     group: await services.admin.unbanGroup(user, args.name, args.creator),
   })),
 
-  send: pipelined(z.strictObject({ to: username, text: z.string(), clientMsgId }), async ({ services, user }, { to, text, clientMsgId: id }) => {
-    const { stored } = await services.messaging.submitPrivate(user, to, text, id);
-    return { stored: stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: wireTime(sent.sentAt) } })) };
-  }),
+  send: pipelined(z.strictObject({ to: username, text: z.string(), clientMsgId }), ({ services, user }, { to, text, clientMsgId: id }) => ({
+    stored: services.messaging.submitPrivate(user, to, text, id).stored.then((sent) => ({ message: { id: sent.id, to: sent.to, sentAt: wireTime(sent.sentAt) } })),
+  })),
 } satisfies Implementations as Record<string, Operation<unknown>>;

@@ -180,11 +180,7 @@ describe('friends, messages and delivery', () => {
         },
       });
       const slowLookups = new MessagingService({ ...storage.repositories, users: slowUsers }, delivery, new FixedClock());
-      const handed = await Promise.all([
-        slowLookups.submitPrivate(alice, 'bob', 'first'),
-        slowLookups.submitPrivate(alice, 'carol', 'second'),
-        slowLookups.submitPrivate(alice, 'bob', 'third'),
-      ]);
+      const handed = [slowLookups.submitPrivate(alice, 'bob', 'first'), slowLookups.submitPrivate(alice, 'carol', 'second'), slowLookups.submitPrivate(alice, 'bob', 'third')];
       const sent = await Promise.all(handed.map((h) => h.stored));
       expect(sent.map((m) => m.id)).to.deep.equal([...sent.map((m) => m.id)].sort((x, y) => x - y));
       expect(new Set(sent.map((m) => m.id)).size).to.equal(3);
@@ -201,18 +197,18 @@ describe('friends, messages and delivery', () => {
       });
       const slowLookups = new MessagingService({ ...storage.repositories, users: slowUsers }, delivery, new FixedClock());
       const first = slowLookups.submitPrivate(alice, 'bob', 'first');
-      expect(await refusalCode(slowLookups.submitPrivate(alice, 'carol', 'refused'))).to.equal('NOT_FRIENDS');
+      expect(await refusalCode(slowLookups.submitPrivate(alice, 'carol', 'refused').stored)).to.equal('NOT_FRIENDS');
       const third = slowLookups.submitPrivate(alice, 'bob', 'third');
       while (!letGo) await new Promise((resolve) => setImmediate(resolve));
       letGo();
-      const [one, three] = await Promise.all([(await first).stored, (await third).stored]);
+      const [one, three] = await Promise.all([first.stored, third.stored]);
       expect(one.id).to.be.lessThan(three.id);
     });
 
     it('let a refused send go without holding up the next one', async () => {
-      const [refused, accepted] = await Promise.allSettled([messaging.submitPrivate(alice, 'carol', 'no'), messaging.submitPrivate(alice, 'bob', 'yes')]);
+      const [refused, accepted] = await Promise.allSettled([messaging.submitPrivate(alice, 'carol', 'no').stored, messaging.submitPrivate(alice, 'bob', 'yes').stored]);
       expect(refused.status === 'rejected' && refused.reason).to.include({ code: 'NOT_FRIENDS' });
-      expect(accepted.status === 'fulfilled' && (await accepted.value.stored).to).to.equal('bob');
+      expect(accepted.status === 'fulfilled' && accepted.value.to).to.equal('bob');
     });
 
     it('stop replaying a long backlog once the connection has gone', async () => {

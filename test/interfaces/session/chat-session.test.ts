@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:net';
 import { pino } from 'pino';
+import type { Repositories } from '../../../application/ports/unit-of-work.js';
 import type { User } from '../../../domain/index.js';
 import { ChatSession } from '../../../interfaces/session/chat-session.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../../interfaces/tcp/tcp-gateway.js';
@@ -186,6 +187,48 @@ describe('ChatSession, through a real TcpGateway', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       // Nothing of bob's stays attached: he goes offline once the presence grace has passed.
       await eventually(async () => !(await fixture.app.friends.list(alice)).items[0]!.online, 2_000);
+    });
+  });
+
+  describe('a request that is not pipelined', () => {
+    it('waits until the sends before it have taken their place in storage order: a group deleted right after a send to it gets the send first', async () => {
+      const { peer, token } = await fixture.loggedIn('alice');
+      const created = await fixture.call(peer, 'newgroup', { name: 'g' }, token);
+      const groupId = (created.data as { group: { id: number } }).group.id;
+      expect(await fixture.call(peer, 'addgroupuser', { name: 'g', username: 'bob' }, token)).to.deep.include({ status: 'ok' });
+      // The send's first lookup of the group waits at a gate until the test lets it go.
+      const groups = (fixture.app.groups as unknown as { repositories: Repositories }).repositories.groups;
+      const byId = groups.byId.bind(groups);
+      let reached = false;
+      let letGo!: () => void;
+      const gate = new Promise<void>((resolve) => (letGo = resolve));
+      groups.byId = async (id) => {
+        if (!reached) {
+          reached = true;
+          await gate;
+        }
+        return byId(id);
+      };
+      peer.request(101, 'sendgroup', { group: groupId, text: 'last words' }, token);
+      peer.request(102, 'delgroup', { name: 'g' }, token);
+      const answers: Frame[] = [];
+      const reading = (async () => {
+        while (answers.length < 2) {
+          const frame = await peer.next();
+          if (frame.type === 'response') answers.push(frame);
+        }
+      })();
+      await eventually(async () => reached);
+      for (let turn = 0; turn < 50 && answers.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(answers, 'the delete was answered while the send before it was still being checked').to.deep.equal([]);
+      letGo();
+      await reading;
+      expect(answers.map(({ id, status }) => [id, status]).sort()).to.deep.equal([
+        [101, 'ok'],
+        [102, 'ok'],
+      ]);
+      const waiting = await fixture.app.delivery.pending(bob.id);
+      expect(waiting.items.map(({ message }) => message.text).slice(-2)).to.deep.equal(['last words', 'alice deleted the group g@alice']);
     });
   });
 
