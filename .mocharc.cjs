@@ -35,6 +35,8 @@ const named = process.argv.slice(2).some((arg) => resolve(arg).startsWith(inside
 
 module.exports = {
   spec: named ? [] : specs(),
+  // A directory named on the command line (`npx mocha dist/test/interfaces`) runs the tests beneath it.
+  recursive: true,
   parallel: true,
   jobs: Math.max(2, availableParallelism() - 1),
   timeout: 20000,
