@@ -112,10 +112,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Turns a byte stream into frames, however it is split. A bad checksum or bad JSON spoils
  * one frame and decoding goes on; bad magic or an oversized length is fatal, after which
- * the decoder yields nothing more.
+ * the decoder yields nothing more. A frame that lies within one chunk (nearly every frame) is
+ * read where it lies, with one view of its payload made; chunks are joined only for a frame
+ * that spans them.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
+  /** Where the unread bytes of the first chunk begin. */
+  private offset = 0;
   private buffered = 0;
   private dead = false;
 
@@ -133,17 +137,21 @@ export class FrameDecoder {
     this.buffered += chunk.length;
     const frames: DecodedFrame[] = [];
     while (this.buffered >= FRAME_HEADER_BYTES) {
-      const header = this.peek(FRAME_HEADER_BYTES);
-      if (!header.subarray(0, 4).equals(FRAME_MAGIC)) {
+      let first = this.contiguous(FRAME_HEADER_BYTES);
+      let at = this.offset;
+      if (first.compare(FRAME_MAGIC, 0, FRAME_MAGIC.length, at, at + FRAME_MAGIC.length) !== 0) {
         return this.die(frames, new WireError('BAD_MAGIC', 'not a parley frame: it must start with "CHAT"'));
       }
-      const length = header.readUInt32BE(8);
+      const length = first.readUInt32BE(at + 8);
       if (length > this.maxPayloadBytes) {
         return this.die(frames, new WireError('FRAME_TOO_LARGE', `a frame of ${length} bytes is over the ${this.maxPayloadBytes}-byte limit`));
       }
-      if (this.buffered < FRAME_HEADER_BYTES + length) break;
-      const frame = this.take(FRAME_HEADER_BYTES + length);
-      frames.push(decodePayload(frame.subarray(FRAME_HEADER_BYTES), frame.readUInt32BE(4)));
+      const size = FRAME_HEADER_BYTES + length;
+      if (this.buffered < size) break;
+      first = this.contiguous(size);
+      at = this.offset;
+      frames.push(decodePayload(first.subarray(at + FRAME_HEADER_BYTES, at + size), first.readUInt32BE(at + 4)));
+      this.consume(size);
     }
     return frames;
   }
@@ -151,29 +159,36 @@ export class FrameDecoder {
   private die(frames: DecodedFrame[], error: WireError): DecodedFrame[] {
     this.dead = true;
     this.chunks = [];
+    this.offset = 0;
     this.buffered = 0;
     frames.push({ error });
     return frames;
   }
 
-  /** The first `n` buffered bytes, joining only the chunks they span, so a trickle of bytes stays linear. */
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) {
-      let spanned = 0;
-      let size = 0;
-      while (size < n) size += this.chunks[spanned++]!.length;
-      this.chunks.splice(0, spanned, Buffer.concat(this.chunks.slice(0, spanned), size));
-    }
-    return this.chunks[0]!.subarray(0, n);
+  /**
+   * The first chunk, once it holds the first `n` unread bytes: joined from the chunks they
+   * span only when it does not already (so a trickle of bytes stays linear).
+   */
+  private contiguous(n: number): Buffer {
+    const first = this.chunks[0]!;
+    if (first.length - this.offset >= n) return first;
+    let spanned = 1;
+    let size = first.length - this.offset;
+    while (size < n) size += this.chunks[spanned++]!.length;
+    const joined = Buffer.concat([first.subarray(this.offset), ...this.chunks.slice(1, spanned)], size);
+    this.chunks.splice(0, spanned, joined);
+    this.offset = 0;
+    return joined;
   }
 
-  private take(n: number): Buffer {
-    const bytes = this.peek(n);
-    const first = this.chunks[0]!;
-    if (first.length === n) this.chunks.shift();
-    else this.chunks[0] = first.subarray(n);
+  /** Marks the first `n` unread bytes, all in the first chunk, read. */
+  private consume(n: number): void {
+    this.offset += n;
     this.buffered -= n;
-    return bytes;
+    if (this.offset === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
   }
 }
 

@@ -33,8 +33,14 @@ export function toMessagePayload(message: ChatMessage): MessagePayload {
   }
 }
 
-/** A message's event up to its id, made once however many recipients a group message has. */
-const eventHeads = new WeakMap<ChatMessage, SharedJson>();
+/**
+ * The message whose event head was made last, and that head. A group message's deliveries are
+ * pushed one after another, so its recipients share one head; a message framed again later
+ * (a replay) is simply serialised again. One entry rather than a WeakMap of every message: a
+ * WeakMap entry per private message was work for the garbage collector on every message.
+ */
+let lastMessage: ChatMessage | undefined;
+let lastHead: SharedJson | undefined;
 
 /**
  * The `message` event that delivers `message`, up to its id: `messageEventHead(message).json +
@@ -43,9 +49,11 @@ const eventHeads = new WeakMap<ChatMessage, SharedJson>();
  * checksummed) once per message rather than once per recipient. The id comes last for that.
  */
 export function messageEventHead(message: ChatMessage): SharedJson {
-  let head = eventHeads.get(message);
-  if (head === undefined) eventHeads.set(message, (head = new SharedJson(`{"type":"event","event":"message","data":${JSON.stringify(toMessagePayload(message))},"id":`)));
-  return head;
+  if (message !== lastMessage || lastHead === undefined) {
+    lastHead = new SharedJson(`{"type":"event","event":"message","data":${JSON.stringify(toMessagePayload(message))},"id":`);
+    lastMessage = message;
+  }
+  return lastHead;
 }
 
 /** The rest of the `message` event that delivers a message with `id`, after its head. */
