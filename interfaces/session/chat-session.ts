@@ -123,7 +123,7 @@ export class ChatSession implements TransportHandler {
   private pingTimer: NodeJS.Timeout | undefined;
   private graceTimer: NodeJS.Timeout | undefined;
   private work = SETTLED;
-  /** Requests read and not yet taken: waiting their turn, or being handled up to their answer (a pipelined one, up to its place in storage's order). */
+  /** Requests in the chain of turns: waiting for those before, or being taken (a pipelined one until it has its place in storage's order, any other until answered). */
   private taking = 0;
   /** Who waits for every request read to be answered (a closing); made when the first does. */
   private waitingForAnswers: (() => void)[] | null = null;
