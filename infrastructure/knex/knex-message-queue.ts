@@ -41,20 +41,41 @@ function referencedGroupId(message: ChatMessage): number | null {
   return message.group?.id ?? null;
 }
 
-export function toRow({ recipientId, message }: Delivery): Omit<MessageRow, 'id'> {
+/** Most senders whose private payload `privatePayload` keeps; past it, it starts afresh. */
+const PRIVATE_PAYLOADS = 4096;
+/** By sender id, the payload text of their private messages, with the name and flag it was made from. */
+const privatePayloads = new Map<UserId, { readonly username: string; readonly fromAdmin: boolean; readonly json: string }>();
+
+/**
+ * A private message's payload, which depends only on its sender: made once per sender rather
+ * than once per message (a sender's burst of messages stores the same text each time).
+ */
+function privatePayload(from: Correspondent, fromAdmin: boolean): string {
+  const known = privatePayloads.get(from.id);
+  if (known && known.username === from.username && known.fromAdmin === fromAdmin) return known.json;
+  const json = JSON.stringify({ from: correspondent(from), fromAdmin } satisfies Payload);
+  if (privatePayloads.size >= PRIVATE_PAYLOADS) privatePayloads.clear();
+  privatePayloads.set(from.id, { username: from.username, fromAdmin, json });
+  return json;
+}
+
+function payloadOf(message: ChatMessage): string {
+  if (message.kind === 'private') return privatePayload(message.from, message.fromAdmin);
   const payload: Payload =
     message.kind === 'notice'
       ? { from: correspondent(message.from), group: groupRef(message.group), topic: message.topic }
-      : message.kind === 'group'
-        ? { from: correspondent(message.from), fromAdmin: message.fromAdmin, group: groupRef(message.group) }
-        : { from: correspondent(message.from), fromAdmin: message.fromAdmin };
+      : { from: correspondent(message.from), fromAdmin: message.fromAdmin, group: groupRef(message.group) };
+  return JSON.stringify(payload);
+}
+
+export function toRow({ recipientId, message }: Delivery): Omit<MessageRow, 'id'> {
   return {
     recipient_id: recipientId,
     kind: message.kind,
     sender_id: message.from?.id ?? null,
     group_id: referencedGroupId(message),
     body: message.text,
-    payload: JSON.stringify(payload),
+    payload: payloadOf(message),
     created_at: message.sentAt.getTime(),
   };
 }
