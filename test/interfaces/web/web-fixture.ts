@@ -73,6 +73,15 @@ export class WsPeer {
     return this.envelopes.shift()!;
   }
 
+  /** The next envelope that is not a presence notice (`presence`, `group-presence`: pushed as people come and go, never acknowledged). */
+  async nextDelivery(ms = 5000): Promise<Envelope> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const envelope = await this.next(Math.max(0, deadline - Date.now()));
+      if (envelope.event !== 'presence' && envelope.event !== 'group-presence') return envelope;
+    }
+  }
+
   /** Every envelope until the server closes, and how it closed. */
   async untilClosed(ms = 5000): Promise<{ envelopes: Envelope[]; code: number; reason: string }> {
     const envelopes: Envelope[] = [];
