@@ -50,17 +50,12 @@ export interface Acknowledgement {
 
 type Outcome<T> = { readonly prepared: PreparedSend<T> } | { readonly error: unknown };
 
-/** A send waiting in its sender's lane: how its preparation ended, once it has, and how its `stored` settles. */
+/** A send waiting in its sender's lane: how its preparation ended, once it has, how its `stored` settles, and who waits for it to leave the lane. */
 interface Turn<T> {
   outcome: Outcome<T> | undefined;
   resolve(answer: T | PromiseLike<T>): void;
   reject(error: unknown): void;
-}
-
-/** A sender's sends not yet handed over to storage, in the order sent, and who waits for there to be none. */
-interface Lane {
-  readonly turns: Turn<unknown>[];
-  emptied: (() => void)[] | null;
+  handedOver: (() => void)[] | null;
 }
 
 /**
@@ -119,8 +114,8 @@ class ReplayingSink implements SessionSink {
  * their client acknowledges it.
  */
 export class DeliveryService {
-  /** Per sender with sends not yet handed over to storage, their lane. */
-  private readonly lanes = new Map<UserId, Lane>();
+  /** Per sender, the sends not yet handed over to storage, in the order sent. */
+  private readonly lanes = new Map<UserId, Turn<unknown>[]>();
 
   constructor(
     private readonly repositories: Repositories,
@@ -140,13 +135,13 @@ export class DeliveryService {
    */
   send<T>(senderId: UserId, prepare: () => Promise<PreparedSend<T>>): Submitted<T> {
     let lane = this.lanes.get(senderId);
-    if (!lane) this.lanes.set(senderId, (lane = { turns: [], emptied: null }));
-    const turn = { outcome: undefined } as Turn<T>;
+    if (!lane) this.lanes.set(senderId, (lane = []));
+    const turn = { outcome: undefined, handedOver: null } as Turn<T>;
     const stored = new Promise<T>((resolve, reject) => {
       turn.resolve = resolve;
       turn.reject = reject;
     });
-    lane.turns.push(turn as Turn<unknown>);
+    lane.push(turn as Turn<unknown>);
     let preparing: Promise<PreparedSend<T>>;
     try {
       preparing = prepare();
@@ -161,14 +156,15 @@ export class DeliveryService {
   }
 
   /**
-   * Resolves once every send the sender made so far has been handed to storage (or refused);
-   * undefined when none is left to, the common case. Work that must come after the sender's
-   * earlier sends (a kick from a group, a logout) waits for it.
+   * Resolves once every send the sender made so far has been handed to storage (or refused):
+   * once the last of them has, since they go in order. Undefined when all have, the common
+   * case. Work that must come after the sender's earlier sends (a kick from a group, a
+   * logout) waits for it; sends made meanwhile do not hold it up.
    */
   handedOver(senderId: UserId): Promise<void> | undefined {
-    const lane = this.lanes.get(senderId);
-    if (!lane) return undefined;
-    return new Promise((resolve) => (lane.emptied ??= []).push(resolve));
+    const last = this.lanes.get(senderId)?.at(-1);
+    if (!last) return undefined;
+    return new Promise((resolve) => (last.handedOver ??= []).push(resolve));
   }
 
   /**
@@ -181,10 +177,9 @@ export class DeliveryService {
     // A refusal is told at once: it hands nothing over, so it has no place to wait for.
     if ('error' in outcome) turn.reject(outcome.error);
     const lane = this.lanes.get(senderId)!;
-    const { turns } = lane;
-    for (let head = turns[0]; head?.outcome; head = turns[0]) {
-      turns.shift();
-      const { outcome, resolve, reject } = head;
+    for (let head = lane[0]; head?.outcome; head = lane[0]) {
+      lane.shift();
+      const { outcome, resolve, reject, handedOver } = head;
       if ('prepared' in outcome) {
         const { prepared } = outcome;
         this.store(senderId, prepared).then((receipt) => {
@@ -195,10 +190,9 @@ export class DeliveryService {
           }
         }, reject);
       }
+      for (const wake of handedOver ?? []) wake();
     }
-    if (turns.length > 0) return;
-    this.lanes.delete(senderId);
-    for (const wake of lane.emptied ?? []) wake();
+    if (lane.length === 0) this.lanes.delete(senderId);
   }
 
   /**

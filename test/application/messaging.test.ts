@@ -205,6 +205,33 @@ describe('friends, messages and delivery', () => {
       expect(one.id).to.be.lessThan(three.id);
     });
 
+    it('tell work that must follow them when they have been handed over, not held up by sends made meanwhile', async () => {
+      const gates = new Map<string, () => void>();
+      const users = storage.repositories.users;
+      const heldUsers: UserRepository = Object.assign(Object.create(users) as UserRepository, {
+        byUsername: async (name: Username) => {
+          await new Promise<void>((resolve) => gates.set(name, resolve));
+          return users.byUsername(name);
+        },
+      });
+      await friends.add(alice, 'carol');
+      const held = new MessagingService({ ...storage.repositories, users: heldUsers }, delivery, new FixedClock());
+      expect(delivery.handedOver(alice.id), 'nothing in flight').to.equal(undefined);
+      const first = held.submitPrivate(alice, 'bob', 'first');
+      let handed = false;
+      const waiting = delivery.handedOver(alice.id)!.then(() => (handed = true));
+      const second = held.submitPrivate(alice, 'carol', 'second');
+      while (!gates.has('bob') || !gates.has('carol')) await new Promise((resolve) => setImmediate(resolve));
+      for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+      expect(handed, 'the first send is still being checked').to.equal(false);
+      gates.get('bob')!();
+      await waiting;
+      expect(handed).to.equal(true);
+      gates.get('carol')!();
+      const [one, two] = await Promise.all([first.stored, second.stored]);
+      expect(one.id).to.be.lessThan(two.id);
+    });
+
     it('let a refused send go without holding up the next one', async () => {
       const [refused, accepted] = await Promise.allSettled([messaging.submitPrivate(alice, 'carol', 'no').stored, messaging.submitPrivate(alice, 'bob', 'yes').stored]);
       expect(refused.status === 'rejected' && refused.reason).to.include({ code: 'NOT_FRIENDS' });
