@@ -53,6 +53,11 @@ interface Identity extends UserContext {
   readonly expiresAtMs: number;
 }
 
+/** The operation a request names, if the server has one of that name (never an inherited property). */
+function operationOf(op: string): Operation<unknown> | undefined {
+  return Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op] : undefined;
+}
+
 /** The work chain of a session with nothing queued: shared, so an idle session holds no promise of its own. */
 const SETTLED: Promise<void> = Promise.resolve();
 
@@ -381,7 +386,7 @@ export class ChatSession implements TransportHandler {
 
   /** Takes a pipelined request of the identity the attachment remembers, with well-formed arguments, at once; false if it is not one. */
   private pipelineAtOnce(request: Request): boolean {
-    const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+    const operation = operationOf(request.op);
     if (operation?.access !== 'member' || !operation.pipelined) return false;
     const identity = this.remembered(request.token, false);
     if (!identity) return false;
@@ -426,7 +431,7 @@ export class ChatSession implements TransportHandler {
    * storage, once its commit is done (and this resolves when it was handed over).
    */
   private async handle(request: Request): Promise<void> {
-    const operation = Object.hasOwn(OPERATIONS, request.op) ? OPERATIONS[request.op] : undefined;
+    const operation = operationOf(request.op);
     const replacing = operation?.access === 'anyone' && operation.replacesSession;
     if (replacing) this.replacing = { attachment: this.attachment, kick: null };
     const started = performance.now();
