@@ -199,14 +199,14 @@ describe('a delivery serialised once for all its recipients', () => {
   });
 
   it('is shared by the recipients pushed one after another, and right again for a message framed after another', async () => {
-    const { messageEventHead, toMessagePayload, event } = await import('../../../interfaces/wire/index.js');
+    const { messageEventHead, messageEventTail, toMessagePayload, event } = await import('../../../interfaces/wire/index.js');
     const sentAt = new Date(Date.UTC(2026, 11, 6));
     const one = { kind: 'private' as const, from: { id: 1, username: 'alice' as never }, fromAdmin: false, text: 'one', sentAt };
     const two = { ...one, text: 'two' };
     const head = messageEventHead(one);
     expect(messageEventHead(one)).to.equal(head);
     for (const message of [two, one, two]) {
-      expect(messageEventHead(message).json + '7}').to.equal(JSON.stringify(event('message', { ...toMessagePayload(message) }, 7)));
+      expect(messageEventHead(message).json + messageEventTail(7)).to.equal(JSON.stringify(event('message', { ...toMessagePayload(message) }, 7)));
     }
   });
 });
