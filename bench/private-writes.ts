@@ -59,7 +59,11 @@ async function main(): Promise<void> {
       const result = await write({ sends, acknowledgements, counts });
       for (const [id, count] of result.counts) counts.set(id, count);
       const idsOf = new Map<UserId, MessageId[]>();
-      for (const { recipientId, id } of result.sent.flatMap((receipt) => receipt.queued)) idsOf.set(recipientId, [...(idsOf.get(recipientId) ?? []), id]);
+      for (const { recipientId, id } of result.sent.flatMap((receipt) => receipt.queued)) {
+        const ids = idsOf.get(recipientId);
+        if (ids) ids.push(id);
+        else idsOf.set(recipientId, [id]);
+      }
       acknowledgements = [...idsOf].map(([recipientId, ids]) => ({ recipientId, ids }));
     }
     const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
