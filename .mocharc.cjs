@@ -1,6 +1,7 @@
 // mocha runs the compiled tests (`npm test` builds first), one file per worker process, two
 // or more at a time: most of the suite waits on real processes (servers, chatctl, npm,
-// Chromium), so on this project's 2-core machines two workers take 9 minutes down to about 5.
+// Chromium), so on this project's 2-core machines two workers take 9 minutes down to about 5
+// (measured on a Xeon VM; on a slower EPYC VM, 2026-12-07, the parallel run takes 9).
 // Every test makes its own SQLite files, PostgreSQL schema, Redis prefix and ports, so files
 // cannot see each other. The longest files start first, so that none of them is left
 // running alone at the end: the packaging test (an npm install), then the end-to-end ones.
