@@ -174,6 +174,56 @@ async function lockQueues(db: Knex | Knex.Transaction, recipientIds: readonly Us
   for (const id of ids) locked.add(id);
 }
 
+/** Ids of the senders and of the groups that deliveries name. */
+export interface References {
+  readonly users: Set<UserId>;
+  readonly groups: Set<number>;
+}
+
+/**
+ * The senders and groups the deliveries name. `offline_messages` has no foreign key to either
+ * (migration 0004): each is looked up once per write instead of once per row.
+ */
+export function referencesOf(deliveries: readonly Delivery[]): References {
+  const named: References = { users: new Set(), groups: new Set() };
+  let last: ChatMessage | undefined;
+  for (const { message } of deliveries) {
+    if (message === last) continue;
+    last = message;
+    if (message.from) named.users.add(message.from.id);
+    const group = referencedGroupId(message);
+    if (group !== null) named.groups.add(group);
+  }
+  return named;
+}
+
+/** Whether a message names a sender or group missing from those found (`present`). */
+export function namesGone(message: ChatMessage, present: References): boolean {
+  const group = referencedGroupId(message);
+  return (message.from !== null && !present.users.has(message.from.id)) || (group !== null && !present.groups.has(group));
+}
+
+/**
+ * Refuses deliveries whose sender or group no longer exists, as foreign keys would, with
+ * `goneError` for those that name what is gone. On PostgreSQL the rows found are locked
+ * against deletion until the commit (FOR KEY SHARE, the lock a foreign key's check takes);
+ * SQLite has one writer at a time.
+ */
+export async function assertReferences(db: Knex | Knex.Transaction, deliveries: readonly Delivery[]): Promise<void> {
+  const named = referencesOf(deliveries);
+  const found = async (table: string, ids: Set<number>) => {
+    const present = new Set<number>();
+    for (const chunk of chunks([...ids])) {
+      const rows = (await db(table).whereIn('id', chunk).forKeyShare().select('id')) as { id: number }[];
+      for (const row of rows) present.add(Number(row.id));
+    }
+    return present;
+  };
+  const present: References = { users: await found('users', named.users), groups: await found('groups', named.groups) };
+  const gone = deliveries.filter(({ message }) => namesGone(message, present));
+  if (gone.length > 0) throw goneError(gone);
+}
+
 function chunks<T>(items: readonly T[]): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < items.length; i += ROWS_PER_STATEMENT) result.push(items.slice(i, i + ROWS_PER_STATEMENT));
@@ -191,10 +241,16 @@ export class KnexMessageQueue implements MessageQueue {
   ) {}
 
   async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {
+    return this.insert(deliveries, true);
+  }
+
+  /** `enqueue`, checking the senders and groups named unless the caller has (`sendEach`, for all its messages at once). */
+  private async insert(deliveries: readonly Delivery[], check: boolean): Promise<OfflineMessage[]> {
     if (deliveries.length === 0) return [];
     const rows = deliveries.map(toRow);
     const insert = async (db: Knex | Knex.Transaction) => {
       await lockQueues(db, deliveries.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
+      if (check) await assertReferences(db, deliveries);
       const ids: number[] = [];
       for (const chunk of chunks(rows)) {
         const inserted = (await db('offline_messages').insert(chunk).returning('id')) as { id: number }[];
@@ -205,8 +261,8 @@ export class KnexMessageQueue implements MessageQueue {
     };
     let ids: number[];
     try {
-      // Several statements, or PostgreSQL's lock, need a transaction to share.
-      const alone = rows.length <= ROWS_PER_STATEMENT && !isPostgres(this.db);
+      // Several statements, or PostgreSQL's locks, need a transaction to share.
+      const alone = rows.length <= ROWS_PER_STATEMENT && !check && !isPostgres(this.db);
       ids = alone || this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
     } catch (error) {
       if (isForeignKeyViolation(error)) throw goneError(deliveries);
@@ -232,6 +288,7 @@ export class KnexMessageQueue implements MessageQueue {
     // Every queue this batch may write to, locked at once and in order, before any is counted.
     await lockQueues(this.db, recipients, this.locked);
     await this.countInto(counts, recipients.filter((id) => counts.get(id) === undefined));
+    await assertReferences(this.db, messages.flatMap((message) => message.deliveries));
     for (const message of messages) {
       const { key } = message;
       const first = key && ((await this.db('client_message_ids').where({ sender_id: key.senderId, client_msg_id: key.clientMsgId }).first()) as ClientMessageRow | undefined);
@@ -240,7 +297,7 @@ export class KnexMessageQueue implements MessageQueue {
         continue;
       }
       const { taken, full } = withinQuota(message, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
-      const receipt = receiptOf(message, await this.enqueue(taken), full);
+      const receipt = receiptOf(message, await this.insert(taken, false), full);
       const row = clientMessageRow(message, receipt);
       if (row) await this.db('client_message_ids').insert(row);
       receipts.push(receipt);

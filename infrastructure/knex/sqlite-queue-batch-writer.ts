@@ -1,15 +1,21 @@
 import type { Knex } from 'knex';
-import { withinQuota, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
+import { goneError, withinQuota, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
 import type { MessageId, OfflineMessage, UserId } from '../../domain/index.js';
 import type { QueueBatch, QueueBatchResult, QueueBatchWriter } from './group-commit-message-queue.js';
-import { clientMessageRow, CommitCounts, receiptOf, repeatOf, toRow, type ClientMessageRow } from './knex-message-queue.js';
+import { clientMessageRow, CommitCounts, namesGone, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
+
+/** The part of a better-sqlite3 `Statement` this writer uses. */
+interface SqliteStatement {
+  run(...parameters: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  get(...parameters: unknown[]): unknown;
+  all(...parameters: unknown[]): unknown[];
+  /** Makes `get` and `all` give each row's first column. */
+  pluck(): SqliteStatement;
+}
 
 /** The part of a better-sqlite3 `Database` this writer uses. */
 export interface SqliteDatabase {
-  prepare(sql: string): {
-    run(...parameters: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-    get(...parameters: unknown[]): unknown;
-  };
+  prepare(sql: string): SqliteStatement;
   transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
 }
 
@@ -37,6 +43,12 @@ export const INSERT_FOR_EACH = `insert into offline_messages ${COLUMNS} select ?
 export const LAST_ID = "select seq from sqlite_sequence where name = 'offline_messages'";
 export const DELETE = 'delete from offline_messages where id = ? and recipient_id = ?';
 const COUNT = 'select count(*) as count from offline_messages where recipient_id = ?';
+/**
+ * Which of the senders, and of the groups, a batch names still exist (`offline_messages` has
+ * no foreign key to either, migration 0004): one statement for all of them, the ids a JSON array.
+ */
+const USERS_AMONG = 'select id from users where id in (select value from json_each(?))';
+const GROUPS_AMONG = 'select id from groups where id in (select value from json_each(?))';
 const FIND_SENT = 'select message_id, recipients, full, sent_at from client_message_ids where sender_id = ? and client_msg_id = ?';
 const RECORD_SENT = 'insert into client_message_ids (sender_id, client_msg_id, message_id, recipients, full, sent_at) values (?, ?, ?, ?, ?, ?)';
 
@@ -54,7 +66,7 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
     let write = prepared.get(connection);
     if (!write) {
       /** By row count, the multi-row inserts prepared so far. */
-      const inserts: ReturnType<SqliteDatabase['prepare']>[] = [];
+      const inserts: SqliteStatement[] = [];
       const insertOf = (rows: number) => (inserts[rows] ??= connection.prepare(insertRows(rows)));
       const insertForEach = connection.prepare(INSERT_FOR_EACH);
       const lastId = connection.prepare(LAST_ID);
@@ -62,6 +74,10 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
       const count = connection.prepare(COUNT);
       const findSent = connection.prepare(FIND_SENT);
       const recordSent = connection.prepare(RECORD_SENT);
+      const usersAmong = connection.prepare(USERS_AMONG).pluck();
+      const groupsAmong = connection.prepare(GROUPS_AMONG).pluck();
+      /** Those of `ids` the statement finds. */
+      const among = (statement: SqliteStatement, ids: Set<number>) => (ids.size === 0 ? ids : new Set(statement.all(JSON.stringify([...ids])) as number[]));
       write = connection.transaction((batch: QueueBatch): QueueBatchResult => {
         const counts = new CommitCounts(batch.counts);
         const countOf = (id: UserId) => {
@@ -77,6 +93,8 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
           last = first + count - 1;
           return first;
         };
+        const named = referencesOf(batch.sends.flatMap((send) => send.deliveries));
+        const present: References = { users: among(usersAmong, named.users), groups: among(groupsAmong, named.groups) };
         /** The values of single-recipient rows not written yet, `VALUES_PER_ROW` to a row. */
         const rows: unknown[] = [];
         const writeRows = () => {
@@ -92,6 +110,8 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
             while (deliveries[end]?.message === message) end++;
             const row = toRow(deliveries[start]!);
             const { kind, sender_id, group_id, body, payload, created_at } = row;
+            // As a foreign key would, once per message rather than per row: the whole batch fails, then each send is tried alone.
+            if (namesGone(message, present)) throw goneError(deliveries.slice(start, end));
             if (end - start === 1) {
               const id = takeIds(1);
               rows.push(id, row.recipient_id, kind, sender_id, group_id, body, payload, created_at);

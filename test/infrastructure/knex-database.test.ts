@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
 import { KnexMessageQueue } from '../../infrastructure/knex/knex-message-queue.js';
 import { migrationSource } from '../../infrastructure/knex/migration-source.js';
+import type { Username } from '../../domain/index.js';
 
 const SCHEMA: Record<string, string[]> = {
   users: ['id', 'username', 'password_hash', 'is_admin', 'token_hash', 'banned_by', 'banned_at', 'created_at', 'token_issued_at'],
@@ -112,7 +113,7 @@ describe('the SQLite database', () => {
     expect(error?.message).to.contain('FOREIGN KEY');
   });
 
-  it('deletes a group\'s memberships with it, and unhooks its queued notices from it', async () => {
+  it('deletes a group\'s memberships with it, and leaves the queued messages that name it as they are', async () => {
     const db = await openAt(file);
     await db('users').insert({ id: 1, username: 'alice', password_hash: 'h', created_at: 0 });
     await db('groups').insert({ id: 7, name: 'team', creator_id: 1, created_at: 0 });
@@ -120,7 +121,35 @@ describe('the SQLite database', () => {
     await db('offline_messages').insert({ recipient_id: 1, kind: 'notice', group_id: 7, body: 'bye', payload: '{}', created_at: 0 });
     await db('groups').where({ id: 7 }).del();
     expect(await db('group_members').count({ n: '*' })).to.deep.equal([{ n: 0 }]);
-    expect(await db('offline_messages').select('group_id', 'body')).to.deep.equal([{ group_id: null, body: 'bye' }]);
+    expect(await db('offline_messages').select('group_id', 'body')).to.deep.equal([{ group_id: 7, body: 'bye' }]);
+  });
+
+  it('keeps the queue\'s foreign key to its recipient only, so deleting a user or a group never reads the queue', async () => {
+    const db = await openAt(file);
+    const keys = (await db.raw("select \"from\" as column, \"table\", on_delete from pragma_foreign_key_list('offline_messages')")) as object[];
+    expect(keys).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
+  });
+
+  it('0004-queue-references keeps every queued row and never hands out an id given before it', async () => {
+    const db = await openAt(file);
+    await db.migrate.down({ migrationSource, name: '0004-queue-references' });
+    await db('users').insert([
+      { id: 1, username: 'alice', password_hash: 'h', created_at: 0 },
+      { id: 2, username: 'bob', password_hash: 'h', created_at: 0 },
+    ]);
+    const row = (id: number) => ({ id, recipient_id: 2, kind: 'private', sender_id: 1, group_id: null, body: `m${id}`, payload: '{}', created_at: id });
+    await db('offline_messages').insert([row(1), row(2), row(3)]);
+    await db('offline_messages').whereIn('id', [2, 3]).del();
+    await db.migrate.latest({ migrationSource });
+    expect(await db('offline_messages').select('*')).to.deep.equal([row(1)]);
+    const [next] = await new KnexMessageQueue(db).enqueue([
+      { recipientId: 2, message: { kind: 'private', from: { id: 1, username: 'alice' as Username }, fromAdmin: false, text: 'after', sentAt: new Date(9) } },
+    ]);
+    expect(next!.id).to.equal(4);
+    await db('users').where({ id: 1 }).del();
+    expect(await db('offline_messages').orderBy('id').pluck('sender_id')).to.deep.equal([1, 1]);
+    await db.migrate.down({ migrationSource, name: '0004-queue-references' });
+    expect(await db('offline_messages').orderBy('id').pluck('sender_id')).to.deep.equal([null, null]);
   });
 
   it('keeps data across close and reopen, migrating only once', async () => {
@@ -129,7 +158,7 @@ describe('the SQLite database', () => {
     await first.destroy();
     const second = await openAt(file);
     expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references']);
   });
 
   it('dates the tokens issued before 0003-token-issued-at to the upgrade, so nobody is logged out by it', async () => {

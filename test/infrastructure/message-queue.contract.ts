@@ -162,6 +162,34 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
     });
 
+    it('refuses a message from a sender removed a moment earlier, and keeps the others written at the same moment', async () => {
+      const carol = await fixture.addUser('carol');
+      await fixture.storage.repositories.users.remove(carol.id);
+      const [before, late, after] = await Promise.allSettled([
+        messages().enqueue([to(bob, privateFrom(alice, 'before'))]),
+        messages().send({ deliveries: [to(bob, privateFrom(carol, 'late'))], maxQueued: 10, sentAt: at(1) }),
+        messages().enqueue([to(bob, privateFrom(alice, 'after'))]),
+      ]);
+      expect(before.status).to.equal('fulfilled');
+      expect(after.status).to.equal('fulfilled');
+      expect(late.status === 'rejected' && late.reason).to.include({ code: 'UNKNOWN_USER' });
+      expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
+    });
+
+    it('still delivers what a removed sender queued, and a deleted group\'s messages, as they were', async () => {
+      const carol = await fixture.addUser('carol');
+      const team = await fixture.storage.repositories.groups.create({ name: 'team', creatorId: alice.id, createdAt: at(0) });
+      const group: GroupRef = { id: team.id, name: 'team', creator: alice.username };
+      const sent: ChatMessage[] = [
+        privateFrom(carol, 'from carol'),
+        { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group, text: 'to the team', sentAt: at(1) },
+      ];
+      const queued = await messages().enqueue(sent.map((message) => to(bob, message)));
+      await fixture.storage.repositories.users.remove(carol.id);
+      await fixture.storage.repositories.groups.remove(team.id);
+      expect(await messages().pendingFor(bob.id)).to.deep.equal(queued);
+    });
+
     it('numbers concurrent writes in the order they were submitted, and answers each with its own', async () => {
       const written = await Promise.all(Array.from({ length: 50 }, (_, i) => messages().enqueue([to(i % 2 ? bob : alice, privateFrom(alice, `n${i}`))])));
       const ids = written.map(([queued]) => queued!.id);

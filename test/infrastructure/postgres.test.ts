@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type { MessageSend } from '../../application/ports/message-queue.js';
 import { StorageError } from '../../application/ports/storage-error.js';
+import { openPostgresDatabase } from '../../infrastructure/knex/knex-database.js';
+import { migrationSource } from '../../infrastructure/knex/migration-source.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import type { ChatMessage, DomainError, User, Username } from '../../domain/index.js';
 import { onTestPostgres, Outage, testSchema, type TestSchema } from '../support/postgres.js';
@@ -61,8 +63,39 @@ describe('the PostgreSQL schema', () => {
         'users: token_hash (unique)',
         'users: username (unique)',
       ]);
-      expect(foreignKeys).to.deep.equal(['client_message_ids: 1', 'group_members: 2', 'groups: 2', 'offline_messages: 3', 'user_friends: 2', 'user_login_log: 1', 'users: 1']);
+      expect(foreignKeys).to.deep.equal(['client_message_ids: 1', 'group_members: 2', 'groups: 2', 'offline_messages: 1', 'user_friends: 2', 'user_login_log: 1', 'users: 1']);
     } finally {
+      await schema.drop();
+    }
+  });
+});
+
+describe('the PostgreSQL migrations', () => {
+  it('0004-queue-references drops the queue\'s keys to sender and group, and puts them back on the way down', async () => {
+    const schema = await testSchema();
+    const db = await openPostgresDatabase(schema.url);
+    try {
+      const queueKeys = async () =>
+        ((await db.raw(
+          `select kcu.column_name as column from information_schema.table_constraints tc join information_schema.key_column_usage kcu
+           on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema
+           where tc.table_schema = ? and tc.table_name = 'offline_messages' and tc.constraint_type = 'FOREIGN KEY' order by 1`,
+          [schema.name],
+        )) as { rows: { column: string }[] }).rows.map((row) => row.column);
+      expect(await queueKeys()).to.deep.equal(['recipient_id']);
+      await db('users').insert([
+        { id: 1, username: 'alice', password_hash: 'h', created_at: 0 },
+        { id: 2, username: 'bob', password_hash: 'h', created_at: 0 },
+      ]);
+      await db('offline_messages').insert({ recipient_id: 2, kind: 'private', sender_id: 1, body: 'hi', payload: '{}', created_at: 0 });
+      await db('users').where({ id: 1 }).del();
+      await db.migrate.down({ migrationSource, name: '0004-queue-references' });
+      expect(await queueKeys()).to.deep.equal(['group_id', 'recipient_id', 'sender_id']);
+      expect(await db('offline_messages').pluck('sender_id')).to.deep.equal([null]);
+      await db.migrate.latest({ migrationSource });
+      expect(await queueKeys()).to.deep.equal(['recipient_id']);
+    } finally {
+      await db.destroy();
       await schema.drop();
     }
   });

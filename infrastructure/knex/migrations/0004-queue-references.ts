@@ -1,0 +1,72 @@
+import type { Knex } from 'knex';
+
+/**
+ * `offline_messages` keeps its foreign key to the recipient (a removed user's queue goes with
+ * them) but no longer to the sender and the group. Nothing reads those two columns back (a
+ * message's sender and group are in its payload), yet each was checked on every row inserted,
+ * and, neither being indexed, deleting any user or group read the whole queue to set them
+ * null: 100 ms a million queued rows, with every send waiting on the one writer. The writers
+ * check the sender and the group once per message instead (ADR 0006), and a removed sender's
+ * or group's id stays in rows already queued; ids are never reused.
+ *
+ * On SQLite a foreign key cannot be dropped in place: the table is built again, its rows copied
+ * with their ids, and the highest id ever given carried over, so that ids acknowledged
+ * before the upgrade are not handed out again.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await rebuild(knex, false);
+}
+
+/** Puts the two foreign keys back; ids the database no longer has become null, as the keys would have made them. */
+export async function down(knex: Knex): Promise<void> {
+  await rebuild(knex, true);
+}
+
+const TABLE = 'offline_messages';
+
+async function rebuild(knex: Knex, withReferences: boolean): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    if (withReferences) {
+      await knex(TABLE).whereNotIn('sender_id', knex('users').select('id')).update({ sender_id: null });
+      await knex(TABLE).whereNotIn('group_id', knex('groups').select('id')).update({ group_id: null });
+    }
+    await knex.schema.alterTable(TABLE, (table) => {
+      if (withReferences) {
+        table.foreign('sender_id').references('id').inTable('users').onDelete('SET NULL');
+        table.foreign('group_id').references('id').inTable('groups').onDelete('SET NULL');
+      } else {
+        table.dropForeign(['sender_id']);
+        table.dropForeign(['group_id']);
+      }
+    });
+    return;
+  }
+  const copy = `${TABLE}_0004`;
+  const sequence = (await knex('sqlite_sequence').where({ name: TABLE }).first('seq')) as { seq: number } | undefined;
+  await knex.schema.createTable(copy, (table) => {
+    table.increments('id');
+    table.integer('recipient_id').unsigned().notNullable().references('id').inTable('users').onDelete('CASCADE');
+    table.string('kind', 16).notNullable();
+    const sender = table.integer('sender_id').unsigned().nullable();
+    const group = table.integer('group_id').unsigned().nullable();
+    if (withReferences) {
+      sender.references('id').inTable('users').onDelete('SET NULL');
+      group.references('id').inTable('groups').onDelete('SET NULL');
+    }
+    table.text('body').notNullable();
+    table.text('payload').notNullable();
+    table.bigInteger('created_at').notNullable();
+  });
+  const columns = 'id, recipient_id, kind, sender_id, group_id, body, payload, created_at';
+  const source = withReferences
+    ? `select id, recipient_id, kind, (select u.id from users u where u.id = m.sender_id), (select g.id from groups g where g.id = m.group_id), body, payload, created_at from ${TABLE} m`
+    : `select ${columns} from ${TABLE}`;
+  await knex.raw(`insert into ${copy} (${columns}) ${source}`);
+  await knex.schema.dropTable(TABLE);
+  await knex.schema.renameTable(copy, TABLE);
+  await knex('sqlite_sequence').where({ name: TABLE }).del();
+  if (sequence) await knex('sqlite_sequence').insert({ name: TABLE, seq: sequence.seq });
+  await knex.schema.alterTable(TABLE, (table) => {
+    table.index(['recipient_id', 'id']);
+  });
+}
