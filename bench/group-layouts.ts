@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
 import { DELETE, INSERT_FOR_EACH, LAST_ID, type SqliteDatabase } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
+import { UsageError } from './options.js';
 
 const MEMBERS = 100;
 const SENDERS = 4;
@@ -39,7 +40,7 @@ function options(argv: readonly string[]): { layout: Layout; rounds: number } {
     const value = argv[i + 1];
     if (argv[i] === '--layout' && (value === 'rows' || value === 'cursors')) [layout, i] = [value, i + 1];
     else if (argv[i] === '--rounds' && value && Number.isInteger(Number(value)) && Number(value) > 0) [rounds, i] = [Number(value), i + 1];
-    else throw new Error(`usage: node dist/bench/group-layouts.js [--layout rows|cursors] [--rounds N] (not understood: ${argv[i]})`);
+    else throw new UsageError(`usage: node dist/bench/group-layouts.js [--layout rows|cursors] [--rounds N] (not understood: ${argv[i]})`);
   }
   return { layout, rounds };
 }
@@ -136,4 +137,10 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 2;
+}

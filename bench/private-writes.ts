@@ -1,14 +1,16 @@
 /**
  * What the SQLite writer spends on private messages, through the writer itself:
- * `node dist/bench/private-writes.js [--commits N]`.
+ * `node dist/bench/private-writes.js [--commits N] [--messages PER_COMMIT]`.
  *
  * Each commit is S1's shape as the group commit hands it over: 128 private messages from 100
- * senders to 100 recipients, plus the acknowledgements of everything the commit before stored,
+ * senders to 100 recipients (`--messages 1`: light load's, one message a commit), plus the
+ * acknowledgements of everything the commit before stored,
  * one per recipient, on a database opened as the server opens it (its migrations and pragmas:
  * WAL, `synchronous=FULL`, foreign keys on). It checks that nothing is left once the last
  * acknowledgements are written.
  *
- * It prints wall time per message, which moves with the VM; for figures that do not, run it
+ * It prints wall time and the process's CPU time per message, which move with the VM (the CPU
+ * time includes start-up and the compiler's warm-up, so compare runs of one length); for figures that do not, run it
  * under `valgrind --tool=callgrind` with two commit counts and divide the difference of the
  * instruction totals by the difference of the messages (ADR 0006 has them).
  */
@@ -20,19 +22,23 @@ import type { MessageId, UserId, Username } from '../domain/index.js';
 import type { QueueBatch } from '../infrastructure/knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
 import { sqliteQueueBatchWriter } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
+import { UsageError } from './options.js';
 
 const PAIRS = 100;
 const MESSAGES_PER_COMMIT = 128;
 const TEXT = 'x'.repeat(64);
 
-function options(argv: readonly string[]): { commits: number } {
+function options(argv: readonly string[]): { commits: number; perCommit: number } {
   let commits = 200;
+  let perCommit = MESSAGES_PER_COMMIT;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
-    if (argv[i] === '--commits' && value && Number.isInteger(Number(value)) && Number(value) > 0) [commits, i] = [Number(value), i + 1];
-    else throw new Error(`usage: node dist/bench/private-writes.js [--commits N] (not understood: ${argv[i]})`);
+    const count = value !== undefined && Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined;
+    if (argv[i] === '--commits' && count) [commits, i] = [count, i + 1];
+    else if (argv[i] === '--messages' && count) [perCommit, i] = [count, i + 1];
+    else throw new UsageError(`usage: node dist/bench/private-writes.js [--commits N] [--messages PER_COMMIT] (not understood: ${argv[i]})`);
   }
-  return { commits };
+  return { commits, perCommit };
 }
 
 /** Message `n` of the run: from sender `n mod 100`, to that sender's own recipient. */
@@ -44,7 +50,7 @@ function messageSend(n: number): MessageSend {
 }
 
 async function main(): Promise<void> {
-  const { commits } = options(process.argv.slice(2));
+  const { commits, perCommit } = options(process.argv.slice(2));
   const directory = mkdtempSync(join(tmpdir(), 'parley-private-writes-'));
   try {
     const db = await openSqliteDatabase(join(directory, 'writes.sqlite'));
@@ -54,8 +60,9 @@ async function main(): Promise<void> {
     let acknowledgements: QueueBatch['acknowledgements'] = [];
     const counts = new Map<UserId, number>();
     const started = process.hrtime.bigint();
+    const cpuBefore = process.cpuUsage();
     for (let commit = 0; commit <= commits; commit++) {
-      const sends = commit < commits ? Array.from({ length: MESSAGES_PER_COMMIT }, (_, i) => messageSend(commit * MESSAGES_PER_COMMIT + i)) : [];
+      const sends = commit < commits ? Array.from({ length: perCommit }, (_, i) => messageSend(commit * perCommit + i)) : [];
       const result = await write({ sends, acknowledgements, counts });
       for (const [id, count] of result.counts) counts.set(id, count);
       const idsOf = new Map<UserId, MessageId[]>();
@@ -67,14 +74,25 @@ async function main(): Promise<void> {
       acknowledgements = [...idsOf].map(([recipientId, ids]) => ({ recipientId, ids }));
     }
     const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     const [{ waiting }] = (await db('offline_messages').count({ waiting: '*' })) as [{ waiting: number }];
     await db.destroy();
     if (waiting !== 0) throw new Error(`${waiting} rows left after every message was acknowledged: the writer's acknowledgement is wrong`);
-    const messages = commits * MESSAGES_PER_COMMIT;
-    console.log(`${commits} commits, ${messages} private messages stored and acknowledged, ${(elapsedUs / messages).toFixed(2)} µs per message (wall)`);
+    const messages = commits * perCommit;
+    const perMessage = (us: number) => (us / messages).toFixed(2);
+    console.log(
+      `${commits} commits of ${perCommit}, ${messages} private messages stored and acknowledged: ` +
+        `${perMessage(elapsedUs)} µs per message (wall), ${perMessage(cpu.user + cpu.system)} µs of CPU (user and system, JIT warm-up included)`,
+    );
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 2;
+}
