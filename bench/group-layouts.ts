@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
 import { DELETE, INSERT_FOR_EACH, LAST_ID, type SqliteDatabase } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
-import { UsageError } from './options.js';
+import { runScript, UsageError } from './options.js';
 
 const MEMBERS = 100;
 const SENDERS = 4;
@@ -137,10 +137,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 2;
-}
+await runScript(main);

@@ -74,6 +74,17 @@ Server and load generator are pinned to different cores (taskset) when there are
 
 export class UsageError extends Error {}
 
+/** Runs a bench script's `main`, answering a `UsageError` with its message and exit status 2. */
+export async function runScript(main: () => Promise<void>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
 /** Reads the command line; `--name value` and `--name=value` both work, so a value may start with "--". */
 export function parseOptions(argv: readonly string[]): Options {
   let quick = false;

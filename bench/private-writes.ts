@@ -22,7 +22,7 @@ import type { MessageId, UserId, Username } from '../domain/index.js';
 import type { QueueBatch } from '../infrastructure/knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
 import { sqliteQueueBatchWriter } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
-import { UsageError } from './options.js';
+import { runScript, UsageError } from './options.js';
 
 const PAIRS = 100;
 const MESSAGES_PER_COMMIT = 128;
@@ -89,10 +89,4 @@ async function main(): Promise<void> {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exitCode = 2;
-}
+await runScript(main);
