@@ -17,8 +17,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MessageSend } from '../application/ports/message-queue.js';
-import type { MessageId, UserId, Username } from '../domain/index.js';
+import type { MessageSend, SendReceipt } from '../application/ports/message-queue.js';
+import { DomainError, type MessageId, type UserId, type Username } from '../domain/index.js';
 import type { QueueBatch } from '../infrastructure/knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
 import { sqliteQueueBatchWriter } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
@@ -66,7 +66,9 @@ async function main(): Promise<void> {
       const result = await write({ sends, acknowledgements, counts });
       for (const [id, count] of result.counts) counts.set(id, count);
       const idsOf = new Map<UserId, MessageId[]>();
-      for (const { recipientId, id } of result.sent.flatMap((receipt) => receipt.queued)) {
+      const refused = result.sent.find((sent) => sent instanceof DomainError);
+      if (refused) throw refused;
+      for (const { recipientId, id } of (result.sent as SendReceipt[]).flatMap((receipt) => receipt.queued)) {
         const ids = idsOf.get(recipientId);
         if (ids) ids.push(id);
         else idsOf.set(recipientId, [id]);

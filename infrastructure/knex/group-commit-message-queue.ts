@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { goneError, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
-import type { MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { isForeignKeyViolation } from './is-unique-violation.js';
 import { CommitCounts, KnexMessageQueue } from './knex-message-queue.js';
 
@@ -15,9 +15,13 @@ export interface QueueBatch {
   readonly counts: ReadonlyMap<UserId, number>;
 }
 
-/** What one commit did: per send its receipt, per acknowledgement the ids it removed (ascending), and the counts it changed. */
+/**
+ * What one commit did: per send its receipt, or its refusal when it names a sender or group
+ * that is gone (it stored nothing; the others were written all the same), per acknowledgement
+ * the ids it removed (ascending), and the counts it changed.
+ */
 export interface QueueBatchResult {
-  readonly sent: SendReceipt[];
+  readonly sent: (SendReceipt | DomainError)[];
   readonly removed: MessageId[][];
   readonly counts: ReadonlyMap<UserId, number>;
 }
@@ -59,9 +63,10 @@ type Write =
  * Group commit for the message queue: deliveries and acknowledgements submitted from every
  * connection in the same event-loop turn, or while a commit is under way, share one
  * transaction, so one fsync covers them all. Each submitter hears back only once that
- * transaction has committed. If the shared transaction fails, each write is retried in a
- * transaction of its own, so a bad write (a delivery to a group deleted a moment earlier)
- * fails only its own submitter. Writes commit in submission order, so ids stay ascending.
+ * transaction has committed. A send naming a sender or group that is gone is refused by the
+ * writer on its own, the rest written all the same; if the shared transaction fails (a
+ * recipient removed a moment earlier), each write is retried in a transaction of its own, so
+ * a bad write fails only its own submitter. Writes commit in submission order, so ids stay ascending.
  * Acknowledgements with no delivery to ride along wait up to ACK_COMMIT_DELAY_MS for one.
  *
  * The quota (`MessageSend.maxQueued`) is checked against counts of waiting deliveries kept
@@ -168,7 +173,11 @@ export class GroupCommitMessageQueue implements MessageQueue {
     const known = this.options.sharedDatabase ? new Map<UserId, number>() : this.counts;
     const { sent, removed, counts } = await this.write({ sends: sends.map((write) => write.send), acknowledgements, counts: known });
     if (!this.options.sharedDatabase) for (const [id, count] of counts) if (!this.recounting.has(id)) this.counts.set(id, count);
-    sends.forEach((write, i) => write.resolve(sent[i]!));
+    sends.forEach((write, i) => {
+      const result = sent[i]!;
+      if (result instanceof DomainError) write.reject(result);
+      else write.resolve(result);
+    });
     acknowledgements.forEach((write, i) => write.resolve(removed[i]!));
   }
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { goneError, withinQuota, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
+import { DomainError, type ChatMessage, type Correspondent, type GroupRef, type MessageId, type NoticeTopic, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { isForeignKeyViolation } from './is-unique-violation.js';
-import type { ChatMessage, Correspondent, GroupRef, MessageId, NoticeTopic, OfflineMessage, UserId } from '../../domain/index.js';
 
 /**
  * Rows per statement. Knex writes a multi-row SQLite insert as `SELECT … UNION ALL SELECT …`,
@@ -198,18 +198,23 @@ export function referencesOf(deliveries: readonly Delivery[]): References {
 }
 
 /** Whether a message names a sender or group missing from those found (`present`). */
-export function namesGone(message: ChatMessage, present: References): boolean {
+function namesGone(message: ChatMessage, present: References): boolean {
   const group = referencedGroupId(message);
   return (message.from !== null && !present.users.has(message.from.id)) || (group !== null && !present.groups.has(group));
 }
 
+/** The refusal for those deliveries that name a sender or group missing from `present`, if any do. */
+export function goneAmong(deliveries: readonly Delivery[], present: References): DomainError | undefined {
+  const gone = deliveries.filter(({ message }) => namesGone(message, present));
+  return gone.length > 0 ? goneError(gone) : undefined;
+}
+
 /**
- * Refuses deliveries whose sender or group no longer exists, as foreign keys would, with
- * `goneError` for those that name what is gone. On PostgreSQL the rows found are locked
- * against deletion until the commit (FOR KEY SHARE, the lock a foreign key's check takes);
- * SQLite has one writer at a time.
+ * Which of the senders and groups the deliveries name still exist, as foreign keys would
+ * check. On PostgreSQL the rows found are locked against deletion until the commit (FOR KEY
+ * SHARE, the lock a foreign key's check takes); SQLite has one writer at a time.
  */
-export async function assertReferences(db: Knex | Knex.Transaction, deliveries: readonly Delivery[]): Promise<void> {
+async function presentReferences(db: Knex | Knex.Transaction, deliveries: readonly Delivery[]): Promise<References> {
   const named = referencesOf(deliveries);
   const found = async (table: string, ids: Set<number>) => {
     const present = new Set<number>();
@@ -219,9 +224,7 @@ export async function assertReferences(db: Knex | Knex.Transaction, deliveries: 
     }
     return present;
   };
-  const present: References = { users: await found('users', named.users), groups: await found('groups', named.groups) };
-  const gone = deliveries.filter(({ message }) => namesGone(message, present));
-  if (gone.length > 0) throw goneError(gone);
+  return { users: await found('users', named.users), groups: await found('groups', named.groups) };
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -250,7 +253,8 @@ export class KnexMessageQueue implements MessageQueue {
     const rows = deliveries.map(toRow);
     const insert = async (db: Knex | Knex.Transaction) => {
       await lockQueues(db, deliveries.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
-      if (check) await assertReferences(db, deliveries);
+      const gone = check ? goneAmong(deliveries, await presentReferences(db, deliveries)) : undefined;
+      if (gone) throw gone;
       const ids: number[] = [];
       for (const chunk of chunks(rows)) {
         const inserted = (await db('offline_messages').insert(chunk).returning('id')) as { id: number }[];
@@ -273,27 +277,38 @@ export class KnexMessageQueue implements MessageQueue {
   }
 
   async send(message: MessageSend): Promise<SendReceipt> {
-    const work = async (db: Knex | Knex.Transaction) => (await new KnexMessageQueue(db, this.queuedTo).sendEach([message], new CommitCounts()))[0]!;
+    const work = async (db: Knex | Knex.Transaction) => {
+      const [sent] = await new KnexMessageQueue(db, this.queuedTo).sendEach([message], new CommitCounts());
+      if (sent instanceof DomainError) throw sent;
+      return sent!;
+    };
     return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
   }
 
   /**
    * `send` for several messages, in order. `counts` holds what waits per recipient where
    * known; the others are counted first, together, and every count is kept up to date with
-   * what is stored. Call it inside a transaction.
+   * what is stored. A message naming a sender or group that is gone stores nothing and gets
+   * its refusal in place of a receipt; the others are stored all the same. Call it inside a
+   * transaction.
    */
-  async sendEach(messages: readonly MessageSend[], counts: CommitCounts): Promise<SendReceipt[]> {
-    const receipts: SendReceipt[] = [];
+  async sendEach(messages: readonly MessageSend[], counts: CommitCounts): Promise<(SendReceipt | DomainError)[]> {
+    const receipts: (SendReceipt | DomainError)[] = [];
     const recipients = [...new Set(messages.flatMap((message) => message.deliveries.map((delivery) => delivery.recipientId)))];
     // Every queue this batch may write to, locked at once and in order, before any is counted.
     await lockQueues(this.db, recipients, this.locked);
     await this.countInto(counts, recipients.filter((id) => counts.get(id) === undefined));
-    await assertReferences(this.db, messages.flatMap((message) => message.deliveries));
+    const present = await presentReferences(this.db, messages.flatMap((message) => message.deliveries));
     for (const message of messages) {
       const { key } = message;
       const first = key && ((await this.db('client_message_ids').where({ sender_id: key.senderId, client_msg_id: key.clientMsgId }).first()) as ClientMessageRow | undefined);
       if (first) {
         receipts.push(repeatOf(first));
+        continue;
+      }
+      const gone = goneAmong(message.deliveries, present);
+      if (gone) {
+        receipts.push(gone);
         continue;
       }
       const { taken, full } = withinQuota(message, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));

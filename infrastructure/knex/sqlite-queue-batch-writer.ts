@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { goneError, withinQuota, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
-import type { MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import { withinQuota, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
+import type { DomainError, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
 import type { QueueBatch, QueueBatchResult, QueueBatchWriter } from './group-commit-message-queue.js';
-import { clientMessageRow, CommitCounts, namesGone, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
+import { clientMessageRow, CommitCounts, goneAmong, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
 
 /** The part of a better-sqlite3 `Statement` this writer uses. */
 interface SqliteStatement {
@@ -110,8 +110,6 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
             while (deliveries[end]?.message === message) end++;
             const row = toRow(deliveries[start]!);
             const { kind, sender_id, group_id, body, payload, created_at } = row;
-            // As a foreign key would, once per message rather than per row: the whole batch fails, then each send is tried alone.
-            if (namesGone(message, present)) throw goneError(deliveries.slice(start, end));
             if (end - start === 1) {
               const id = takeIds(1);
               rows.push(id, row.recipient_id, kind, sender_id, group_id, body, payload, created_at);
@@ -126,10 +124,13 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
           }
           return queued;
         };
-        const sent = batch.sends.map((message): SendReceipt => {
+        const sent = batch.sends.map((message): SendReceipt | DomainError => {
           const { key } = message;
           const first = key && (findSent.get(key.senderId, key.clientMsgId) as ClientMessageRow | undefined);
           if (first) return repeatOf(first);
+          // As a foreign key would, but refusing only this send: the rest of the batch is written all the same.
+          const gone = goneAmong(message.deliveries, present);
+          if (gone) return gone;
           const { taken, full } = withinQuota(message, countOf, (id) => counts.set(id, countOf(id) + 1));
           const receipt = receiptOf(message, store(taken), full);
           const row = clientMessageRow(message, receipt);

@@ -79,6 +79,22 @@ for (const [name, writer] of [['prepared SQLite statements', sqliteQueueBatchWri
       expect((await queue.pendingFor(bob.id)).map((delivery) => delivery.id)).to.deep.equal(laterIds);
     });
 
+    it('refuses a send to a group deleted a moment earlier within the shared commit, writing the others in it once', async () => {
+      await db('groups').insert({ id: 1, name: 'g', creator_id: alice.id, created_at: 0 });
+      const toGroup: ChatMessage = { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group: { id: 1, name: 'g', creator: alice.username }, text: 'late', sentAt: new Date(0) };
+      await db('groups').where({ id: 1 }).del();
+      const results = await Promise.allSettled([
+        queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'before') }]),
+        queue.enqueue([{ recipientId: bob.id, message: toGroup }]),
+        queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'after') }]),
+      ]);
+      expect(results.map((result) => result.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled']);
+      expect(results[1]!.status === 'rejected' && results[1]!.reason).to.include({ code: 'UNKNOWN_GROUP' });
+      // One commit: the refusal did not roll the others back to be written again one by one.
+      expect(batches).to.have.length(1);
+      expect((await queue.pendingFor(bob.id)).map((delivery) => delivery.message.text)).to.deep.equal(['before', 'after']);
+    });
+
     it('lets acknowledgements ride along with the next delivery\'s commit', async () => {
       const [first] = await queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'one') }]);
       batches = [];
