@@ -203,10 +203,18 @@ function namesGone(message: ChatMessage, present: References): boolean {
   return (message.from !== null && !present.users.has(message.from.id)) || (group !== null && !present.groups.has(group));
 }
 
-/** The refusal for those deliveries that name a sender or group missing from `present`, if any do. */
+/**
+ * The refusal for those deliveries that name a sender or group missing from `present`, if any
+ * do. A group message's deliveries share one message, which is looked at once.
+ */
 export function goneAmong(deliveries: readonly Delivery[], present: References): DomainError | undefined {
-  const gone = deliveries.filter(({ message }) => namesGone(message, present));
-  return gone.length > 0 ? goneError(gone) : undefined;
+  let last: ChatMessage | undefined;
+  for (const { message } of deliveries) {
+    if (message === last) continue;
+    last = message;
+    if (namesGone(message, present)) return goneError(deliveries.filter((delivery) => namesGone(delivery.message, present)));
+  }
+  return undefined;
 }
 
 /**
