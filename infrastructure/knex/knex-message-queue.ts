@@ -273,9 +273,8 @@ export class KnexMessageQueue implements MessageQueue {
     };
     let ids: number[];
     try {
-      // Several statements, or PostgreSQL's locks, need a transaction to share.
-      const alone = rows.length <= ROWS_PER_STATEMENT && !check && !isPostgres(this.db);
-      ids = alone || this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
+      // The check and the inserts (and, on PostgreSQL, the locks) share one transaction.
+      ids = this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
     } catch (error) {
       if (isForeignKeyViolation(error)) throw goneError(deliveries);
       throw error;
