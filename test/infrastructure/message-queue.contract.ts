@@ -18,6 +18,21 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       sentAt: at(ms),
     });
     const to = (recipient: User, message: ChatMessage): Delivery => ({ recipientId: recipient.id, message });
+    /**
+     * Writes `late` in the same moment as a message from alice to bob before it and one after
+     * it, checks that both of those are kept, and gives how `late` settled.
+     */
+    const betweenOthers = async (late: () => Promise<unknown>): Promise<PromiseSettledResult<unknown>> => {
+      const [before, outcome, after] = await Promise.allSettled([
+        messages().enqueue([to(bob, privateFrom(alice, 'before'))]),
+        late(),
+        messages().enqueue([to(bob, privateFrom(alice, 'after'))]),
+      ]);
+      expect(before.status).to.equal('fulfilled');
+      expect(after.status).to.equal('fulfilled');
+      expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
+      return outcome!;
+    };
     beforeEach(async () => {
       [alice, bob] = [await fixture.addUser('alice'), await fixture.addUser('bob')];
     });
@@ -151,29 +166,15 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       const ref: GroupRef = { id: team.id, name: 'team', creator: alice.username };
       await fixture.storage.repositories.groups.remove(team.id);
       const groupMessage = { kind: 'group' as const, from: { id: alice.id, username: alice.username }, fromAdmin: false, group: ref, text: 'late', sentAt: at(1) };
-      const [before, late, after] = await Promise.allSettled([
-        messages().enqueue([to(bob, privateFrom(alice, 'before'))]),
-        messages().enqueue([{ recipientId: bob.id, message: groupMessage }]),
-        messages().enqueue([to(bob, privateFrom(alice, 'after'))]),
-      ]);
-      expect(before.status).to.equal('fulfilled');
-      expect(after.status).to.equal('fulfilled');
+      const late = await betweenOthers(() => messages().enqueue([{ recipientId: bob.id, message: groupMessage }]));
       expect(late.status === 'rejected' && late.reason).to.include({ code: 'UNKNOWN_GROUP' });
-      expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
     });
 
     it('refuses a message from a sender removed a moment earlier, and keeps the others written at the same moment', async () => {
       const carol = await fixture.addUser('carol');
       await fixture.storage.repositories.users.remove(carol.id);
-      const [before, late, after] = await Promise.allSettled([
-        messages().enqueue([to(bob, privateFrom(alice, 'before'))]),
-        messages().send({ deliveries: [to(bob, privateFrom(carol, 'late'))], maxQueued: 10, sentAt: at(1) }),
-        messages().enqueue([to(bob, privateFrom(alice, 'after'))]),
-      ]);
-      expect(before.status).to.equal('fulfilled');
-      expect(after.status).to.equal('fulfilled');
+      const late = await betweenOthers(() => messages().send({ deliveries: [to(bob, privateFrom(carol, 'late'))], maxQueued: 10, sentAt: at(1) }));
       expect(late.status === 'rejected' && late.reason).to.include({ code: 'UNKNOWN_USER' });
-      expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['before', 'after']);
     });
 
     it('still delivers what a removed sender queued, and a deleted group\'s messages, as they were', async () => {
