@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
  * message's sender and group are in its payload), yet each was checked on every row inserted,
  * and, neither being indexed, deleting any user or group read the whole queue to set them
  * null: 100 ms a million queued rows, with every send waiting on the one writer. The writers
- * check the sender and the group once per message instead (ADR 0006), and a removed sender's
+ * check each sender and group once per batch of writes instead (ADR 0006), and a removed sender's
  * or group's id stays in rows already queued; ids are never reused.
  *
  * On SQLite a foreign key cannot be dropped in place: the table is built again, its rows copied
