@@ -63,10 +63,11 @@ type Write =
  * Group commit for the message queue: deliveries and acknowledgements submitted from every
  * connection in the same event-loop turn, or while a commit is under way, share one
  * transaction, so one fsync covers them all. Each submitter hears back only once that
- * transaction has committed. A send naming a sender or group that is gone is refused by the
- * writer on its own, the rest written all the same; if the shared transaction fails (a
- * recipient removed a moment earlier), each write is retried in a transaction of its own, so
- * a bad write fails only its own submitter. Writes commit in submission order, so ids stay ascending.
+ * transaction has committed. A send naming a sender or group that is gone, or a private
+ * recipient removed a moment earlier, is refused by the writer on its own (a group message
+ * leaves such a recipient out), the rest written all the same; if the shared transaction
+ * fails all the same (an error of the database), each write is retried in a transaction of
+ * its own, so a bad write fails only its own submitter. Writes commit in submission order, so ids stay ascending.
  * Acknowledgements with no delivery to ride along wait up to ACK_COMMIT_DELAY_MS for one.
  *
  * The quota (`MessageSend.maxQueued`) is checked against counts of waiting deliveries kept

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { goneError, withinQuota, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
+import { goneError, withinQuota, withoutRemoved, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type ChatMessage, type Correspondent, type GroupRef, type MessageId, type NoticeTopic, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { isForeignKeyViolation } from './is-unique-violation.js';
 
@@ -174,20 +174,23 @@ async function lockQueues(db: Knex | Knex.Transaction, recipientIds: readonly Us
   for (const id of ids) locked.add(id);
 }
 
-/** Ids of the senders and of the groups that deliveries name. */
+/** Ids of the users (senders and recipients) and of the groups that deliveries name. */
 export interface References {
   readonly users: Set<UserId>;
   readonly groups: Set<number>;
 }
 
 /**
- * The senders and groups the deliveries name. `offline_messages` has no foreign key to either
- * (migration 0004): each is looked up once per write instead of once per row.
+ * The senders, recipients and groups the deliveries name. `offline_messages` has no foreign
+ * key to a sender or group (migration 0004): each is looked up once per write instead of once
+ * per row; recipients are looked up with them, so that a group message can leave out one
+ * removed meanwhile (`withoutRemoved`) rather than fail on the recipient's foreign key.
  */
 export function referencesOf(deliveries: readonly Delivery[]): References {
   const named: References = { users: new Set(), groups: new Set() };
   let last: ChatMessage | undefined;
-  for (const { message } of deliveries) {
+  for (const { recipientId, message } of deliveries) {
+    named.users.add(recipientId);
     if (message === last) continue;
     last = message;
     if (message.from) named.users.add(message.from.id);
@@ -255,32 +258,40 @@ export class KnexMessageQueue implements MessageQueue {
     return this.insert(deliveries, true);
   }
 
-  /** `enqueue`, checking the senders and groups named unless the caller has (`sendEach`, for all its messages at once). */
-  private async insert(deliveries: readonly Delivery[], check: boolean): Promise<OfflineMessage[]> {
-    if (deliveries.length === 0) return [];
-    const rows = deliveries.map(toRow);
+  /**
+   * `enqueue`, checking the senders, groups and recipients named (`check`) unless the caller
+   * has (`sendEach`, for all its messages at once).
+   */
+  private async insert(all: readonly Delivery[], check: boolean): Promise<OfflineMessage[]> {
+    if (all.length === 0) return [];
+    let deliveries = all;
     const insert = async (db: Knex | Knex.Transaction) => {
-      await lockQueues(db, deliveries.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
-      const gone = check ? goneAmong(deliveries, await presentReferences(db, deliveries)) : undefined;
-      if (gone) throw gone;
+      await lockQueues(db, all.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
+      if (check) {
+        const present = await presentReferences(db, all);
+        const kept = goneAmong(all, present) ?? withoutRemoved(all, (id) => present.users.has(id));
+        if (kept instanceof DomainError) throw kept;
+        deliveries = kept;
+      }
+      const rows = deliveries.map(toRow);
       const ids: number[] = [];
       for (const chunk of chunks(rows)) {
         const inserted = (await db('offline_messages').insert(chunk).returning('id')) as { id: number }[];
         // One statement numbers its rows in the order given; RETURNING's own order is not promised.
         ids.push(...inserted.map((row) => Number(row.id)).sort((a, b) => a - b));
       }
-      return ids;
+      return rows.map((row, i) => fromRow({ ...row, id: ids[i]! }));
     };
-    let ids: number[];
+    let queued: OfflineMessage[];
     try {
       // The check and the inserts (and, on PostgreSQL, the locks) share one transaction.
-      ids = this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
+      queued = this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
     } catch (error) {
-      if (isForeignKeyViolation(error)) throw goneError(deliveries);
+      if (isForeignKeyViolation(error)) throw goneError(all);
       throw error;
     }
-    this.queuedTo?.(deliveries.map((delivery) => delivery.recipientId));
-    return rows.map((row, i) => fromRow({ ...row, id: ids[i]! }));
+    this.queuedTo?.(queued.map((delivery) => delivery.recipientId));
+    return queued;
   }
 
   async send(message: MessageSend): Promise<SendReceipt> {
@@ -296,8 +307,9 @@ export class KnexMessageQueue implements MessageQueue {
    * `send` for several messages, in order. `counts` holds what waits per recipient where
    * known; the others are counted first, together, and every count is kept up to date with
    * what is stored. A message naming a sender or group that is gone stores nothing and gets
-   * its refusal in place of a receipt; the others are stored all the same. Call it inside a
-   * transaction.
+   * its refusal in place of a receipt, as does a private one to a recipient removed meanwhile
+   * (a group message leaves such a recipient out); the others are stored all the same. Call
+   * it inside a transaction.
    */
   async sendEach(messages: readonly MessageSend[], counts: CommitCounts): Promise<(SendReceipt | DomainError)[]> {
     const receipts: (SendReceipt | DomainError)[] = [];
@@ -313,12 +325,12 @@ export class KnexMessageQueue implements MessageQueue {
         receipts.push(repeatOf(first));
         continue;
       }
-      const gone = goneAmong(message.deliveries, present);
-      if (gone) {
-        receipts.push(gone);
+      const deliveries = goneAmong(message.deliveries, present) ?? withoutRemoved(message.deliveries, (id) => present.users.has(id));
+      if (deliveries instanceof DomainError) {
+        receipts.push(deliveries);
         continue;
       }
-      const { taken, full } = withinQuota(message, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
+      const { taken, full } = withinQuota({ ...message, deliveries }, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
       const receipt = receiptOf(message, await this.insert(taken, false), full);
       const row = clientMessageRow(message, receipt);
       if (row) await this.db('client_message_ids').insert(row);

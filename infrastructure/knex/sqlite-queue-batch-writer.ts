@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { withinQuota, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
-import type { DomainError, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import { withinQuota, withoutRemoved, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
+import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import type { QueueBatch, QueueBatchResult, QueueBatchWriter } from './group-commit-message-queue.js';
 import { clientMessageRow, CommitCounts, goneAmong, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
 
@@ -44,8 +44,10 @@ export const LAST_ID = "select seq from sqlite_sequence where name = 'offline_me
 export const DELETE = 'delete from offline_messages where id = ? and recipient_id = ?';
 const COUNT = 'select count(*) as count from offline_messages where recipient_id = ?';
 /**
- * Which of the senders, and of the groups, a batch names still exist (`offline_messages` has
- * no foreign key to either, migration 0004): one statement for all of them, the ids a JSON array.
+ * Which of the users (senders and recipients), and of the groups, a batch names still exist
+ * (`offline_messages` has no foreign key to a sender or group, migration 0004, and a group
+ * message leaves out a recipient removed meanwhile): one statement for all of them, the ids a
+ * JSON array.
  */
 const USERS_AMONG = 'select id from users where id in (select value from json_each(?))';
 const GROUPS_AMONG = 'select id from groups where id in (select value from json_each(?))';
@@ -129,9 +131,9 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
           const first = key && (findSent.get(key.senderId, key.clientMsgId) as ClientMessageRow | undefined);
           if (first) return repeatOf(first);
           // As a foreign key would, but refusing only this send: the rest of the batch is written all the same.
-          const gone = goneAmong(message.deliveries, present);
-          if (gone) return gone;
-          const { taken, full } = withinQuota(message, countOf, (id) => counts.set(id, countOf(id) + 1));
+          const deliveries = goneAmong(message.deliveries, present) ?? withoutRemoved(message.deliveries, (id) => present.users.has(id));
+          if (deliveries instanceof DomainError) return deliveries;
+          const { taken, full } = withinQuota(deliveries === message.deliveries ? message : { ...message, deliveries }, countOf, (id) => counts.set(id, countOf(id) + 1));
           const receipt = receiptOf(message, store(taken), full);
           const row = clientMessageRow(message, receipt);
           if (row) recordSent.run(row.sender_id, row.client_msg_id, row.message_id, row.recipients, row.full, row.sent_at);

@@ -1,5 +1,5 @@
-import { goneError, withinQuota, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
-import type { ChatMessage, GroupId, MessageId, OfflineMessage, UserId } from '../../domain/index.js';
+import { goneError, withinQuota, withoutRemoved, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
+import { DomainError, type ChatMessage, type GroupId, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { assertReferences, type MemoryAccess, type MemoryStore, type MemoryTables } from './memory-store.js';
 
 /** As `offline_messages.group_id`: a notice that a group was deleted does not need the group to exist. */
@@ -20,9 +20,10 @@ export class InMemoryMessageQueue implements MessageQueue {
       const { key } = message;
       const first = key && tables.clientMessageIds.find((r) => r.senderId === key.senderId && r.clientMsgId === key.clientMsgId);
       if (first) return { repeat: true, queued: [], firstId: first.firstId, recipients: first.recipients, full: first.full, sentAt: first.sentAt };
+      const deliveries = present(tables, message.deliveries);
       const counts = new Map<UserId, number>();
       const countOf = (id: UserId) => counts.get(id) ?? tables.messages.filter((m) => m.recipientId === id).length;
-      const { taken, full } = withinQuota(message, countOf, (id) => counts.set(id, countOf(id) + 1));
+      const { taken, full } = withinQuota({ ...message, deliveries }, countOf, (id) => counts.set(id, countOf(id) + 1));
       const queued = store(tables, taken);
       const receipt = { firstId: queued[0]?.id ?? null, recipients: queued.length, full, sentAt: message.sentAt };
       if (key && queued.length > 0) tables.clientMessageIds.push({ ...key, ...receipt });
@@ -56,8 +57,17 @@ export class InMemoryMessageQueue implements MessageQueue {
   }
 }
 
+/** The deliveries whose recipient still exists, by `withoutRemoved`'s rule: throws its refusal. */
+function present(tables: MemoryTables, deliveries: readonly Delivery[]): readonly Delivery[] {
+  const users = new Set(tables.users.map((record) => record.user.id));
+  const kept = withoutRemoved(deliveries, (id) => users.has(id));
+  if (kept instanceof DomainError) throw kept;
+  return kept;
+}
+
 /** Queues the deliveries, all or nothing, as `offline_messages` with its foreign keys would. */
-function store(tables: MemoryTables, deliveries: readonly Delivery[]): OfflineMessage[] {
+function store(tables: MemoryTables, all: readonly Delivery[]): OfflineMessage[] {
+  const deliveries = present(tables, all);
   try {
     assertReferences(tables, {
       users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),

@@ -95,6 +95,25 @@ for (const [name, writer] of [['prepared SQLite statements', sqliteQueueBatchWri
       expect((await queue.pendingFor(bob.id)).map((delivery) => delivery.message.text)).to.deep.equal(['before', 'after']);
     });
 
+    it('leaves a member removed a moment earlier out of a group message within the shared commit', async () => {
+      await db('groups').insert({ id: 1, name: 'g', creator_id: alice.id, created_at: 0 });
+      const carol = await knexRepositories(db).users.add({ username: 'carol' as Username, passwordHash: 'h', createdAt: new Date(0) });
+      const toGroup: ChatMessage = { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group: { id: 1, name: 'g', creator: alice.username }, text: 'to the group', sentAt: new Date(0) };
+      await db('users').where({ id: carol.id }).del();
+      const [before, sent, after, refused] = await Promise.allSettled([
+        queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'before') }]),
+        queue.send({ deliveries: [carol, bob].map((member) => ({ recipientId: member.id, message: toGroup })), maxQueued: 10, sentAt: new Date(0) }),
+        queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'after') }]),
+        queue.send({ deliveries: [{ recipientId: carol.id, message: hello(alice, 'to carol') }], maxQueued: 10, sentAt: new Date(0) }),
+      ]);
+      expect([before, sent, after].map((result) => result.status)).to.deep.equal(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(sent.status === 'fulfilled' && sent.value).to.deep.include({ recipients: 1, full: [] });
+      expect(refused.status === 'rejected' && refused.reason).to.include({ code: 'UNKNOWN_USER' });
+      // One commit: neither the member left out nor the refusal rolled the others back.
+      expect(batches).to.have.length(1);
+      expect((await queue.pendingFor(bob.id)).map((delivery) => delivery.message.text)).to.deep.equal(['before', 'to the group', 'after']);
+    });
+
     it('lets acknowledgements ride along with the next delivery\'s commit', async () => {
       const [first] = await queue.enqueue([{ recipientId: bob.id, message: hello(alice, 'one') }]);
       batches = [];
