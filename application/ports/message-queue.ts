@@ -48,7 +48,7 @@ export interface MessageQueue {
    * given. Ids grow with every call, so a recipient's queue is ordered by id. All or
    * nothing: if a delivery names a sender, group or recipient that no longer exists, nothing
    * is stored and it throws `goneError` (UNKNOWN_GROUP or UNKNOWN_USER), except that a group
-   * message leaves out a recipient removed meanwhile (`withoutRemoved`). No quota applies: this
+   * message or a notice leaves out a recipient removed meanwhile (`withoutRemoved`). No quota applies: this
    * is for notices, which follow from actions that are themselves bounded.
    * Isolation: once this resolves the deliveries are durable and visible to `pendingFor`;
    * ids are unique and ascending per call, but two concurrent calls may commit in either
@@ -62,8 +62,8 @@ export interface MessageQueue {
    *   answers the receipt of the first (kept durably, across restarts); the id is recorded with the first
    *   send that stored at least one delivery;
    * - a message naming a sender or group that no longer exists is refused with `goneError`;
-   * - a recipient whose account was removed meanwhile is left out of a group message (neither
-   *   stored nor named in `full`); a message to one recipient who is gone is refused
+   * - a recipient whose account was removed meanwhile is left out of a group message or a
+   *   notice (neither stored nor named in `full`); a private message to one is refused
    *   (`withoutRemoved`);
    * - a recipient with `maxQueued` deliveries waiting is left out and named in `full`.
    */
@@ -90,11 +90,11 @@ export function goneError(deliveries: readonly Delivery[]): DomainError {
 
 /**
  * The rule for recipients whose account was removed while a message was on its way (deleted
- * between the send's look-up of the group's members and its write): a group message leaves
- * them out, as it would have a moment later, and goes to the others; any other delivery to
- * one is refused with `goneError`, nothing stored. `exists` tells whether a user is still
- * there. Gives the deliveries to store (the same array when none is gone), or the refusal.
- * Shared by every adapter so that the rule is one.
+ * between the look-up of a group's members and the write): a group message or a notice leaves
+ * them out, as it would have a moment later, and goes to the others; a private message to one
+ * is refused with `goneError`, nothing stored. `exists` tells whether a user is still there.
+ * Gives the deliveries to store (the same array when none is gone), or the refusal. Shared by
+ * every adapter so that the rule is one.
  */
 export function withoutRemoved(deliveries: readonly Delivery[], exists: (userId: UserId) => boolean): readonly Delivery[] | DomainError {
   let kept: Delivery[] | undefined;
@@ -102,10 +102,10 @@ export function withoutRemoved(deliveries: readonly Delivery[], exists: (userId:
     const delivery = deliveries[i]!;
     if (exists(delivery.recipientId)) {
       kept?.push(delivery);
-    } else if (delivery.message.kind === 'group') {
-      kept ??= deliveries.slice(0, i);
-    } else {
+    } else if (delivery.message.kind === 'private') {
       return goneError([delivery]);
+    } else {
+      kept ??= deliveries.slice(0, i);
     }
   }
   return kept ?? deliveries;

@@ -177,7 +177,7 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect(late.status === 'rejected' && late.reason).to.include({ code: 'UNKNOWN_USER' });
     });
 
-    it('leaves out of a group message a member removed a moment earlier, and stores it for the others', async () => {
+    it('leaves out of a group message or notice a member removed a moment earlier, and stores it for the others', async () => {
       const [carol, dave] = [await fixture.addUser('carol'), await fixture.addUser('dave')];
       const team = await fixture.storage.repositories.groups.create({ name: 'team', creatorId: alice.id, createdAt: at(0) });
       const group: GroupRef = { id: team.id, name: 'team', creator: alice.username };
@@ -185,10 +185,13 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       await fixture.storage.repositories.users.remove(dave.id);
       const late = await betweenOthers(() => messages().send({ deliveries: [carol, dave].map((member) => to(member, toTeam('sent'))), maxQueued: 10, sentAt: at(1) }));
       expect(late.status === 'fulfilled' && late.value).to.deep.include({ repeat: false, recipients: 1, full: [] });
-      // A system message to the group (enqueue) follows the same rule.
+      // A system message to the group, and a notice to its members (enqueue), follow the same rule.
       const announced = await messages().enqueue([dave, carol].map((member) => to(member, toTeam('announced'))));
       expect(announced.map((delivery) => delivery.recipientId)).to.deep.equal([carol.id]);
-      expect((await messages().pendingFor(carol.id)).map((delivery) => delivery.message.text)).to.deep.equal(['sent', 'announced']);
+      const notice: ChatMessage = { kind: 'notice', topic: 'group-deleted', from: { id: alice.id, username: alice.username }, group, text: 'team deleted', sentAt: at(2) };
+      const noticed = await messages().enqueue([carol, dave].map((member) => to(member, notice)));
+      expect(noticed.map((delivery) => delivery.recipientId)).to.deep.equal([carol.id]);
+      expect((await messages().pendingFor(carol.id)).map((delivery) => delivery.message.text)).to.deep.equal(['sent', 'announced', 'team deleted']);
       // A private message to the removed member is refused, as before.
       const refused = await rejection(messages().send({ deliveries: [to(dave, privateFrom(alice, 'gone'))], maxQueued: 10, sentAt: at(2) }));
       expect(refused).to.include({ code: 'UNKNOWN_USER' });
