@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
-import { goneError, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
+import { type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
-import { isForeignKeyViolation } from './is-unique-violation.js';
 import { CommitCounts, KnexMessageQueue } from './knex-message-queue.js';
 
 /** What one commit writes: sends from many senders and acknowledgements from many recipients. */
@@ -160,7 +159,7 @@ export class GroupCommitMessageQueue implements MessageQueue {
       try {
         await this.commit(batch);
       } catch {
-        for (const write of batch) await this.commit([write]).catch((error: unknown) => write.reject(refusalOf(write, error)));
+        for (const write of batch) await this.commit([write]).catch((error: unknown) => write.reject(error));
       }
     }
     this.draining = false;
@@ -181,8 +180,4 @@ export class GroupCommitMessageQueue implements MessageQueue {
     });
     acknowledgements.forEach((write, i) => write.resolve(removed[i]!));
   }
-}
-
-function refusalOf(write: Write, error: unknown): unknown {
-  return write.kind === 'send' && isForeignKeyViolation(error) ? goneError(write.send.deliveries) : error;
 }

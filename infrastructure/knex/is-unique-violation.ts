@@ -12,10 +12,3 @@ export function isUniqueViolation(error: unknown, table: string, columns: readon
   const failed = `UNIQUE constraint failed: ${columns.map((column) => `${table}.${column}`).join(', ')}`;
   return typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT') && typeof message === 'string' && message.endsWith(failed);
 }
-
-/** Whether a driver error is a foreign-key violation: a row pointing at a user or group that is gone. */
-export function isForeignKeyViolation(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code } = error as { code?: unknown };
-  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}

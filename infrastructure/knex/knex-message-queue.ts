@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { goneError, withinQuota, withoutRemoved, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type ChatMessage, type Correspondent, type GroupRef, type MessageId, type NoticeTopic, type OfflineMessage, type UserId } from '../../domain/index.js';
-import { isForeignKeyViolation } from './is-unique-violation.js';
 
 /**
  * Rows per statement. Knex writes a multi-row SQLite insert as `SELECT … UNION ALL SELECT …`,
@@ -282,14 +281,8 @@ export class KnexMessageQueue implements MessageQueue {
       }
       return rows.map((row, i) => fromRow({ ...row, id: ids[i]! }));
     };
-    let queued: OfflineMessage[];
-    try {
-      // The check and the inserts (and, on PostgreSQL, the locks) share one transaction.
-      queued = this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
-    } catch (error) {
-      if (isForeignKeyViolation(error)) throw goneError(all);
-      throw error;
-    }
+    // The check and the inserts (and, on PostgreSQL, the locks) share one transaction.
+    const queued = this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
     this.queuedTo?.(queued.map((delivery) => delivery.recipientId));
     return queued;
   }

@@ -90,9 +90,20 @@ export class KnexUserRepository implements UserRepository {
     await this.db('users').where({ id }).update({ password_hash: passwordHash });
   }
 
-  // The foreign keys (ON DELETE CASCADE / SET NULL) remove and detach the rest in the same statement.
+  /**
+   * The foreign keys (ON DELETE CASCADE / SET NULL) remove and detach the rest in the same
+   * statement, but for the user's queue, which has no key (migration 0005) and is deleted here
+   * in the same transaction. The user goes first: on PostgreSQL that waits for any write that
+   * found them (FOR KEY SHARE) to commit, and every later one finds them gone, so no delivery
+   * to them is stored after their queue is deleted.
+   */
   async remove(id: UserId): Promise<boolean> {
-    return (await this.db('users').where({ id }).delete()) > 0;
+    const work = async (db: Knex | Knex.Transaction) => {
+      if ((await db('users').where({ id }).delete()) === 0) return false;
+      await db('offline_messages').where({ recipient_id: id }).delete();
+      return true;
+    };
+    return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
   }
 
   async setBan(id: UserId, ban: Ban | null): Promise<void> {

@@ -3,6 +3,7 @@ import * as initialSchema from './migrations/0001-initial-schema.js';
 import * as clientMessageIds from './migrations/0002-client-message-ids.js';
 import * as tokenIssuedAt from './migrations/0003-token-issued-at.js';
 import * as queueReferences from './migrations/0004-queue-references.js';
+import * as queueRecipientCheck from './migrations/0005-queue-recipient-check.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'> & { readonly name: string };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '0002-client-message-ids', ...clientMessageIds },
   { name: '0003-token-issued-at', ...tokenIssuedAt },
   { name: '0004-queue-references', ...queueReferences },
+  { name: '0005-queue-recipient-check', ...queueRecipientCheck },
 ];
 
 /** Lists the migrations by import, not by reading a folder, so they run the same from source and from dist/. */

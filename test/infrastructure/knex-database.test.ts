@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
 import { KnexMessageQueue } from '../../infrastructure/knex/knex-message-queue.js';
+import { knexRepositories } from '../../infrastructure/knex/knex-unit-of-work.js';
 import { migrationSource } from '../../infrastructure/knex/migration-source.js';
 import type { Username } from '../../domain/index.js';
 
@@ -32,6 +33,11 @@ const KEYS: Record<string, string[]> = {
 async function pragma(db: Knex, name: string): Promise<unknown> {
   const [row] = (await db.raw(`PRAGMA ${name}`)) as Record<string, unknown>[];
   return Object.values(row ?? {})[0];
+}
+
+/** The queue's foreign keys: column, table referred to, what a deletion there does. */
+async function queueKeys(db: Knex): Promise<object[]> {
+  return (await db.raw("select \"from\" as column, \"table\", on_delete from pragma_foreign_key_list('offline_messages')")) as object[];
 }
 
 async function keysOf(db: Knex, table: string): Promise<string[]> {
@@ -124,14 +130,46 @@ describe('the SQLite database', () => {
     expect(await db('offline_messages').select('group_id', 'body')).to.deep.equal([{ group_id: 7, body: 'bye' }]);
   });
 
-  it('keeps the queue\'s foreign key to its recipient only, so deleting a user or a group never reads the queue', async () => {
+  it('keeps no foreign key on the queue (the writers check each batch), and deletes a removed user\'s queue with them', async () => {
     const db = await openAt(file);
-    const keys = (await db.raw("select \"from\" as column, \"table\", on_delete from pragma_foreign_key_list('offline_messages')")) as object[];
-    expect(keys).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
+    expect(await queueKeys(db)).to.deep.equal([]);
+    await db('users').insert([
+      { id: 1, username: 'alice', password_hash: 'h', created_at: 0 },
+      { id: 2, username: 'bob', password_hash: 'h', created_at: 0 },
+    ]);
+    const row = (id: number, recipient: number) => ({ id, recipient_id: recipient, kind: 'private', sender_id: 3 - recipient, group_id: null, body: `m${id}`, payload: '{}', created_at: id });
+    await db('offline_messages').insert([row(1, 2), row(2, 1), row(3, 2)]);
+    expect(await knexRepositories(db).users.remove(2)).to.equal(true);
+    expect(await db('offline_messages').pluck('id')).to.deep.equal([2]);
+  });
+
+  it('0005-queue-recipient-check keeps every queued row and its ids, and on the way down drops rows for recipients who are gone', async () => {
+    const db = await openAt(file);
+    await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
+    expect(await queueKeys(db)).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
+    await db('users').insert([
+      { id: 1, username: 'alice', password_hash: 'h', created_at: 0 },
+      { id: 2, username: 'bob', password_hash: 'h', created_at: 0 },
+    ]);
+    const row = (id: number, recipient = 2) => ({ id, recipient_id: recipient, kind: 'private', sender_id: 1, group_id: null, body: `m${id}`, payload: '{}', created_at: id });
+    await db('offline_messages').insert([row(1), row(2), row(3)]);
+    await db('offline_messages').where({ id: 3 }).del();
+    await db.migrate.latest({ migrationSource });
+    expect(await queueKeys(db)).to.deep.equal([]);
+    expect(await db('offline_messages').orderBy('id').select('*')).to.deep.equal([row(1), row(2)]);
+    const [next] = await new KnexMessageQueue(db).enqueue([
+      { recipientId: 2, message: { kind: 'private', from: { id: 1, username: 'alice' as Username }, fromAdmin: false, text: 'after', sentAt: new Date(9) } },
+    ]);
+    expect(next!.id).to.equal(4);
+    await db('offline_messages').insert(row(5, 99));
+    await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
+    expect(await db('offline_messages').orderBy('id').pluck('id')).to.deep.equal([1, 2, 4]);
+    expect(await queueKeys(db)).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
   });
 
   it('0004-queue-references keeps every queued row and never hands out an id given before it', async () => {
     const db = await openAt(file);
+    await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     await db.migrate.down({ migrationSource, name: '0004-queue-references' });
     await db('users').insert([
       { id: 1, username: 'alice', password_hash: 'h', created_at: 0 },
@@ -148,6 +186,7 @@ describe('the SQLite database', () => {
     expect(next!.id).to.equal(4);
     await db('users').where({ id: 1 }).del();
     expect(await db('offline_messages').orderBy('id').pluck('sender_id')).to.deep.equal([1, 1]);
+    await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     await db.migrate.down({ migrationSource, name: '0004-queue-references' });
     expect(await db('offline_messages').orderBy('id').pluck('sender_id')).to.deep.equal([null, null]);
   });
@@ -158,7 +197,7 @@ describe('the SQLite database', () => {
     await first.destroy();
     const second = await openAt(file);
     expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references', '0005-queue-recipient-check']);
   });
 
   it('dates the tokens issued before 0003-token-issued-at to the upgrade, so nobody is logged out by it', async () => {

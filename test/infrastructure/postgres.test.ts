@@ -3,6 +3,7 @@ import type { MessageSend } from '../../application/ports/message-queue.js';
 import { StorageError } from '../../application/ports/storage-error.js';
 import { openPostgresDatabase } from '../../infrastructure/knex/knex-database.js';
 import { migrationSource } from '../../infrastructure/knex/migration-source.js';
+import { knexRepositories } from '../../infrastructure/knex/knex-unit-of-work.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import type { ChatMessage, DomainError, User, Username } from '../../domain/index.js';
 import { onTestPostgres, Outage, testSchema, type TestSchema } from '../support/postgres.js';
@@ -63,7 +64,7 @@ describe('the PostgreSQL schema', () => {
         'users: token_hash (unique)',
         'users: username (unique)',
       ]);
-      expect(foreignKeys).to.deep.equal(['client_message_ids: 1', 'group_members: 2', 'groups: 2', 'offline_messages: 1', 'user_friends: 2', 'user_login_log: 1', 'users: 1']);
+      expect(foreignKeys).to.deep.equal(['client_message_ids: 1', 'group_members: 2', 'groups: 2', 'user_friends: 2', 'user_login_log: 1', 'users: 1']);
     } finally {
       await schema.drop();
     }
@@ -71,7 +72,7 @@ describe('the PostgreSQL schema', () => {
 });
 
 describe('the PostgreSQL migrations', () => {
-  it('0004-queue-references drops the queue\'s keys to sender and group, and puts them back on the way down', async () => {
+  it('0004 and 0005 drop the queue\'s foreign keys, and put them back on the way down', async () => {
     const schema = await testSchema();
     const db = await openPostgresDatabase(schema.url);
     try {
@@ -82,18 +83,28 @@ describe('the PostgreSQL migrations', () => {
            where tc.table_schema = ? and tc.table_name = 'offline_messages' and tc.constraint_type = 'FOREIGN KEY' order by 1`,
           [schema.name],
         )) as { rows: { column: string }[] }).rows.map((row) => row.column);
-      expect(await queueKeys()).to.deep.equal(['recipient_id']);
+      expect(await queueKeys()).to.deep.equal([]);
       await db('users').insert([
         { id: 1, username: 'alice', password_hash: 'h', created_at: 0 },
         { id: 2, username: 'bob', password_hash: 'h', created_at: 0 },
       ]);
-      await db('offline_messages').insert({ recipient_id: 2, kind: 'private', sender_id: 1, body: 'hi', payload: '{}', created_at: 0 });
+      await db('offline_messages').insert([
+        { recipient_id: 2, kind: 'private', sender_id: 1, body: 'hi', payload: '{}', created_at: 0 },
+        { recipient_id: 99, kind: 'private', sender_id: 1, body: 'to nobody', payload: '{}', created_at: 0 },
+      ]);
       await db('users').where({ id: 1 }).del();
+      // 0005 puts the recipient's key back, dropping the row for a recipient who is gone; 0004 the sender's and group's.
+      await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
+      expect(await queueKeys()).to.deep.equal(['recipient_id']);
+      expect(await db('offline_messages').pluck('body')).to.deep.equal(['hi']);
       await db.migrate.down({ migrationSource, name: '0004-queue-references' });
       expect(await queueKeys()).to.deep.equal(['group_id', 'recipient_id', 'sender_id']);
       expect(await db('offline_messages').pluck('sender_id')).to.deep.equal([null]);
       await db.migrate.latest({ migrationSource });
-      expect(await queueKeys()).to.deep.equal(['recipient_id']);
+      expect(await queueKeys()).to.deep.equal([]);
+      // Without the key, the user repository deletes a removed user's queue itself.
+      await knexRepositories(db).users.remove(2);
+      expect(await db('offline_messages').count({ n: '*' })).to.deep.equal([{ n: '0' }]);
     } finally {
       await db.destroy();
       await schema.drop();

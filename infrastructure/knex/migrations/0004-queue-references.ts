@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { rebuildSqliteQueue } from './queue-table.js';
 
 /**
  * `offline_messages` keeps its foreign key to the recipient (a removed user's queue goes with
@@ -41,32 +42,5 @@ async function rebuild(knex: Knex, withReferences: boolean): Promise<void> {
     });
     return;
   }
-  const copy = `${TABLE}_0004`;
-  const sequence = (await knex('sqlite_sequence').where({ name: TABLE }).first('seq')) as { seq: number } | undefined;
-  await knex.schema.createTable(copy, (table) => {
-    table.increments('id');
-    table.integer('recipient_id').unsigned().notNullable().references('id').inTable('users').onDelete('CASCADE');
-    table.string('kind', 16).notNullable();
-    const sender = table.integer('sender_id').unsigned().nullable();
-    const group = table.integer('group_id').unsigned().nullable();
-    if (withReferences) {
-      sender.references('id').inTable('users').onDelete('SET NULL');
-      group.references('id').inTable('groups').onDelete('SET NULL');
-    }
-    table.text('body').notNullable();
-    table.text('payload').notNullable();
-    table.bigInteger('created_at').notNullable();
-  });
-  const columns = 'id, recipient_id, kind, sender_id, group_id, body, payload, created_at';
-  const source = withReferences
-    ? `select id, recipient_id, kind, (select u.id from users u where u.id = m.sender_id), (select g.id from groups g where g.id = m.group_id), body, payload, created_at from ${TABLE} m`
-    : `select ${columns} from ${TABLE}`;
-  await knex.raw(`insert into ${copy} (${columns}) ${source}`);
-  await knex.schema.dropTable(TABLE);
-  await knex.schema.renameTable(copy, TABLE);
-  await knex('sqlite_sequence').where({ name: TABLE }).del();
-  if (sequence) await knex('sqlite_sequence').insert({ name: TABLE, seq: sequence.seq });
-  await knex.schema.alterTable(TABLE, (table) => {
-    table.index(['recipient_id', 'id']);
-  });
+  await rebuildSqliteQueue(knex, { recipient: true, senderAndGroup: withReferences });
 }
