@@ -36,7 +36,7 @@ export interface UserRepository {
   /** Bans with who and when, or lifts the ban with null. */
   setBan(id: UserId, ban: Ban | null): Promise<void>;
   /**
-   * Removes the user and everything that is theirs alone, as the schema's foreign keys do:
+   * Removes the user and everything that is theirs alone (the schema's foreign keys, and for the queue the repository itself):
    * their session, friendships (both sides), memberships, the groups they created (with those
    * groups' memberships), their queue, login log and client message ids. Deliveries they sent
    * that wait in others' queues stay (the message names its sender); bans they made stay, with

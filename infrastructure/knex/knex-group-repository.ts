@@ -69,7 +69,7 @@ export class KnexGroupRepository implements GroupRepository {
     const insert = async (trx: Knex.Transaction) => {
       if (group.maxPerCreator !== undefined) {
         // The creator's row is the lock that serialises their creates where the database does not (PostgreSQL's read committed).
-        // NO KEY UPDATE: it excludes another create, not the KEY SHARE lock a delivery to the creator takes through its foreign key.
+        // NO KEY UPDATE: it excludes another create, not the KEY SHARE lock a delivery to the creator takes on their row.
         const creator = trx('users').where({ id: group.creatorId }).select('id');
         if (trx.client.config.client === 'pg') await creator.forNoKeyUpdate();
         else await creator;

@@ -181,9 +181,8 @@ export interface References {
 
 /**
  * The senders, recipients and groups the deliveries name. `offline_messages` has no foreign
- * key to a sender or group (migration 0004): each is looked up once per write instead of once
- * per row; recipients are looked up with them, so that a group message can leave out one
- * removed meanwhile (`withoutRemoved`) rather than fail on the recipient's foreign key.
+ * keys (migrations 0004 and 0005): each is looked up once per write instead of once per row,
+ * and a group message leaves out a recipient removed meanwhile (`withoutRemoved`).
  */
 export function referencesOf(deliveries: readonly Delivery[]): References {
   const named: References = { users: new Set(), groups: new Set() };
@@ -220,8 +219,8 @@ export function goneAmong(deliveries: readonly Delivery[], present: References):
 }
 
 /**
- * Which of the senders and groups the deliveries name still exist, as foreign keys would
- * check. On PostgreSQL the rows found are locked against deletion until the commit (FOR KEY
+ * Which of the users (senders and recipients) and groups the deliveries name still exist, as
+ * foreign keys would check. On PostgreSQL the rows found are locked against deletion until the commit (FOR KEY
  * SHARE, the lock a foreign key's check takes); SQLite has one writer at a time.
  */
 async function presentReferences(db: Knex | Knex.Transaction, deliveries: readonly Delivery[]): Promise<References> {

@@ -45,9 +45,8 @@ export const DELETE = 'delete from offline_messages where id = ? and recipient_i
 const COUNT = 'select count(*) as count from offline_messages where recipient_id = ?';
 /**
  * Which of the users (senders and recipients), and of the groups, a batch names still exist
- * (`offline_messages` has no foreign key to a sender or group, migration 0004, and a group
- * message leaves out a recipient removed meanwhile): one statement for all of them, the ids a
- * JSON array.
+ * (`offline_messages` has no foreign keys, migrations 0004 and 0005, and a group message
+ * leaves out a recipient removed meanwhile): one statement for all of them, the ids a JSON array.
  */
 const USERS_AMONG = 'select id from users where id in (select value from json_each(?))';
 const GROUPS_AMONG = 'select id from groups where id in (select value from json_each(?))';
