@@ -65,7 +65,7 @@ function present(tables: MemoryTables, deliveries: readonly Delivery[]): readonl
   return kept;
 }
 
-/** Queues the deliveries, all or nothing, as `offline_messages` with its foreign keys would. */
+/** Queues the deliveries, all or nothing, checking the users and groups they name as the SQL writers do. */
 function store(tables: MemoryTables, all: readonly Delivery[]): OfflineMessage[] {
   const deliveries = present(tables, all);
   try {
