@@ -107,6 +107,42 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect(next!.id, 'the highest id, acknowledged, is not given again').to.be.greaterThan(ids.at(-1)!);
     });
 
+    it('keeps each member\'s copy of a group message their own: replayed in id order among others, acknowledged in any order', async () => {
+      const carol = await fixture.addUser('carol');
+      const groupOf = async (name: string): Promise<GroupRef> => {
+        const created = await fixture.storage.repositories.groups.create({ name, creatorId: alice.id, createdAt: at(0) });
+        return { id: created.id, name, creator: alice.username };
+      };
+      const [team, club] = [await groupOf('team'), await groupOf('club')];
+      const send = async (group: GroupRef, text: string, members: User[]) => {
+        const message: ChatMessage = { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group, text, sentAt: at(1) };
+        return (await messages().send({ deliveries: members.map((member) => to(member, message)), maxQueued: 100, sentAt: at(1) })).queued;
+      };
+      const [g1bob, g1carol] = await send(team, 'g1', [bob, carol]);
+      const [p1] = await messages().enqueue([to(bob, privateFrom(alice, 'p1'))]);
+      const [g2bob] = await send(club, 'g2', [bob]);
+      const [g3bob, g3carol] = await send(team, 'g3', [bob, carol]);
+      // Bob is no longer in the team: the next message is carol's alone.
+      const [g4carol] = await send(team, 'g4', [carol]);
+      const texts = async (user: User, options?: { after?: number; limit?: number }) => (await messages().pendingFor(user.id, options)).map((q) => q.message.text);
+      expect(await messages().pendingFor(bob.id)).to.deep.equal([g1bob, p1, g2bob, g3bob]);
+      expect(await messages().pendingFor(carol.id)).to.deep.equal([g1carol, g3carol, g4carol]);
+      expect(await texts(bob, { after: g1bob!.id, limit: 2 })).to.deep.equal(['p1', 'g2']);
+      expect(await texts(carol, { after: g1carol!.id })).to.deep.equal(['g3', 'g4']);
+
+      // Out of order, and only bob's own copies: carol's of the same messages stay.
+      expect(await messages().acknowledge(bob.id, [g3bob!.id])).to.deep.equal([g3bob!.id]);
+      expect(await messages().acknowledge(bob.id, [g3bob!.id, g1carol!.id, g3carol!.id])).to.deep.equal([]);
+      expect(await texts(bob)).to.deep.equal(['g1', 'p1', 'g2']);
+      expect(await texts(carol)).to.deep.equal(['g1', 'g3', 'g4']);
+      expect([await messages().countFor(bob.id), await messages().countFor(carol.id), await messages().countAll()]).to.deep.equal([3, 3, 6]);
+
+      expect(await messages().acknowledge(bob.id, [g2bob!.id, g1bob!.id])).to.deep.equal([g1bob!.id, g2bob!.id]);
+      expect(await texts(bob)).to.deep.equal(['p1']);
+      expect(await messages().acknowledge(carol.id, [g4carol!.id, g1carol!.id, g3carol!.id])).to.deep.equal([g1carol!.id, g3carol!.id, g4carol!.id]);
+      expect([await messages().countFor(carol.id), await messages().countAll()]).to.deep.equal([0, 1]);
+    });
+
     it('queues nothing for an empty call', async () => {
       expect(await messages().enqueue([])).to.deep.equal([]);
       expect(await messages().countFor(bob.id)).to.equal(0);
@@ -291,6 +327,25 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
         const [oldest] = await messages().pendingFor(bob.id);
         await messages().acknowledge(bob.id, [oldest!.id]);
         expect((await sendTo([bob], 'room again', { maxQueued: 3 })).recipients).to.equal(1);
+      });
+
+      it('counts group messages towards each member\'s quota, and frees room as that member acknowledges', async () => {
+        const team = await fixture.storage.repositories.groups.create({ name: 'team', creatorId: alice.id, createdAt: at(0) });
+        const group: GroupRef = { id: team.id, name: 'team', creator: alice.username };
+        const toTeam = (text: string) => {
+          const message: ChatMessage = { kind: 'group', from: { id: alice.id, username: alice.username }, fromAdmin: false, group, text, sentAt: at(1) };
+          return messages().send({ deliveries: [bob, carol].map((member) => to(member, message)), maxQueued: 3, sentAt: at(1) });
+        };
+        for (const text of ['g1', 'g2']) await toTeam(text);
+        await messages().acknowledge(carol.id, (await messages().pendingFor(carol.id)).map((d) => d.id));
+        await sendTo([bob], 'private');
+        const fourth = await toTeam('g3');
+        expect([fourth.recipients, fourth.full]).to.deep.equal([1, [bob.id]]);
+        const [oldest] = await messages().pendingFor(bob.id);
+        await messages().acknowledge(bob.id, [oldest!.id]);
+        expect((await toTeam('g4')).full).to.deep.equal([]);
+        expect((await messages().pendingFor(bob.id)).map((d) => d.message.text)).to.deep.equal(['g2', 'private', 'g4']);
+        expect((await messages().pendingFor(carol.id)).map((d) => d.message.text)).to.deep.equal(['g3', 'g4']);
       });
 
       it('counts notices queued by enqueue, in or out of a unit of work, towards the quota', async () => {
