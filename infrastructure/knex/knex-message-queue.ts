@@ -219,21 +219,32 @@ export function goneAmong(deliveries: readonly Delivery[], present: References):
 }
 
 /**
- * Which of the users (senders and recipients) and groups the deliveries name still exist, as
- * foreign keys would check. On PostgreSQL the rows found are locked against deletion until the commit (FOR KEY
- * SHARE, the lock a foreign key's check takes); SQLite has one writer at a time.
+ * Which of `ids` are rows of `table` still, as a foreign key would check. On PostgreSQL the
+ * rows found are locked against deletion until the commit (FOR KEY SHARE, the lock a foreign
+ * key's check takes); SQLite has one writer at a time.
  */
-async function presentReferences(db: Knex | Knex.Transaction, deliveries: readonly Delivery[]): Promise<References> {
+async function presentAmong(db: Knex | Knex.Transaction, table: 'users' | 'groups', ids: Set<number>): Promise<Set<number>> {
+  const present = new Set<number>();
+  for (const chunk of chunks([...ids])) {
+    const rows = (await db(table).whereIn('id', chunk).forKeyShare().select('id')) as { id: number }[];
+    for (const row of rows) present.add(Number(row.id));
+  }
+  return present;
+}
+
+/**
+ * Locks what a write to the queue depends on and finds which of the users and groups its
+ * deliveries name still exist, in the one order that cannot deadlock on PostgreSQL against an
+ * account's deletion (which deletes the user's groups, then queues notices to their members,
+ * then deletes the user): the groups named first, then the recipients' queues
+ * (`lockQueues`, the advisory locks the notices take too), then the users. A write waiting on
+ * a group being deleted so holds no queue, and one waiting on a queue holds no user.
+ */
+async function lockReferences(db: Knex | Knex.Transaction, deliveries: readonly Delivery[], queues: () => Promise<void>): Promise<References> {
   const named = referencesOf(deliveries);
-  const found = async (table: string, ids: Set<number>) => {
-    const present = new Set<number>();
-    for (const chunk of chunks([...ids])) {
-      const rows = (await db(table).whereIn('id', chunk).forKeyShare().select('id')) as { id: number }[];
-      for (const row of rows) present.add(Number(row.id));
-    }
-    return present;
-  };
-  return { users: await found('users', named.users), groups: await found('groups', named.groups) };
+  const groups = await presentAmong(db, 'groups', named.groups);
+  await queues();
+  return { users: await presentAmong(db, 'users', named.users), groups };
 }
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -264,12 +275,14 @@ export class KnexMessageQueue implements MessageQueue {
     if (all.length === 0) return [];
     let deliveries = all;
     const insert = async (db: Knex | Knex.Transaction) => {
-      await lockQueues(db, all.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
+      const queues = () => lockQueues(db, all.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
       if (check) {
-        const present = await presentReferences(db, all);
+        const present = await lockReferences(db, all, queues);
         const kept = goneAmong(all, present) ?? withoutRemoved(all, (id) => present.users.has(id));
         if (kept instanceof DomainError) throw kept;
         deliveries = kept;
+      } else {
+        await queues();
       }
       const rows = deliveries.map(toRow);
       const ids: number[] = [];
@@ -307,9 +320,8 @@ export class KnexMessageQueue implements MessageQueue {
     const receipts: (SendReceipt | DomainError)[] = [];
     const recipients = [...new Set(messages.flatMap((message) => message.deliveries.map((delivery) => delivery.recipientId)))];
     // Every queue this batch may write to, locked at once and in order, before any is counted.
-    await lockQueues(this.db, recipients, this.locked);
+    const present = await lockReferences(this.db, messages.flatMap((message) => message.deliveries), () => lockQueues(this.db, recipients, this.locked));
     await this.countInto(counts, recipients.filter((id) => counts.get(id) === undefined));
-    const present = await presentReferences(this.db, messages.flatMap((message) => message.deliveries));
     for (const message of messages) {
       const { key } = message;
       const first = key && ((await this.db('client_message_ids').where({ sender_id: key.senderId, client_msg_id: key.clientMsgId }).first()) as ClientMessageRow | undefined);

@@ -3,6 +3,7 @@ import type { MessageSend } from '../../application/ports/message-queue.js';
 import { StorageError } from '../../application/ports/storage-error.js';
 import { openPostgresDatabase } from '../../infrastructure/knex/knex-database.js';
 import { migrationSource } from '../../infrastructure/knex/migration-source.js';
+import { knexQueueBatchWriter, type QueueBatchResult } from '../../infrastructure/knex/group-commit-message-queue.js';
 import { knexRepositories } from '../../infrastructure/knex/knex-unit-of-work.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import type { ChatMessage, DomainError, User, Username } from '../../domain/index.js';
@@ -110,6 +111,46 @@ describe('the PostgreSQL migrations', () => {
       await schema.drop();
     }
   });
+});
+
+describe('PostgreSQL: a queue write racing the deletion of an account', () => {
+  for (const members of [2, 3]) {
+    it(`never deadlocks: the write waits for the deletion of the group it names, then is refused (a group of ${members})`, async () => {
+      const schema = await testSchema();
+      const db = await openPostgresDatabase(schema.url);
+      try {
+        const names = ['tom', 'sam', 'max'].slice(0, members);
+        await db('users').insert(names.map((username, i) => ({ id: i + 1, username, password_hash: 'h', created_at: 0 })));
+        await db('groups').insert({ id: 1, name: 'team', creator_id: 1, created_at: 0 });
+        const group = { id: 1, name: 'team', creator: 'tom' as Username };
+        const others = names.slice(1).map((_, i) => i + 2);
+        // Sam writes to the team (tom and max) while tom's account goes, as AccountService.remove does it:
+        // the group first, then the notices to its members, then the user.
+        let written: Promise<QueueBatchResult> | undefined;
+        await db.transaction(async (trx) => {
+          const repositories = knexRepositories(trx);
+          await repositories.groups.remove(1);
+          const toTeam: ChatMessage = { kind: 'group', from: { id: 2, username: 'sam' as Username }, fromAdmin: false, group, text: 'hi', sentAt: at(0) };
+          const recipients = [1, ...others.filter((id) => id !== 2)];
+          written = knexQueueBatchWriter(db)({ sends: [{ deliveries: recipients.map((recipientId) => ({ recipientId, message: toTeam })), maxQueued: 100, sentAt: at(0) }], acknowledgements: [], counts: new Map() });
+          // Once the write waits on a lock (the group's row), the deletion goes on.
+          await eventually(async () => {
+            const waiting = (await db.raw("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike '%for key share%'")) as { rows: { n: number }[] };
+            return waiting.rows[0]!.n > 0;
+          });
+          const notice: ChatMessage = { kind: 'notice', topic: 'group-deleted', from: { id: 1, username: 'tom' as Username }, group, text: 'team deleted', sentAt: at(0) };
+          await repositories.messages.enqueue(others.map((recipientId) => ({ recipientId, message: notice })));
+          await repositories.users.remove(1);
+        });
+        const { sent } = await written!;
+        expect(sent[0]).to.include({ code: 'UNKNOWN_GROUP' });
+        expect(await db('offline_messages').orderBy('recipient_id').select('recipient_id', 'body')).to.deep.equal(others.map((id) => ({ recipient_id: id, body: 'team deleted' })));
+      } finally {
+        await db.destroy();
+        await schema.drop();
+      }
+    });
+  }
 });
 
 describe('nodes starting together on a new PostgreSQL schema', () => {
