@@ -57,25 +57,29 @@ export class InMemoryMessageQueue implements MessageQueue {
   }
 }
 
-/** The deliveries whose recipient still exists, by `withoutRemoved`'s rule: throws its refusal. */
+/**
+ * The deliveries to store, checked as the SQL writers check them: a sender or group that is
+ * gone refuses them all (`goneError`), then a recipient who is gone is left out or refuses
+ * them by `withoutRemoved`'s rule. Throws the refusal.
+ */
 function present(tables: MemoryTables, deliveries: readonly Delivery[]): readonly Delivery[] {
+  try {
+    assertReferences(tables, {
+      users: deliveries.map(({ message }) => message.from?.id ?? null),
+      groups: deliveries.map(({ message }) => referencedGroupId(message)),
+    });
+  } catch {
+    throw goneError(deliveries);
+  }
   const users = new Set(tables.users.map((record) => record.user.id));
   const kept = withoutRemoved(deliveries, (id) => users.has(id));
   if (kept instanceof DomainError) throw kept;
   return kept;
 }
 
-/** Queues the deliveries, all or nothing, checking the users and groups they name as the SQL writers do. */
+/** Queues the deliveries, all or nothing, after `present`'s checks. */
 function store(tables: MemoryTables, all: readonly Delivery[]): OfflineMessage[] {
   const deliveries = present(tables, all);
-  try {
-    assertReferences(tables, {
-      users: deliveries.flatMap(({ recipientId, message }) => [recipientId, message.from?.id ?? null]),
-      groups: deliveries.map(({ message }) => referencedGroupId(message)),
-    });
-  } catch {
-    throw goneError(deliveries);
-  }
   const queued = deliveries.map(({ recipientId, message }) => ({
     id: ++tables.sequences.messages,
     recipientId,
