@@ -125,6 +125,35 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
     expect(await page.evaluate("sessionStorage.getItem('parley.token')")).to.equal(null);
   });
 
+  it('acknowledges a backlog that came long before the login\'s answer with the token that answer brings', async () => {
+    const server = new ScriptedServer((request, self) => {
+      switch (request.op) {
+        case 'login':
+          self.push('message', message('early'), 21);
+          self.push('message', message('earlier still'), 22);
+          // A slow server: the answer, and the token with it, come well after the page's ack delay (50 ms).
+          setTimeout(() => self.socket!.send(JSON.stringify({ type: 'response', id: request.id, status: 'ok', data: { token: 'tok', user: ALICE, welcome: 'welcome, alice', backlog: 2 } })), 400);
+          return undefined;
+        case 'friends':
+          return { friends: [], nextCursor: null };
+        case 'groups':
+          return { groups: [], nextCursor: null };
+        case 'ack':
+          return request.token === 'tok' ? { acknowledged: request.args!.ids, unknown: [] } : undefined;
+        default:
+          return undefined;
+      }
+    });
+    await server.install(page);
+    await page.goto(`${FAKE_ORIGIN}/`);
+    await page.getByLabel('Username').fill('alice');
+    await page.getByLabel('Password').fill('correct horse');
+    await page.getByLabel('Password').press('Enter');
+    await eventually(async () => [...new Set(server.acked())].sort().join() === '21,22');
+    // No ack went out without the token: the server would have refused it, and the ids were gone.
+    expect(server.requests.filter((request) => request.op === 'ack').map((request) => request.token)).to.deep.equal(['tok']);
+  });
+
   it('attaches again with the kept token when the connection drops and after a reload, showing a replayed delivery once', async () => {
     const server = new ScriptedServer((request, self) => {
       switch (request.op) {

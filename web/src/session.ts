@@ -172,6 +172,7 @@ export class Session {
   private async signedIn(user: WireUser): Promise<void> {
     this.me = user;
     this.setStatus('online');
+    if (this.ackIds.length > 0 && this.ackTimer === undefined) this.flushAcks();
     if (this.notice !== null && this.notice === this.lostNotice) this.tell(null);
     await this.refreshLists();
   }
@@ -214,8 +215,11 @@ export class Session {
 
   private flushAcks(): void {
     this.ackTimer = undefined;
+    // A backlog comes before the login's answer, and so before the token that requests need:
+    // what arrives then, or while the connection is down, waits here until `signedIn`.
+    if (!this.connection?.token) return;
     const ids = this.ackIds.splice(0, MAX_ACK_IDS);
-    if (ids.length === 0 || !this.connection) return;
+    if (ids.length === 0) return;
     // Lost acks are harmless: the server pushes those deliveries again at the next attach, and the store drops the repeats.
     this.connection.request('ack', { ids }).catch(() => undefined);
     if (this.ackIds.length > 0) this.ackTimer = window.setTimeout(() => this.flushAcks(), 0);
@@ -273,6 +277,9 @@ export class Session {
     this.connection = null;
     connection?.close();
     this.me = null;
+    window.clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.ackIds = []; // what this user's page had not acknowledged comes again at their next login
     this.store = new ConversationStore(); // the next user of this page sees none of this one's messages
     this.friends.clear();
     this.groups.clear();
