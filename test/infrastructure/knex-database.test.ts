@@ -165,6 +165,10 @@ describe('the SQLite database', () => {
     await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     expect(await db('offline_messages').orderBy('id').pluck('id')).to.deep.equal([1, 2, 4]);
     expect(await queueKeys(db)).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
+    const [afterDown] = await new KnexMessageQueue(db).enqueue([
+      { recipientId: 2, message: { kind: 'private', from: { id: 1, username: 'alice' as Username }, fromAdmin: false, text: 'after down', sentAt: new Date(10) } },
+    ]);
+    expect(afterDown!.id, 'the dropped row\'s id is not given again').to.equal(6);
   });
 
   it('0004-queue-references keeps every queued row and never hands out an id given before it', async () => {
