@@ -208,7 +208,7 @@ function namesGone(message: ChatMessage, present: References): boolean {
  * The refusal for those deliveries that name a sender or group missing from `present`, if any
  * do. A group message's deliveries share one message, which is looked at once.
  */
-export function goneAmong(deliveries: readonly Delivery[], present: References): DomainError | undefined {
+function goneAmong(deliveries: readonly Delivery[], present: References): DomainError | undefined {
   let last: ChatMessage | undefined;
   for (const { message } of deliveries) {
     if (message === last) continue;
@@ -216,6 +216,15 @@ export function goneAmong(deliveries: readonly Delivery[], present: References):
     if (namesGone(message, present)) return goneError(deliveries.filter((delivery) => namesGone(delivery.message, present)));
   }
   return undefined;
+}
+
+/**
+ * What of a write may be stored, by the port's rules, given which of the users and groups it
+ * names are `present`: the refusal when it names a sender or group that is gone, else its
+ * deliveries without recipients removed meanwhile (`withoutRemoved`).
+ */
+export function deliverable(deliveries: readonly Delivery[], present: References): readonly Delivery[] | DomainError {
+  return goneAmong(deliveries, present) ?? withoutRemoved(deliveries, (id) => present.users.has(id));
 }
 
 /**
@@ -273,12 +282,11 @@ export class KnexMessageQueue implements MessageQueue {
    */
   private async insert(all: readonly Delivery[], check: boolean): Promise<OfflineMessage[]> {
     if (all.length === 0) return [];
-    let deliveries = all;
     const insert = async (db: Knex | Knex.Transaction) => {
       const queues = () => lockQueues(db, all.map((delivery) => delivery.recipientId), db === this.db ? this.locked : new Set());
+      let deliveries = all;
       if (check) {
-        const present = await lockReferences(db, all, queues);
-        const kept = goneAmong(all, present) ?? withoutRemoved(all, (id) => present.users.has(id));
+        const kept = deliverable(all, await lockReferences(db, all, queues));
         if (kept instanceof DomainError) throw kept;
         deliveries = kept;
       } else {
@@ -329,7 +337,7 @@ export class KnexMessageQueue implements MessageQueue {
         receipts.push(repeatOf(first));
         continue;
       }
-      const deliveries = goneAmong(message.deliveries, present) ?? withoutRemoved(message.deliveries, (id) => present.users.has(id));
+      const deliveries = deliverable(message.deliveries, present);
       if (deliveries instanceof DomainError) {
         receipts.push(deliveries);
         continue;

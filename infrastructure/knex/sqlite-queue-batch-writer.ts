@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { withinQuota, withoutRemoved, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
+import { withinQuota, type Delivery, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import type { QueueBatch, QueueBatchResult, QueueBatchWriter } from './group-commit-message-queue.js';
-import { clientMessageRow, CommitCounts, goneAmong, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
+import { clientMessageRow, CommitCounts, deliverable, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
 
 /** The part of a better-sqlite3 `Statement` this writer uses. */
 interface SqliteStatement {
@@ -130,7 +130,7 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
           const first = key && (findSent.get(key.senderId, key.clientMsgId) as ClientMessageRow | undefined);
           if (first) return repeatOf(first);
           // As a foreign key would, but refusing only this send: the rest of the batch is written all the same.
-          const deliveries = goneAmong(message.deliveries, present) ?? withoutRemoved(message.deliveries, (id) => present.users.has(id));
+          const deliveries = deliverable(message.deliveries, present);
           if (deliveries instanceof DomainError) return deliveries;
           const { taken, full } = withinQuota(deliveries === message.deliveries ? message : { ...message, deliveries }, countOf, (id) => counts.set(id, countOf(id) + 1));
           const receipt = receiptOf(message, store(taken), full);
