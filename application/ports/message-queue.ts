@@ -112,19 +112,20 @@ export function withoutRemoved(deliveries: readonly Delivery[], exists: (userId:
 }
 
 /**
- * Which deliveries of a send go in: those whose recipient has room, counted with what the
- * send itself adds. `countOf` gives a recipient's current count; `stored` is told of each
- * delivery taken. Shared by every adapter so that the rule is one.
+ * Which of a send's deliveries go in: those whose recipient has fewer than `maxQueued` waiting,
+ * counted with what the send itself adds. `countOf` gives a recipient's current count;
+ * `stored` is told of each delivery taken. Shared by every adapter so that the rule is one.
  */
 export function withinQuota(
-  message: MessageSend,
+  deliveries: readonly Delivery[],
+  maxQueued: number,
   countOf: (recipientId: UserId) => number,
   stored: (recipientId: UserId) => void,
 ): { taken: Delivery[]; full: UserId[] } {
   const taken: Delivery[] = [];
   const full: UserId[] = [];
-  for (const delivery of message.deliveries) {
-    if (countOf(delivery.recipientId) >= message.maxQueued) {
+  for (const delivery of deliveries) {
+    if (countOf(delivery.recipientId) >= maxQueued) {
       full.push(delivery.recipientId);
     } else {
       taken.push(delivery);

@@ -342,7 +342,7 @@ export class KnexMessageQueue implements MessageQueue {
         receipts.push(deliveries);
         continue;
       }
-      const { taken, full } = withinQuota({ ...message, deliveries }, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
+      const { taken, full } = withinQuota(deliveries, message.maxQueued, (id) => counts.get(id)!, (id) => counts.set(id, counts.get(id)! + 1));
       const receipt = receiptOf(message, await this.insert(taken, false), full);
       const row = clientMessageRow(message, receipt);
       if (row) await this.db('client_message_ids').insert(row);

@@ -132,7 +132,7 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
           // As a foreign key would, but refusing only this send: the rest of the batch is written all the same.
           const deliveries = deliverable(message.deliveries, present);
           if (deliveries instanceof DomainError) return deliveries;
-          const { taken, full } = withinQuota(deliveries === message.deliveries ? message : { ...message, deliveries }, countOf, (id) => counts.set(id, countOf(id) + 1));
+          const { taken, full } = withinQuota(deliveries, message.maxQueued, countOf, (id) => counts.set(id, countOf(id) + 1));
           const receipt = receiptOf(message, store(taken), full);
           const row = clientMessageRow(message, receipt);
           if (row) recordSent.run(row.sender_id, row.client_msg_id, row.message_id, row.recipients, row.full, row.sent_at);

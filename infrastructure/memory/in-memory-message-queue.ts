@@ -23,7 +23,7 @@ export class InMemoryMessageQueue implements MessageQueue {
       const deliveries = present(tables, message.deliveries);
       const counts = new Map<UserId, number>();
       const countOf = (id: UserId) => counts.get(id) ?? tables.messages.filter((m) => m.recipientId === id).length;
-      const { taken, full } = withinQuota({ ...message, deliveries }, countOf, (id) => counts.set(id, countOf(id) + 1));
+      const { taken, full } = withinQuota(deliveries, message.maxQueued, countOf, (id) => counts.set(id, countOf(id) + 1));
       const queued = store(tables, taken);
       const receipt = { firstId: queued[0]?.id ?? null, recipients: queued.length, full, sentAt: message.sentAt };
       if (key && queued.length > 0) tables.clientMessageIds.push({ ...key, ...receipt });
