@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { GroupRepository, GroupSummary, NewGroup } from '../../application/ports/group-repository.js';
 import type { PageRequest } from '../../application/ports/page-request.js';
 import { assertCanCreateAnotherGroup, DomainError, type Ban, type Group, type GroupId, type GroupRole, type Membership, type UserId } from '../../domain/index.js';
+import { inTransaction } from './in-transaction.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 import { paged } from './paged.js';
 
@@ -81,7 +82,7 @@ export class KnexGroupRepository implements GroupRepository {
       return id;
     };
     try {
-      const id = this.db.isTransaction ? await insert(this.db as Knex.Transaction) : await this.db.transaction(insert);
+      const id = await inTransaction(this.db, insert);
       return fromRow({ ...row, id });
     } catch (error) {
       if (isUniqueViolation(error, 'groups', ['name', 'creator_id'])) {

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { goneError, withinQuota, withoutRemoved, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type ChatMessage, type Correspondent, type GroupRef, type MessageId, type NoticeTopic, type OfflineMessage, type UserId } from '../../domain/index.js';
+import { inTransaction } from './in-transaction.js';
 
 /**
  * Rows per statement. Knex writes a multi-row SQLite insert as `SELECT … UNION ALL SELECT …`,
@@ -302,7 +303,7 @@ export class KnexMessageQueue implements MessageQueue {
       return rows.map((row, i) => fromRow({ ...row, id: ids[i]! }));
     };
     // The check and the inserts (and, on PostgreSQL, the locks) share one transaction.
-    const queued = this.db.isTransaction ? await insert(this.db) : await this.db.transaction(insert);
+    const queued = await inTransaction(this.db, insert);
     this.queuedTo?.(queued.map((delivery) => delivery.recipientId));
     return queued;
   }
@@ -313,7 +314,7 @@ export class KnexMessageQueue implements MessageQueue {
       if (sent instanceof DomainError) throw sent;
       return sent!;
     };
-    return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
+    return inTransaction(this.db, work);
   }
 
   /**
@@ -374,7 +375,7 @@ export class KnexMessageQueue implements MessageQueue {
   async acknowledge(recipientId: UserId, ids: readonly MessageId[]): Promise<MessageId[]> {
     if (ids.length === 0) return [];
     const work = async (db: Knex | Knex.Transaction) => (await new KnexMessageQueue(db).acknowledgeEach([{ recipientId, ids }]))[0]!;
-    return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
+    return inTransaction(this.db, work);
   }
 
   /**

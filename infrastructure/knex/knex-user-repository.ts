@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { PageRequest } from '../../application/ports/page-request.js';
 import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
+import { inTransaction } from './in-transaction.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 import { paged } from './paged.js';
 
@@ -103,7 +104,7 @@ export class KnexUserRepository implements UserRepository {
       await db('offline_messages').where({ recipient_id: id }).delete();
       return true;
     };
-    return this.db.isTransaction ? work(this.db) : this.db.transaction(work);
+    return inTransaction(this.db, work);
   }
 
   async setBan(id: UserId, ban: Ban | null): Promise<void> {
