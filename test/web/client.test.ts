@@ -38,6 +38,15 @@ class ScriptedServer {
 }
 
 const ALICE = { id: 1, username: 'alice', isAdmin: false, banned: false };
+
+/** Puts the scripted server in place, opens the page and logs in as alice with Enter. */
+async function logIn(page: Page, server: ScriptedServer): Promise<void> {
+  await server.install(page);
+  await page.goto(`${FAKE_ORIGIN}/`);
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill('correct horse');
+  await page.getByLabel('Password').press('Enter');
+}
 const message = (text: string) => ({ kind: 'private', from: 'bob', fromAdmin: false, text, sentAt: '2026-11-25T12:00:00.000Z' });
 
 describe('the web client in Chromium (a scripted WebSocket in place of the server)', function () {
@@ -84,11 +93,7 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
           return undefined;
       }
     });
-    await server.install(page);
-    await page.goto(`${FAKE_ORIGIN}/`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('correct horse');
-    await page.getByLabel('Password').press('Enter');
+    await logIn(page, server);
 
     const bob = page.getByRole('button', { name: /bob/ });
     await bob.getByText('2', { exact: true }).waitFor(); // the badge: two new messages, the repeat not counted
@@ -144,11 +149,7 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
           return undefined;
       }
     });
-    await server.install(page);
-    await page.goto(`${FAKE_ORIGIN}/`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('correct horse');
-    await page.getByLabel('Password').press('Enter');
+    await logIn(page, server);
     await eventually(async () => [...new Set(server.acked())].sort().join() === '21,22');
     // No ack went out without the token: the server would have refused it, and the ids were gone.
     expect(server.requests.filter((request) => request.op === 'ack').map((request) => request.token)).to.deep.equal(['tok']);
@@ -214,11 +215,7 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
       }
     });
     await page.clock.install();
-    await server.install(page);
-    await page.goto(`${FAKE_ORIGIN}/`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('correct horse');
-    await page.getByLabel('Password').press('Enter');
+    await logIn(page, server);
     await page.getByRole('button', { name: /bob/ }).click();
 
     silent = true;
@@ -255,11 +252,7 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
           return {};
       }
     });
-    await server.install(page);
-    await page.goto(`${FAKE_ORIGIN}/`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('correct horse');
-    await page.getByLabel('Password').press('Enter');
+    await logIn(page, server);
 
     await page.getByRole('button', { name: /club \(carol\)/ }).click();
     expect(await page.getByRole('button', { name: 'Delete group' }).count()).to.equal(0);
@@ -306,11 +299,7 @@ describe('the web client in Chromium (a scripted WebSocket in place of the serve
           return {};
       }
     });
-    await server.install(page);
-    await page.goto(`${FAKE_ORIGIN}/`);
-    await page.getByLabel('Username').fill('alice');
-    await page.getByLabel('Password').fill('correct horse');
-    await page.getByLabel('Password').press('Enter');
+    await logIn(page, server);
 
     await page.getByRole('button', { name: 'Admin' }).click();
     const users = page.getByRole('region', { name: 'Users' });
