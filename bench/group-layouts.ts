@@ -1,18 +1,21 @@
 /**
- * What SQLite alone spends on group fan-out under two storage layouts:
- * `node dist/bench/group-layouts.js [--layout rows|cursors] [--rounds N]`.
+ * What SQLite alone spends on group fan-out under storage layouts:
+ * `node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N]`.
  *
  * Each round is S2's shape: 16 messages to a group of 100 (4 senders, 99 recipients each),
  * stored in one transaction; then every member acknowledges its 16 in one request, all the
  * requests in one transaction, on a database opened as the server opens it (its migrations and
  * pragmas: WAL, `synchronous=FULL`, foreign keys on).
  *
- * - `rows` is today's writer's statements (ADR 0006): one row per recipient, a message's rows
- *   inserted by one `insert … select … from json_each(?)`, one single-row delete per id acknowledged.
- * - `cursors` is the design ADR 0020 weighs: the message stored once, each member's
- *   acknowledgements one update of its cursor, then one sweep of what every cursor has passed.
- *   It is the storage work only; the rules it would have to keep (a member skipped for a full
- *   queue, a kicked member's backlog, acknowledgements out of order) are not modelled.
+ * - `rows` is the writer's statements before the group log (ADR 0006): one row per recipient, a
+ *   message's rows inserted by one `insert … select … from json_each(?)`, one single-row delete
+ *   per id acknowledged.
+ * - `cursors` is the prototype ADR 0020 weighed first: the message stored once, each member's
+ *   acknowledgements one update of its cursor, then one sweep of what every cursor has passed,
+ *   without the rules the queue keeps.
+ * - `log` is the server's own writer (`sqliteQueueBatchWriter`) with its group log, every rule
+ *   kept: the round's messages as one commit of sends, every member's acknowledgements as the
+ *   next commit.
  *
  * It prints wall time per delivery, which moves with the VM; for figures that do not, run it
  * under `valgrind --tool=callgrind` with two round counts and divide the difference of the
@@ -23,7 +26,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
-import { DELETE, INSERT_FOR_EACH, LAST_ID, type SqliteDatabase } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
+import type { MessageSend } from '../application/ports/message-queue.js';
+import { DomainError, type ChatMessage, type MessageId, type UserId, type Username } from '../domain/index.js';
+import type { QueueBatch } from '../infrastructure/knex/group-commit-message-queue.js';
+import { DELETE, INSERT_FOR_EACH, LAST_ID, sqliteQueueBatchWriter } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
+import type { SqliteDatabase } from '../infrastructure/knex/sqlite-group-log.js';
 import { runScript, UsageError } from './options.js';
 
 const MEMBERS = 100;
@@ -31,28 +38,28 @@ const SENDERS = 4;
 const MESSAGES_PER_ROUND = 16;
 const TEXT = 'x'.repeat(64);
 
-type Layout = 'rows' | 'cursors';
+type Layout = 'rows' | 'cursors' | 'log';
 
 function options(argv: readonly string[]): { layout: Layout; rounds: number } {
   let layout: Layout = 'rows';
   let rounds = 40;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
-    if (argv[i] === '--layout' && (value === 'rows' || value === 'cursors')) [layout, i] = [value, i + 1];
+    if (argv[i] === '--layout' && (value === 'rows' || value === 'cursors' || value === 'log')) [layout, i] = [value, i + 1];
     else if (argv[i] === '--rounds' && value && Number.isInteger(Number(value)) && Number(value) > 0) [rounds, i] = [Number(value), i + 1];
-    else throw new UsageError(`usage: node dist/bench/group-layouts.js [--layout rows|cursors] [--rounds N] (not understood: ${argv[i]})`);
+    else throw new UsageError(`usage: node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N] (not understood: ${argv[i]})`);
   }
   return { layout, rounds };
 }
 
-/** The cursor layout's two tables, beside the server's own schema. */
+/** The prototype's two tables, beside the server's own schema (whose group log has tables of these names without the prefix). */
 const CURSOR_TABLES = [
-  `create table group_messages (
+  `create table proto_group_messages (
     id integer primary key autoincrement,
     group_id integer not null references groups(id) on delete cascade,
     sender_id integer references users(id) on delete set null,
     body text not null, payload text not null, created_at bigint not null)`,
-  `create table group_cursors (
+  `create table proto_group_cursors (
     group_id integer not null references groups(id) on delete cascade,
     user_id integer not null references users(id) on delete cascade,
     acked_through integer not null,
@@ -66,12 +73,39 @@ async function open(directory: string): Promise<Knex> {
   const now = Date.now();
   await db('users').insert(Array.from({ length: MEMBERS }, (_, i) => ({ username: `member${i + 1}`, password_hash: 'none', created_at: now })));
   await db('groups').insert({ name: 'bench', creator_id: 1, created_at: now });
-  await db('group_cursors').insert(Array.from({ length: MEMBERS }, (_, i) => ({ group_id: 1, user_id: i + 1, acked_through: 0 })));
+  await db('proto_group_cursors').insert(Array.from({ length: MEMBERS }, (_, i) => ({ group_id: 1, user_id: i + 1, acked_through: 0 })));
   return db;
 }
 
+/** A round under the server's writer: 16 messages in one commit, every member's acknowledgements in the next. */
+function writerRound(db: Knex): () => Promise<void> {
+  const write = sqliteQueueBatchWriter(db);
+  const counts = new Map<UserId, number>();
+  const group = { id: 1, name: 'bench', creator: 'member1' as Username };
+  const members = Array.from({ length: MEMBERS }, (_, i) => i + 1);
+  const sendOf = (m: number): MessageSend => {
+    const sender = (m % SENDERS) + 1;
+    const message: ChatMessage = { kind: 'group', from: { id: sender, username: `member${sender}` as Username }, fromAdmin: false, group, text: TEXT, sentAt: new Date() };
+    return { deliveries: members.filter((id) => id !== sender).map((recipientId) => ({ recipientId, message })), maxQueued: Infinity, sentAt: message.sentAt };
+  };
+  const commit = async (batch: Omit<QueueBatch, 'counts'>) => {
+    const result = await write({ ...batch, counts });
+    for (const [id, count] of result.counts) counts.set(id, count);
+    return result;
+  };
+  return async () => {
+    const { sent } = await commit({ sends: Array.from({ length: MESSAGES_PER_ROUND }, (_, m) => sendOf(m)), acknowledgements: [] });
+    const idsOf = new Map<UserId, MessageId[]>(members.map((id) => [id, []]));
+    for (const receipt of sent) {
+      if (receipt instanceof DomainError) throw receipt;
+      for (const { recipientId, id } of receipt.queued) idsOf.get(recipientId)!.push(id);
+    }
+    await commit({ sends: [], acknowledgements: [...idsOf].map(([recipientId, ids]) => ({ recipientId, ids })) });
+  };
+}
+
 /** One round's work under a layout: store 16 messages, then take every member's acknowledgement of them. */
-function roundOf(db: SqliteDatabase, layout: Layout): () => void {
+function roundOf(db: SqliteDatabase, layout: Exclude<Layout, 'log'>): () => void {
   const payload = (sender: number) => JSON.stringify({ from: { id: sender, username: `member${sender}` }, fromAdmin: false, group: { id: 1, name: 'bench', creator: 'member1' } });
   const recipientsOf = (sender: number) => JSON.stringify(Array.from({ length: MEMBERS }, (_, i) => i + 1).filter((id) => id !== sender));
   if (layout === 'rows') {
@@ -95,9 +129,9 @@ function roundOf(db: SqliteDatabase, layout: Layout): () => void {
     });
     return () => acknowledge(store());
   }
-  const insert = db.prepare('insert into group_messages (group_id, sender_id, body, payload, created_at) values (1, ?, ?, ?, ?)');
-  const advance = db.prepare('update group_cursors set acked_through = ? where group_id = 1 and user_id = ? and acked_through < ?');
-  const sweep = db.prepare('delete from group_messages where group_id = 1 and id <= (select min(acked_through) from group_cursors where group_id = 1)');
+  const insert = db.prepare('insert into proto_group_messages (group_id, sender_id, body, payload, created_at) values (1, ?, ?, ?, ?)');
+  const advance = db.prepare('update proto_group_cursors set acked_through = ? where group_id = 1 and user_id = ? and acked_through < ?');
+  const sweep = db.prepare('delete from proto_group_messages where group_id = 1 and id <= (select min(acked_through) from proto_group_cursors where group_id = 1)');
   let last = 0;
   const store = db.transaction(() => {
     for (let m = 0; m < MESSAGES_PER_ROUND; m++) {
@@ -120,15 +154,23 @@ async function main(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'parley-layouts-'));
   try {
     const db = await open(directory);
-    // The connection Knex pools, driven directly, as the server's writer does.
-    const connection = (await db.client.acquireConnection()) as SqliteDatabase;
-    const round = roundOf(connection, layout);
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < rounds; i++) round();
-    const elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
-    await db.client.releaseConnection(connection);
+    let elapsedUs: number;
+    if (layout === 'log') {
+      const round = writerRound(db);
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < rounds; i++) await round();
+      elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+    } else {
+      // The connection Knex pools, driven directly, as the server's writer does.
+      const connection = (await db.client.acquireConnection()) as SqliteDatabase;
+      const round = roundOf(connection, layout);
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < rounds; i++) round();
+      elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
+      await db.client.releaseConnection(connection);
+    }
     const deliveries = rounds * MESSAGES_PER_ROUND * (MEMBERS - 1);
-    const [{ waiting }] = (await db(layout === 'rows' ? 'offline_messages' : 'group_messages').count({ waiting: '*' })) as [{ waiting: number }];
+    const [{ waiting }] = (await db({ rows: 'offline_messages', cursors: 'proto_group_messages', log: 'group_messages' }[layout]).count({ waiting: '*' })) as [{ waiting: number }];
     await db.destroy();
     if (waiting !== 0) throw new Error(`${waiting} rows left after every member acknowledged: the layout's acknowledgement is wrong`);
     console.log(`${layout}: ${rounds} rounds, ${deliveries} deliveries stored and acknowledged, ${(elapsedUs / deliveries).toFixed(2)} µs per delivery (wall)`);

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { CommitCounts, KnexMessageQueue } from './knex-message-queue.js';
+import { sqliteQueueReads } from './sqlite-group-log.js';
 
 /** What one commit writes: sends from many senders and acknowledgements from many recipients. */
 export interface QueueBatch {
@@ -78,7 +79,8 @@ type Write =
  * recipient in the database inside every commit, under the queue lock KnexMessageQueue takes.
  */
 export class GroupCommitMessageQueue implements MessageQueue {
-  private readonly direct: KnexMessageQueue;
+  /** Where reads go: on SQLite, rows and the group log its writer keeps; elsewhere the rows. */
+  private readonly direct: Pick<MessageQueue, 'pendingFor' | 'countFor' | 'countAll'>;
   private waiting: Write[] = [];
   private draining = false;
   private delayed: NodeJS.Timeout | undefined;
@@ -92,7 +94,7 @@ export class GroupCommitMessageQueue implements MessageQueue {
     private readonly write: QueueBatchWriter = knexQueueBatchWriter(db),
     private readonly options: { readonly sharedDatabase?: boolean } = {},
   ) {
-    this.direct = new KnexMessageQueue(db);
+    this.direct = db.client.config.client === 'pg' ? new KnexMessageQueue(db) : sqliteQueueReads(db);
   }
 
   async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {

@@ -5,6 +5,7 @@ import { assertCanCreateAnotherGroup, DomainError, type Ban, type Group, type Gr
 import { inTransaction } from './in-transaction.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 import { paged } from './paged.js';
+import { sweepGroups } from './sqlite-group-log.js';
 
 interface GroupRow {
   id: number;
@@ -108,7 +109,10 @@ export class KnexGroupRepository implements GroupRepository {
 
   async remove(id: GroupId): Promise<boolean> {
     // The schema cascades to group_members and lets queued notices keep a null group_id.
-    return (await this.db('groups').where({ id }).del()) > 0;
+    if ((await this.db('groups').where({ id }).del()) === 0) return false;
+    // SQLite's group log: the group's messages stay until their members acknowledge them, and the cursors with the last of them.
+    await sweepGroups(this.db, [id]);
+    return true;
   }
 
   async setBan(id: GroupId, ban: Ban | null): Promise<void> {

@@ -10,7 +10,7 @@ import { inTransaction } from './in-transaction.js';
  */
 const ROWS_PER_STATEMENT = 500;
 
-interface MessageRow {
+export interface MessageRow {
   id: number;
   recipient_id: number;
   kind: ChatMessage['kind'];
@@ -80,7 +80,7 @@ export function toRow({ recipientId, message }: Delivery): Omit<MessageRow, 'id'
   };
 }
 
-function fromRow(row: MessageRow): OfflineMessage {
+export function fromRow(row: MessageRow): OfflineMessage {
   const payload = JSON.parse(row.payload) as Payload;
   const { from } = payload;
   const text = row.body;
@@ -263,6 +263,12 @@ function chunks<T>(items: readonly T[]): T[][] {
   return result;
 }
 
+/**
+ * The queue as rows of `offline_messages`, one per delivery, through Knex: PostgreSQL's, and
+ * SQLite's within a unit of work (which only enqueues notices, always rows). Its reads see rows
+ * only: the server's queue on SQLite reads through `sqliteQueueReads`, which sees the group log
+ * the SQLite writer keeps as well (sqlite-group-log.ts).
+ */
 export class KnexMessageQueue implements MessageQueue {
   /** Recipients whose queue this transaction has locked (PostgreSQL only). */
   private readonly locked = new Set<UserId>();

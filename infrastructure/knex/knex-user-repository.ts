@@ -3,6 +3,7 @@ import type { PageRequest } from '../../application/ports/page-request.js';
 import type { NewUser, StoredToken, TokenHolder, UserRepository } from '../../application/ports/user-repository.js';
 import { DomainError, type Ban, type User, type UserId, type Username } from '../../domain/index.js';
 import { inTransaction } from './in-transaction.js';
+import { forgetMember } from './sqlite-group-log.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 import { paged } from './paged.js';
 
@@ -94,7 +95,8 @@ export class KnexUserRepository implements UserRepository {
   /**
    * The foreign keys (ON DELETE CASCADE / SET NULL) remove and detach the rest in the same
    * statement, but for the user's queue, which has no key (migration 0005) and is deleted here
-   * in the same transaction. The user goes first: on PostgreSQL that waits for any write that
+   * in the same transaction, with their cursors of SQLite's group log: their groups are swept
+   * at once, a message they held back going if the others have acknowledged it. The user goes first: on PostgreSQL that waits for any write that
    * found them (FOR KEY SHARE) to commit, and every later one finds them gone, so no delivery
    * to them is stored after their queue is deleted.
    */
@@ -102,6 +104,7 @@ export class KnexUserRepository implements UserRepository {
     const work = async (db: Knex | Knex.Transaction) => {
       if ((await db('users').where({ id }).delete()) === 0) return false;
       await db('offline_messages').where({ recipient_id: id }).delete();
+      await forgetMember(db, id);
       return true;
     };
     return inTransaction(this.db, work);

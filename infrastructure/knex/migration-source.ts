@@ -4,6 +4,7 @@ import * as clientMessageIds from './migrations/0002-client-message-ids.js';
 import * as tokenIssuedAt from './migrations/0003-token-issued-at.js';
 import * as queueReferences from './migrations/0004-queue-references.js';
 import * as queueRecipientCheck from './migrations/0005-queue-recipient-check.js';
+import * as groupLog from './migrations/0006-group-log.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'> & { readonly name: string };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '0003-token-issued-at', ...tokenIssuedAt },
   { name: '0004-queue-references', ...queueReferences },
   { name: '0005-queue-recipient-check', ...queueRecipientCheck },
+  { name: '0006-group-log', ...groupLog },
 ];
 
 /** Lists the migrations by import, not by reading a folder, so they run the same from source and from dist/. */

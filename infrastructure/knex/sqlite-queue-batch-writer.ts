@@ -3,21 +3,7 @@ import { withinQuota, type Delivery, type SendReceipt } from '../../application/
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import type { QueueBatch, QueueBatchResult, QueueBatchWriter } from './group-commit-message-queue.js';
 import { clientMessageRow, CommitCounts, deliverable, receiptOf, referencesOf, repeatOf, toRow, type ClientMessageRow, type References } from './knex-message-queue.js';
-
-/** The part of a better-sqlite3 `Statement` this writer uses. */
-interface SqliteStatement {
-  run(...parameters: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-  get(...parameters: unknown[]): unknown;
-  all(...parameters: unknown[]): unknown[];
-  /** Makes `get` and `all` give each row's first column. */
-  pluck(): SqliteStatement;
-}
-
-/** The part of a better-sqlite3 `Database` this writer uses. */
-export interface SqliteDatabase {
-  prepare(sql: string): SqliteStatement;
-  transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
-}
+import { groupLogOf, onConnection, SqliteGroupLog, type CommitLog, type SqliteDatabase, type SqliteStatement } from './sqlite-group-log.js';
 
 const COLUMNS = '(id, recipient_id, kind, sender_id, group_id, body, payload, created_at)';
 const VALUES_PER_ROW = 8;
@@ -42,7 +28,8 @@ export const INSERT_FOR_EACH = `insert into offline_messages ${COLUMNS} select ?
  */
 export const LAST_ID = "select seq from sqlite_sequence where name = 'offline_messages'";
 export const DELETE = 'delete from offline_messages where id = ? and recipient_id = ?';
-const COUNT = 'select count(*) as count from offline_messages where recipient_id = ?';
+/** Moves the queue's sequence past the ids a batch reserved for group messages, which no insert into the table took. */
+const RESERVE = "update sqlite_sequence set seq = ? where name = 'offline_messages' and seq < ?";
 /**
  * Which of the users (senders and recipients), and of the groups, a batch names still exist
  * (`offline_messages` has no foreign keys, migrations 0004 and 0005, and a group message
@@ -62,7 +49,7 @@ const RECORD_SENT = 'insert into client_message_ids (sender_id, client_msg_id, m
  * SQLite itself spends on the rows.
  */
 export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
-  const prepared = new WeakMap<SqliteDatabase, (batch: QueueBatch) => QueueBatchResult>();
+  const prepared = new WeakMap<SqliteDatabase, (batch: QueueBatch) => QueueBatchResult & { commitLog: CommitLog }>();
   const writerFor = (connection: SqliteDatabase) => {
     let write = prepared.get(connection);
     if (!write) {
@@ -71,19 +58,19 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
       const insertOf = (rows: number) => (inserts[rows] ??= connection.prepare(insertRows(rows)));
       const insertForEach = connection.prepare(INSERT_FOR_EACH);
       const lastId = connection.prepare(LAST_ID);
-      const remove = connection.prepare(DELETE);
-      const count = connection.prepare(COUNT);
+      const reserve = connection.prepare(RESERVE);
+      const log = groupLogOf(connection);
       const findSent = connection.prepare(FIND_SENT);
       const recordSent = connection.prepare(RECORD_SENT);
       const usersAmong = connection.prepare(USERS_AMONG).pluck();
       const groupsAmong = connection.prepare(GROUPS_AMONG).pluck();
       /** Those of `ids` the statement finds. */
       const among = (statement: SqliteStatement, ids: Set<number>) => (ids.size === 0 ? ids : new Set(statement.all(JSON.stringify([...ids])) as number[]));
-      write = connection.transaction((batch: QueueBatch): QueueBatchResult => {
+      write = connection.transaction((batch: QueueBatch): QueueBatchResult & { commitLog: CommitLog } => {
         const counts = new CommitCounts(batch.counts);
         const countOf = (id: UserId) => {
           let known = counts.get(id);
-          if (known === undefined) counts.set(id, (known = (count.get(id) as { count: number }).count));
+          if (known === undefined) counts.set(id, (known = log.countFor(id)));
           return known;
         };
         /** The highest id given so far, read from the table once. */
@@ -96,13 +83,15 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
         };
         const named = referencesOf(batch.sends.flatMap((send) => send.deliveries));
         const present: References = { users: among(usersAmong, named.users), groups: among(groupsAmong, named.groups) };
+        /** The group messages stored in the log: their members' cursors are written once per commit. */
+        const commitLog = SqliteGroupLog.commitLog();
         /** The values of single-recipient rows not written yet, `VALUES_PER_ROW` to a row. */
         const rows: unknown[] = [];
         const writeRows = () => {
           if (rows.length > 0) insertOf(rows.length / VALUES_PER_ROW).run(rows);
           rows.length = 0;
         };
-        /** Stores deliveries, one statement per run of them that share one message, or per 16 single rows. */
+        /** Stores deliveries: a group message in the group log, other runs sharing one message in one statement, single rows 16 to a statement. */
         const store = (deliveries: readonly Delivery[]): OfflineMessage[] => {
           const queued: OfflineMessage[] = [];
           for (let start = 0; start < deliveries.length; ) {
@@ -111,11 +100,16 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
             while (deliveries[end]?.message === message) end++;
             const row = toRow(deliveries[start]!);
             const { kind, sender_id, group_id, body, payload, created_at } = row;
+            let recipients: UserId[];
             if (end - start === 1) {
               const id = takeIds(1);
               rows.push(id, row.recipient_id, kind, sender_id, group_id, body, payload, created_at);
               if (rows.length === ROWS_PER_INSERT * VALUES_PER_ROW) writeRows();
               queued.push({ id, recipientId: row.recipient_id, message });
+            } else if (kind === 'group' && SqliteGroupLog.takes(sender_id, (recipients = deliveries.slice(start, end).map((d) => d.recipientId)))) {
+              const first = takeIds(end - start);
+              log.store(first, row, recipients, commitLog);
+              for (let i = start; i < end; i++) queued.push({ id: first + (i - start), recipientId: deliveries[i]!.recipientId, message });
             } else {
               const first = takeIds(end - start);
               insertForEach.run(first, kind, sender_id, group_id, body, payload, created_at, JSON.stringify(deliveries.slice(start, end).map((d) => d.recipientId)));
@@ -140,24 +134,20 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
         });
         // Before the acknowledgements, which must find every row this batch stored.
         writeRows();
-        const removed = batch.acknowledgements.map(({ recipientId, ids }) => {
-          const mine: MessageId[] = [];
-          for (const id of new Set(ids)) if (remove.run(id, recipientId).changes > 0) mine.push(id);
-          return mine.sort((a, b) => a - b);
-        });
+        if (last !== undefined) reserve.run(last, last);
+        log.listedIn(commitLog);
+        const removed = log.acknowledge(batch.acknowledgements);
         counts.removed(batch.acknowledgements, removed);
-        return { sent, removed, counts: counts.changed };
+        return { sent, removed, counts: counts.changed, commitLog };
       });
       prepared.set(connection, write);
     }
     return write;
   };
-  return async (batch) => {
-    const connection = (await db.client.acquireConnection()) as SqliteDatabase;
-    try {
-      return writerFor(connection)(batch);
-    } finally {
-      await db.client.releaseConnection(connection);
-    }
-  };
+  return (batch) =>
+    onConnection(db, (connection) => {
+      const { commitLog, ...result } = writerFor(connection)(batch);
+      groupLogOf(connection).committed(commitLog);
+      return result;
+    });
 }

@@ -96,7 +96,7 @@ describe('passwd, resetpassword, unregister and deluser, end to end with real pr
     expect(bobGroups.groups.map((g) => [g.name, g.members])).to.deep.equal([['club', 1]]);
     expect(await world.queuedFor('bob')).to.include(`alice's account was deleted, and with it the group "team"`);
     expect(await world.queuedFor('carol')).to.include('from alice');
-    expect(await world.query((db) => db('offline_messages').where({ recipient_id: 2 }).count({ n: '*' }))).to.deep.equal([{ n: 0 }]);
+    expect(await world.query((db) => db('queued_deliveries').where({ recipient_id: 2 }).count({ n: '*' }))).to.deep.equal([{ n: 0 }]);
     const send = await world.chatctl('bob', 'send', 'alice', 'are you there?');
     expect([send.code, send.stderr]).to.deep.equal([1, 'chatctl: there is no user called alice']);
     // The name is free again.

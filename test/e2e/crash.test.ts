@@ -113,7 +113,7 @@ describe('a server killed under load, end to end with real processes', function 
         return again;
       }),
     );
-    await eventually(async () => (await world.query((db) => db('offline_messages').count({ n: '*' })))[0]!.n === 0);
+    await eventually(async () => (await world.query((db) => db('queued_deliveries').count({ n: '*' })))[0]!.n === 0);
 
     for (const [i, { sender }] of pairs.entries()) {
       const connections = [receivers[i]!, drained[i]!].map((r) => r.deliveries.filter((d) => d.from === sender));

@@ -97,7 +97,7 @@ describe('friends and private messages, end to end with real processes', functio
 
   it('answers an ack of ids that do not exist or belong to someone else with them as unknown, removing nothing', async () => {
     await expectOk(world.chatctl('alice', 'add', 'bob'));
-    const [aliceId] = await world.query((db) => db('offline_messages').pluck('id'));
+    const [aliceId] = await world.query((db) => db('queued_deliveries').pluck('id'));
     const carol = await world.client('carol');
     expect(await carol.request('ack', { ids: [aliceId, 99_999] })).to.deep.equal({ acknowledged: [], unknown: [aliceId, 99_999] });
     expect(await world.queuedFor('bob')).to.have.length(1);

@@ -36,10 +36,10 @@ describe('safe retries and the offline quota, end to end with real processes', f
     await expectOk(world.chatctl('alice', 'newgroup', 'team'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'bob'));
     await expectOk(world.chatctl('alice', 'addgroupuser', 'team', 'carol'));
-    await world.query((db) => db('offline_messages').del());
+    await world.clearQueue();
   });
   after(() => world.stop());
-  afterEach(() => world.query((db) => db('offline_messages').del()));
+  afterEach(() => world.clearQueue());
 
   it('stores a send once when chatctl loses the answer and retries it, answering the first id', async () => {
     const proxy = await losingFirstAnswer(world.server.port);
@@ -47,7 +47,7 @@ describe('safe retries and the offline quota, end to end with real processes', f
       const sent = await expectOk(world.chatctl('alice', 'send', 'bob', 'only once', '--json', '--server', `127.0.0.1:${proxy.port}`));
       expect(proxy.connections(), 'connected again for the retry').to.equal(2);
       const { message } = JSON.parse(sent.stdout) as { message: { id: number; to: string } };
-      const stored = await world.query((db) => db('offline_messages').select('id', 'body'));
+      const stored = await world.query((db) => db('queued_deliveries').select('id', 'body'));
       expect(stored).to.deep.equal([{ id: message.id, body: 'only once' }]);
     } finally {
       proxy.server.close();

@@ -17,6 +17,8 @@ const SCHEMA: Record<string, string[]> = {
   offline_messages: ['id', 'recipient_id', 'kind', 'sender_id', 'group_id', 'body', 'payload', 'created_at'],
   user_login_log: ['id', 'user_id', 'ip', 'logged_in_at'],
   client_message_ids: ['sender_id', 'client_msg_id', 'message_id', 'recipients', 'full', 'sent_at'],
+  group_messages: ['id', 'group_id', 'sender_id', 'body', 'payload', 'created_at', 'recipients'],
+  group_cursors: ['user_id', 'group_id', 'through', 'until', 'acked'],
 };
 
 /** Each table's unique constraints and indexes, as column lists (primary keys included). */
@@ -28,6 +30,8 @@ const KEYS: Record<string, string[]> = {
   offline_messages: ['id', 'recipient_id,id'],
   user_login_log: ['id', 'user_id,logged_in_at'],
   client_message_ids: ['sender_id,client_msg_id (unique)'],
+  group_messages: ['group_id,id', 'id'],
+  group_cursors: ['group_id', 'user_id,group_id (unique)'],
 };
 
 async function pragma(db: Knex, name: string): Promise<unknown> {
@@ -88,7 +92,7 @@ describe('the SQLite database', () => {
     expect([join(directory, 'nested'), join(directory, 'nested', 'deeper')].map(mode)).to.deep.equal([0o700, 0o700]);
   });
 
-  it('has the six tables of the seed schema, and the client message ids, with their columns, keys and indexes', async () => {
+  it('has the six tables of the seed schema, the client message ids and the group log, with their columns, keys and indexes', async () => {
     const db = await openAt(file);
     const tables = await db('sqlite_master').where({ type: 'table' }).pluck('name');
     expect(tables.filter((name: string) => !/^(sqlite|knex)_/.test(name)).sort()).to.deep.equal(Object.keys(SCHEMA).sort());
@@ -145,6 +149,7 @@ describe('the SQLite database', () => {
 
   it('0005-queue-recipient-check keeps every queued row and its ids, and on the way down drops rows for recipients who are gone', async () => {
     const db = await openAt(file);
+    await db.migrate.down({ migrationSource, name: '0006-group-log' });
     await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     expect(await queueKeys(db)).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
     await db('users').insert([
@@ -162,6 +167,7 @@ describe('the SQLite database', () => {
     ]);
     expect(next!.id).to.equal(4);
     await db('offline_messages').insert(row(5, 99));
+    await db.migrate.down({ migrationSource, name: '0006-group-log' });
     await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     expect(await db('offline_messages').orderBy('id').pluck('id')).to.deep.equal([1, 2, 4]);
     expect(await queueKeys(db)).to.deep.equal([{ column: 'recipient_id', table: 'users', on_delete: 'CASCADE' }]);
@@ -173,6 +179,7 @@ describe('the SQLite database', () => {
 
   it('0004-queue-references keeps every queued row and never hands out an id given before it', async () => {
     const db = await openAt(file);
+    await db.migrate.down({ migrationSource, name: '0006-group-log' });
     await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     await db.migrate.down({ migrationSource, name: '0004-queue-references' });
     await db('users').insert([
@@ -190,6 +197,7 @@ describe('the SQLite database', () => {
     expect(next!.id).to.equal(4);
     await db('users').where({ id: 1 }).del();
     expect(await db('offline_messages').orderBy('id').pluck('sender_id')).to.deep.equal([1, 1]);
+    await db.migrate.down({ migrationSource, name: '0006-group-log' });
     await db.migrate.down({ migrationSource, name: '0005-queue-recipient-check' });
     await db.migrate.down({ migrationSource, name: '0004-queue-references' });
     expect(await db('offline_messages').orderBy('id').pluck('sender_id')).to.deep.equal([null, null]);
@@ -201,7 +209,7 @@ describe('the SQLite database', () => {
     await first.destroy();
     const second = await openAt(file);
     expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references', '0005-queue-recipient-check']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references', '0005-queue-recipient-check', '0006-group-log']);
   });
 
   it('dates the tokens issued before 0003-token-issued-at to the upgrade, so nobody is logged out by it', async () => {

@@ -65,8 +65,15 @@ export class World {
 
   async queuedFor(username: string): Promise<string[]> {
     return this.query((db) =>
-      db('offline_messages as m').join('users as u', 'u.id', 'm.recipient_id').where('u.username', username).orderBy('m.id').pluck('m.body'),
+      db('queued_deliveries as m').join('users as u', 'u.id', 'm.recipient_id').where('u.username', username).orderBy('m.id').pluck('m.body'),
     );
+  }
+
+  /** Empties the queue behind the server's back: its rows and its group log. */
+  async clearQueue(): Promise<void> {
+    await this.query(async (db) => {
+      for (const table of ['offline_messages', 'group_messages', 'group_cursors']) await db(table).del();
+    });
   }
 
   async restart(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
