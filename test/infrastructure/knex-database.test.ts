@@ -30,7 +30,7 @@ const KEYS: Record<string, string[]> = {
   offline_messages: ['id', 'recipient_id,id'],
   user_login_log: ['id', 'user_id,logged_in_at'],
   client_message_ids: ['sender_id,client_msg_id (unique)'],
-  group_messages: ['group_id,id', 'id'],
+  group_messages: ['group_id,id,sender_id', 'id'],
   group_cursors: ['group_id', 'user_id,group_id (unique)'],
 };
 
