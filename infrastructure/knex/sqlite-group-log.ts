@@ -16,11 +16,14 @@ export interface SqliteStatement {
 /** The part of a better-sqlite3 `Database` the SQLite queue uses. */
 export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
-  transaction<A extends unknown[], R>(work: (...args: A) => R): (...args: A) => R;
+  /** A function running `work` in a transaction begun with BEGIN (deferred), or with BEGIN IMMEDIATE through `immediate`. */
+  transaction<A extends unknown[], R>(work: (...args: A) => R): ((...args: A) => R) & { immediate(...args: A): R };
 }
 
 /** Bytes per member in a group message's list of recipients: ten digits and a comma. */
 const KEY_WIDTH = 11;
+/** The first user id too long for an entry: a message to such a member is stored as rows. */
+const LARGEST_KEY = 10 ** (KEY_WIDTH - 1);
 
 /**
  * A member's entry in a message's list of recipients. Entries are fixed-width and only a
@@ -174,6 +177,13 @@ export class SqliteGroupLog {
   /** Sweeps so far, to run SWEEP_GAPS on every SWEEPS_PER_GAP_SWEEP-th. */
   private sweepCount = 0;
 
+  /**
+   * The rows and the log deliveries waiting for a member, read in one transaction: two
+   * statements outside one would each see their own snapshot, and a commit of another process
+   * (a shared file) between them could be seen in half.
+   */
+  private readonly readPending: (parameters: { user: UserId; key: string; after: MessageId; limit: number }) => [MessageRow[], MessageRow[]];
+
   constructor(connection: SqliteDatabase) {
     const prepare = (sql: string) => connection.prepare(sql);
     this.statements = {
@@ -192,11 +202,16 @@ export class SqliteGroupLog {
       rowsFor: prepare(ROWS_FOR),
       logFor: prepare(LOG_FOR),
     };
+    const { rowsFor, logFor } = this.statements;
+    this.readPending = connection.transaction((parameters) => [rowsFor.all(parameters) as MessageRow[], logFor.all(parameters) as MessageRow[]]);
   }
 
-  /** Whether a group message may go in the log: its sender is not among its recipients (see NOT_SENT_BY). */
+  /**
+   * Whether a group message may go in the log: its sender is not among its recipients (see
+   * NOT_SENT_BY), and each recipient's id fits an entry of the list (ten digits).
+   */
   static takes(senderId: UserId | null, recipients: readonly UserId[]): boolean {
-    return senderId === null || !recipients.includes(senderId);
+    return (senderId === null || !recipients.includes(senderId)) && recipients.every((id) => id < LARGEST_KEY);
   }
 
   /** A commit's record of what it stored; `listedIn` writes its cursors, `committed` remembers its messages. */
@@ -301,9 +316,7 @@ export class SqliteGroupLog {
 
   /** What waits for the user, rows and group deliveries, oldest first: at most `limit` after id `after`. */
   pendingFor(userId: UserId, after: MessageId, limit: number): MessageRow[] {
-    const parameters = { user: userId, key: memberKey(userId), after, limit };
-    const rows = this.statements.rowsFor.all(parameters) as MessageRow[];
-    const logged = this.statements.logFor.all(parameters) as MessageRow[];
+    const [rows, logged] = this.readPending({ user: userId, key: memberKey(userId), after, limit });
     if (logged.length === 0) return rows;
     const merged = [...rows, ...logged].sort((a, b) => a.id - b.id);
     return limit < 0 ? merged : merged.slice(0, limit);
@@ -380,7 +393,7 @@ export async function onConnection<R>(db: Knex, work: (connection: SqliteDatabas
   }
 }
 
-/** The SQLite queue's reads: rows and the group log together, each in one synchronous step (one snapshot). */
+/** The SQLite queue's reads: rows and the group log together, each in one snapshot (one statement, or one read transaction). */
 export function sqliteQueueReads(db: Knex): Pick<MessageQueue, 'pendingFor' | 'countFor' | 'countAll'> {
   return {
     pendingFor: (recipientId, options = {}) => onConnection(db, (connection) => groupLogOf(connection).pendingFor(recipientId, options.after ?? 0, options.limit ?? -1).map(fromRow)),

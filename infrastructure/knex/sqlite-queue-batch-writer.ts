@@ -49,7 +49,8 @@ const RECORD_SENT = 'insert into client_message_ids (sender_id, client_msg_id, m
  * SQLite itself spends on the rows.
  */
 export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
-  const prepared = new WeakMap<SqliteDatabase, (batch: QueueBatch) => QueueBatchResult & { commitLog: CommitLog }>();
+  type Write = (batch: QueueBatch) => QueueBatchResult & { commitLog: CommitLog };
+  const prepared = new WeakMap<SqliteDatabase, Write & { immediate: Write }>();
   const writerFor = (connection: SqliteDatabase) => {
     let write = prepared.get(connection);
     if (!write) {
@@ -146,7 +147,10 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
   };
   return (batch) =>
     onConnection(db, (connection) => {
-      const { commitLog, ...result } = writerFor(connection)(batch);
+      // Immediate: the transaction reads before it writes, and a deferred one that has read
+      // cannot take the write lock once another process (a shared file) has committed since:
+      // SQLite fails it at once (SQLITE_BUSY) rather than wait. Taking the lock first, it waits.
+      const { commitLog, ...result } = writerFor(connection).immediate(batch);
       groupLogOf(connection).committed(commitLog);
       return result;
     });

@@ -1,16 +1,21 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import type { ChatMessage, GroupRef, MessageId, OfflineMessage, User, Username } from '../../domain/index.js';
 import type { QueueBatchWriter } from '../../infrastructure/knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
 import { migrationSource } from '../../infrastructure/knex/migration-source.js';
-import { sqliteQueueReads, SWEEPS_PER_GAP_SWEEP } from '../../infrastructure/knex/sqlite-group-log.js';
+import { onConnection, SqliteGroupLog, sqliteQueueReads, SWEEPS_PER_GAP_SWEEP, type SqliteDatabase, type SqliteStatement } from '../../infrastructure/knex/sqlite-group-log.js';
 import { sqliteQueueBatchWriter } from '../../infrastructure/knex/sqlite-queue-batch-writer.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { at } from './storage-fixture.js';
+
+/** Another server process's queue on the same SQLite file. */
+const WRITER = fileURLToPath(new URL('../support/queue-writer-node.js', import.meta.url));
 
 /**
  * SQLite's group log (ADR 0020): a group message stored once, each member's acknowledgements
@@ -145,6 +150,41 @@ describe('the SQLite group log', () => {
     expect(receipt.queued.map((delivery) => delivery.recipientId), 'bob has room for one more, carol none').to.deep.equal([bob.id]);
     expect(receipt.full).to.deep.equal([carol.id]);
     expect(await texts(bob)).to.deep.equal(['m1', 'm3', 'm4']);
+  });
+
+  it('stores a message to a member whose id is longer than ten digits as rows, each copy still its own', async () => {
+    const huge = await storage.repositories.users.add({ username: 'huge' as Username, passwordHash: 'h', createdAt: at(0) });
+    await look('users').where({ id: huge.id }).update({ id: 10 ** 10 });
+    const [toBob, toHuge] = await send('wide', [bob, { ...huge, id: 10 ** 10 }]);
+    expect([await stored(), await look('offline_messages').orderBy('id').pluck('recipient_id')]).to.deep.equal([[], [bob.id, 10 ** 10]]);
+    expect(toHuge!.id).to.equal(toBob!.id + 1);
+    expect(await messages().acknowledge(10 ** 10, [toHuge!.id])).to.deep.equal([toHuge!.id]);
+    expect([await texts(bob), await messages().countAll()]).to.deep.equal([['wide'], 1]);
+  });
+
+  it('reads what waits for a member in one snapshot, never half of another process\'s commit', async () => {
+    // Another process commits, in one call, a private message and a group message for bob,
+    // just after the read of bob's rows: the read of the log must not see the group message alone.
+    await onConnection(look, (connection) => {
+      const rowsFor = 'select * from offline_messages where recipient_id = :user';
+      const meanwhile: SqliteDatabase = {
+        prepare: (sql) => {
+          const statement = connection.prepare(sql);
+          if (!sql.startsWith(rowsFor)) return statement;
+          const all = statement.all.bind(statement);
+          return Object.assign(Object.create(statement) as SqliteStatement, {
+            all: (...parameters: unknown[]) => {
+              const rows = all(...parameters);
+              execFileSync(process.execPath, [WRITER, file, '1', '0', String(alice.id), String(team.id), String(bob.id), String(carol.id)]);
+              return rows;
+            },
+          });
+        },
+        transaction: (work) => connection.transaction(work),
+      };
+      expect(new SqliteGroupLog(meanwhile).pendingFor(bob.id, 0, -1), 'all of it or none of it').to.deep.equal([]);
+    });
+    expect(await texts(bob)).to.deep.equal([`${alice.id}: private 0`, `${alice.id}: group 0`]);
   });
 });
 

@@ -2,10 +2,15 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
 import type { Username } from '../../domain/index.js';
 import { testSchema } from '../support/postgres.js';
+import { runScript } from '../support/processes.js';
 import { describeStorageContract } from './storage.contract.js';
+
+/** Another server process's queue on the same SQLite file. */
+const WRITER = fileURLToPath(new URL('../support/queue-writer-node.js', import.meta.url));
 
 // The adapters themselves, caches off: the caches have their own tests (caching-repositories.test.ts).
 describeStorageContract('in memory', () => openStorage('memory', { cacheCapacity: 0 }));
@@ -91,6 +96,39 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
       expect(await b.repositories.friendships.areFriends(alice.id, bob.id)).to.equal(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('takes every send and acknowledgement of two processes writing at once, and gives no id twice', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
+    const file = join(directory, 'shared.sqlite');
+    const storage = await openStorage(`sqlite:${file}`, { shared: true });
+    try {
+      const users = [];
+      for (const name of ['alice', 'bob', 'carol', 'dave']) users.push(await storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: new Date(0) }));
+      const [alice, bob, carol, dave] = users.map((user) => user.id) as [number, number, number, number];
+      const team = await storage.repositories.groups.create({ name: 'team', creatorId: alice, createdAt: new Date(0) });
+      const rounds = 100;
+      // Each reads before it writes (the sequence, the sender's earlier sends, the cursors): a
+      // commit that did not take the write lock first failed at once whenever the other process
+      // had committed since its first read.
+      const writers = await Promise.all(
+        [alice, bob].map(async (sender) => {
+          const others = [alice, bob, carol, dave].filter((id) => id !== sender);
+          const writer = runScript(WRITER, [file, String(rounds), '1', String(sender), String(team.id), ...others.map(String)]);
+          expect(await writer.exited(60_000), writer.stderr.seen.join('\n')).to.equal(0);
+          return JSON.parse(writer.stdout.seen.join('')) as { ids: number[]; errors: string[] };
+        }),
+      );
+      expect(writers.flatMap((writer) => writer.errors)).to.deep.equal([]);
+      const ids = writers.flatMap((writer) => writer.ids);
+      expect(ids, 'a private message and a group message to three, each round').to.have.length(2 * rounds * 4);
+      expect(new Set(ids).size).to.equal(ids.length);
+      const waiting = await Promise.all([alice, bob, carol, dave].map((id) => storage.repositories.messages.pendingFor(id)));
+      expect(await storage.repositories.messages.countAll()).to.equal(waiting.flat().length);
+    } finally {
+      await storage.close();
       rmSync(directory, { recursive: true, force: true });
     }
   });
