@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import knex from 'knex';
 import pg from 'pg';
 import type { Knex } from 'knex';
@@ -7,9 +8,10 @@ import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../appli
 import { migrationSource } from './migration-source.js';
 
 const pragmas = (busyTimeoutMs: number) => [
+  // First: switching a new file to WAL takes a lock that another process opening it may hold.
+  `PRAGMA busy_timeout = ${busyTimeoutMs}`,
   'PRAGMA journal_mode = WAL',
   'PRAGMA foreign_keys = ON',
-  `PRAGMA busy_timeout = ${busyTimeoutMs}`,
   // FULL: a commit is on disk before it returns, so a power cut loses nothing that was answered `ok`; group commit makes it cheap.
   'PRAGMA synchronous = FULL',
 ];
@@ -37,6 +39,26 @@ function createPrivately(filename: string): void {
   closeSync(openSync(filename, 'a', 0o600));
 }
 
+/**
+ * Knex's own migration tables (its statements), made if missing in one transaction that waits
+ * for the write lock. Knex makes them in separate statements, so two processes opening a new
+ * file at once raced: one failed (`table knex_migrations already exists`), or both inserted a
+ * row into the lock table, after which Knex could never take its lock.
+ */
+const MIGRATION_TABLES = [
+  'create table if not exists `knex_migrations` (`id` integer not null primary key autoincrement, `name` varchar(255), `batch` integer, `migration_time` datetime)',
+  'create table if not exists `knex_migrations_lock` (`index` integer not null primary key autoincrement, `is_locked` integer)',
+  'insert into `knex_migrations_lock` (`is_locked`) select 0 where not exists (select 1 from `knex_migrations_lock`)',
+];
+
+/**
+ * How long opening a SQLite file waits for another process that is migrating it (Knex's lock
+ * refuses a second runner at once rather than wait): the migrations of a large queue take
+ * seconds (0005 rebuilt a million rows in 1.9 s).
+ */
+export const SQLITE_MIGRATION_WAIT_MS = 60_000;
+const MIGRATION_POLL_MS = 50;
+
 /** The part of a better-sqlite3 `Database` that the pool's set-up uses. */
 interface SqliteConnection {
   exec(sql: string): void;
@@ -59,6 +81,7 @@ export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAU
       afterCreate: (connection: SqliteConnection, done: (error: Error | null, connection: SqliteConnection) => void) => {
         try {
           connection.exec(`${pragmas(busyTimeoutMs).join(';\n')};`);
+          if (filename !== ':memory:') connection.exec(`BEGIN IMMEDIATE;\n${MIGRATION_TABLES.join(';\n')};\nCOMMIT;`);
           done(null, connection);
         } catch (error) {
           done(error as Error, connection);
@@ -66,7 +89,18 @@ export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAU
       },
     },
   });
-  return migrated(db, () => db.migrate.latest({ migrationSource }));
+  return migrated(db, async () => {
+    const deadline = Date.now() + SQLITE_MIGRATION_WAIT_MS;
+    for (;;) {
+      try {
+        return await db.migrate.latest({ migrationSource });
+      } catch (error) {
+        // Another process is migrating the file: once it is done there is nothing left to do.
+        if ((error as Error).name !== 'MigrationLocked' || Date.now() >= deadline) throw error;
+        await sleep(MIGRATION_POLL_MS);
+      }
+    }
+  });
 }
 
 /** Hides bound values from the database's errors, runs the migrations, and closes the database if they fail. */

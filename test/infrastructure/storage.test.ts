@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
 import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
 import type { Username } from '../../domain/index.js';
 import { testSchema } from '../support/postgres.js';
 import { runScript } from '../support/processes.js';
 import { describeStorageContract } from './storage.contract.js';
 
+/** Another server process opening a SQLite file when told to. */
+const OPENER = fileURLToPath(new URL('../support/open-storage-node.js', import.meta.url));
 /** Another server process's queue on the same SQLite file. */
 const WRITER = fileURLToPath(new URL('../support/queue-writer-node.js', import.meta.url));
 
@@ -96,6 +99,24 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
       expect(await b.repositories.friendships.areFriends(alice.id, bob.id)).to.equal(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('opens a new file from several processes started together, migrating it once', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
+    const file = join(directory, 'new.sqlite');
+    try {
+      const nodes = Array.from({ length: 4 }, () => runScript(OPENER, [file]));
+      await Promise.all(nodes.map((node) => node.stdout.waitFor(/ready/)));
+      for (const node of nodes) node.child.stdin!.end('go\n');
+      const exits = await Promise.all(nodes.map((node) => node.exited(30_000)));
+      expect(exits, nodes.map((node) => node.stderr.seen.join(' ')).join(' | ')).to.deep.equal([0, 0, 0, 0]);
+      const look = await openSqliteDatabase(file);
+      const counts = [await look('knex_migrations_lock').count({ n: '*' }), await look('knex_migrations').count({ n: '*' }).groupBy('name').having(look.raw('count(*) > 1'))];
+      await look.destroy();
+      expect(counts, 'one lock row, each migration recorded once').to.deep.equal([[{ n: 1 }], []]);
+    } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });
