@@ -6,6 +6,7 @@ import type { MessageSend, SendReceipt } from '../../application/ports/message-q
 import type { ChatMessage, GroupRef, MessageId, UserId, Username } from '../../domain/index.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { testSchema } from '../support/postgres.js';
+import { seededRandom } from '../support/random.js';
 
 /**
  * The message queue against a model of its contract (application/ports/message-queue.ts),
@@ -57,24 +58,13 @@ const ADAPTERS: Adapter[] = [
   },
 ];
 
-/** A small fast generator of numbers in [0, 1) from a seed (mulberry32). */
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Modelled {
   readonly recipient: UserId;
   readonly text: string;
 }
 
 async function run(adapter: Adapter, seed: number): Promise<void> {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const below = (n: number) => Math.floor(random() * n);
   const pick = <T>(items: readonly T[]): T => items[below(items.length)]!;
   const shuffled = <T>(items: readonly T[]): T[] => {

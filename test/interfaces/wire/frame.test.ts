@@ -10,18 +10,7 @@ import {
   WireError,
   type DecodedFrame,
 } from '../../../interfaces/wire/index.js';
-
-/** A small seeded generator (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.js';
 
 const ALPHABET = ['a', 'Z', '0', ' ', '"', '\\', '\n', 'é', 'ß', '中', '😀', '\u0000', '}'];
 
@@ -55,7 +44,7 @@ describe('frames', () => {
   });
 
   it('decode the same whether a stream of frames is split at every byte or not at all', () => {
-    const next = random(1);
+    const next = seededRandom(1);
     const sent = Array.from({ length: 5 }, () => randomPayload(next));
     const stream = Buffer.concat(sent.map((p) => encodeFrame(p)));
     expect(payloads(new FrameDecoder().push(stream))).to.deep.equal(sent);
@@ -67,7 +56,7 @@ describe('frames', () => {
 
   it('decode random payloads split at random boundaries (200 seeded cases)', () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const sent = Array.from({ length: 1 + Math.floor(next() * 8) }, () => randomPayload(next));
       const stream = Buffer.concat(sent.map((p) => encodeFrame(p)));
       const cuts = Array.from({ length: Math.floor(next() * 20) }, () => Math.floor(next() * stream.length));
@@ -79,7 +68,7 @@ describe('frames', () => {
 
   it('survive random garbage: never throw, end fatally or wait for more, never hang (200 seeded cases)', () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const garbage = Buffer.from(Array.from({ length: Math.floor(next() * 64) }, () => Math.floor(next() * 256)));
       // Half the cases start with the magic, so the length and checksum paths are reached too.
       const bytes = seed % 2 === 0 ? Buffer.concat([Buffer.from('CHAT'), garbage]) : garbage;
