@@ -3,6 +3,7 @@ import { type Delivery, type MessageQueue, type MessageSend, type SendReceipt } 
 import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { CommitCounts, KnexMessageQueue } from './knex-message-queue.js';
 import { sqliteQueueReads } from './sqlite-group-log.js';
+import { isPostgres } from './is-postgres.js';
 
 /** What one commit writes: sends from many senders and acknowledgements from many recipients. */
 export interface QueueBatch {
@@ -94,7 +95,7 @@ export class GroupCommitMessageQueue implements MessageQueue {
     private readonly write: QueueBatchWriter = knexQueueBatchWriter(db),
     private readonly options: { readonly sharedDatabase?: boolean } = {},
   ) {
-    this.direct = db.client.config.client === 'pg' ? new KnexMessageQueue(db) : sqliteQueueReads(db);
+    this.direct = isPostgres(db) ? new KnexMessageQueue(db) : sqliteQueueReads(db);
   }
 
   async enqueue(deliveries: readonly Delivery[]): Promise<OfflineMessage[]> {

@@ -6,6 +6,7 @@ import { inTransaction } from './in-transaction.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 import { paged } from './paged.js';
 import { sweepGroups } from './sqlite-group-log.js';
+import { isPostgres } from './is-postgres.js';
 
 interface GroupRow {
   id: number;
@@ -73,7 +74,7 @@ export class KnexGroupRepository implements GroupRepository {
         // The creator's row is the lock that serialises their creates where the database does not (PostgreSQL's read committed).
         // NO KEY UPDATE: it excludes another create, not the KEY SHARE lock a delivery to the creator takes on their row.
         const creator = trx('users').where({ id: group.creatorId }).select('id');
-        if (trx.client.config.client === 'pg') await creator.forNoKeyUpdate();
+        if (isPostgres(trx)) await creator.forNoKeyUpdate();
         else await creator;
         assertCanCreateAnotherGroup(await new KnexGroupRepository(trx).countCreatedBy(group.creatorId), group.maxPerCreator);
       }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { goneError, withinQuota, withoutRemoved, type Delivery, type MessageQueue, type MessageSend, type SendReceipt } from '../../application/ports/message-queue.js';
 import { DomainError, type ChatMessage, type Correspondent, type GroupRef, type MessageId, type NoticeTopic, type OfflineMessage, type UserId } from '../../domain/index.js';
 import { inTransaction } from './in-transaction.js';
+import { isPostgres } from './is-postgres.js';
 
 /**
  * Rows per statement. Knex writes a multi-row SQLite insert as `SELECT … UNION ALL SELECT …`,
@@ -153,9 +154,6 @@ export class CommitCounts {
 
 /** The first key of the advisory locks on recipients' queues: any number, the same on every node. */
 const QUEUE_LOCK = 0x71756575; // 'queu'
-
-/** Whether the database is PostgreSQL, where several processes write one queue at once. */
-const isPostgres = (db: Knex | Knex.Transaction): boolean => db.client.config.client === 'pg';
 
 /**
  * On PostgreSQL, takes a transaction-long advisory lock on each recipient's queue, in id
@@ -396,7 +394,7 @@ export class KnexMessageQueue implements MessageQueue {
     // Knex's SQLite dialect drops RETURNING from a delete, so find the rows, then delete them.
     const owners = new Map<MessageId, UserId>();
     // An id the column cannot hold names nothing, and PostgreSQL would fail the statement over it.
-    const largest = this.db.client.config.client === 'pg' ? LARGEST_POSTGRES_ID : Number.MAX_SAFE_INTEGER;
+    const largest = isPostgres(this.db) ? LARGEST_POSTGRES_ID : Number.MAX_SAFE_INTEGER;
     const asked = [...new Set(requests.flatMap((request) => request.ids))].filter((id) => id >= 1 && id <= largest);
     for (const chunk of chunks(asked)) {
       const rows = (await this.db('offline_messages').whereIn('id', chunk).select('id', 'recipient_id')) as { id: number; recipient_id: number }[];

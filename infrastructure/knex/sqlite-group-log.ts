@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { MessageQueue } from '../../application/ports/message-queue.js';
 import type { MessageId, UserId } from '../../domain/index.js';
 import { fromRow, type MessageRow } from './knex-message-queue.js';
+import { isPostgres } from './is-postgres.js';
 
 /** The part of a better-sqlite3 `Statement` the SQLite queue uses. */
 export interface SqliteStatement {
@@ -107,13 +108,13 @@ export const SWEEPS_PER_GAP_SWEEP = 64;
  * acknowledgements would otherwise wait for. No-op on PostgreSQL, which keeps no group log.
  */
 export async function sweepGroups(db: Knex | Knex.Transaction, groupIds: readonly number[]): Promise<void> {
-  if (db.client.config.client === 'pg') return;
+  if (isPostgres(db)) return;
   for (const group of groupIds) for (const sql of SWEEP_STATEMENTS) await db.raw(sql, { group });
 }
 
 /** Deletes a removed user's cursors and sweeps their groups: a message waits only for the members left. */
 export async function forgetMember(db: Knex | Knex.Transaction, userId: UserId): Promise<void> {
-  if (db.client.config.client === 'pg') return;
+  if (isPostgres(db)) return;
   const groups = (await db('group_cursors').where({ user_id: userId }).pluck('group_id')) as number[];
   await db('group_cursors').where({ user_id: userId }).delete();
   await sweepGroups(db, groups);
