@@ -212,7 +212,7 @@ export class SqliteGroupLog {
    * NOT_SENT_BY), and each recipient's id fits an entry of the list (ten digits).
    */
   static takes(senderId: UserId | null, recipients: readonly UserId[]): boolean {
-    return (senderId === null || !recipients.includes(senderId)) && recipients.every((id) => id < LARGEST_KEY);
+    return recipients.every((id) => id !== senderId && id < LARGEST_KEY);
   }
 
   /** A commit's record of what it stored; `listedIn` writes its cursors, `committed` remembers its messages. */

@@ -17,9 +17,9 @@ import { seededRandom } from '../support/random.js';
  * operations, every user's queue, pages of it, and the counts are compared with the model.
  * A failure names the seed and the last operations, to replay it.
  *
- * It found no fault in the group log (ADR 0020) on one process; on two processes sharing a
- * file, the faults the storage tests now pin (a writer that did not take the write lock first,
- * a replay read in two snapshots) showed as failed calls.
+ * Two storages sharing a file run here in one process, where better-sqlite3's transactions
+ * cannot interleave: what two processes do to each other is in storage.test.ts and
+ * sqlite-group-log.test.ts, with real second processes.
  */
 const SEEDS = 6;
 const STEPS = 200;
