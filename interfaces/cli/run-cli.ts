@@ -137,10 +137,13 @@ function wrap(command: AnyCommand, extras: Extras, shell: boolean, reached: Reac
   };
   const usage = [command.command].flat()[0]!;
   const text = /[<[](\w+)\.\.[>\]]/.exec(usage)?.[1];
+  const optional = [...usage.matchAll(/\[(\w+)\]/g)].map((match) => match[1]!);
   const handler = async (args: Record<string, unknown>) => {
-    // Words after `--` are never options: they belong to the command's text, if it takes one.
+    // Words after `--` are never options: they fill the optional arguments not given before it
+    // (`chatctl login bob -- -pw`), then the command's text, if it takes one.
     const rest = (args['--'] as string[] | undefined) ?? [];
     delete args['--'];
+    for (const name of optional) if (args[name] === undefined && rest.length > 0) args[name] = rest.shift();
     if (text) args[text] = [...((args[text] as string[] | undefined) ?? []), ...rest];
     else if (rest.length > 0) throw new CliError(EXIT.USAGE, `unexpected argument "${rest[0]}"; usage: ${shell ? '' : 'chatctl '}${usage}`, 'USAGE');
     await command.handler(args as never);

@@ -59,6 +59,11 @@ export function oneLineUsageError(message: string, { argv, reached, commandNames
       const guess = closest(unknown, known);
       return fail(`unknown option ${typed.split('=')[0]}${guess ? `; did you mean --${guess}?` : ''} (${help} lists them)`);
     }
+    // `-1 for that` or `-pw`: a word with one dash is read as short options, `1` or `p`, `w`.
+    const dashed = splitAtDashes(argv).options.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).startsWith(unknown));
+    if (name !== undefined && dashed !== undefined) {
+      return fail(`"${dashed}" begins with "-", so it is read as options; to pass it as it is, put it after --; ${usage}`);
+    }
     if (name === undefined) {
       const guess = closest(unknown, commandNames);
       return fail(`unknown command "${unknown}"${guess ? `; did you mean "${guess}"?` : ''} (${help} lists them)`);

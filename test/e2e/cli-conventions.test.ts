@@ -32,6 +32,15 @@ describe('chatctl conventions: usage errors, help, exit statuses, completion', f
       [['addgroupuser', 'team'], 'chatctl: missing <username>; usage: chatctl addgroupuser <group> <username>'],
       [['whoami', 'extra'], 'chatctl: unexpected argument "extra"; usage: chatctl whoami'],
       [['whoami', '--', 'extra'], 'chatctl: unexpected argument "extra"; usage: chatctl whoami'],
+      [['login', 'bob', 'pw', '--', 'extra'], 'chatctl: unexpected argument "extra"; usage: chatctl login <username> [password]'],
+      [
+        ['send', 'bob', '-1 for that'],
+        'chatctl: "-1 for that" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl send <username> [message..]',
+      ],
+      [
+        ['login', 'bob', '-Xk9'],
+        'chatctl: "-Xk9" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl login <username> [password]',
+      ],
       [['send', 'bob'], 'chatctl: say something: chatctl send <username> <message..> (or - to read the text from standard input)'],
     ];
     for (const [args, line] of cases) {
@@ -166,6 +175,19 @@ describe('chatctl conventions against a server: message text, and the piped shel
     const unknown = await world.chatctl('alice', 'send', 'bob', 'try', '--verbose', 'mode');
     expect([unknown.code, unknown.stderr]).to.deep.equal([2, 'chatctl: unknown option --verbose (chatctl send --help lists them)']);
     expect(await world.queuedFor('bob')).to.deep.equal(['alice added you as a friend', 'use --json for scripts', 'from a pipe']);
+  });
+
+  it('takes a password that begins with "-" after `--`, and says so when it comes before', async () => {
+    await world.users('dora');
+    const changed = await chatctl(['passwd', '--password-stdin'], world.as('dora'), 'pw-dora-123\n-Dora-pw-456\n');
+    expect(changed.code, changed.stderr).to.equal(0);
+    const before = await world.chatctl('dora', 'login', 'dora', '-Dora-pw-456');
+    expect([before.code, before.stderr]).to.deep.equal([
+      2,
+      'chatctl: "-Dora-pw-456" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl login <username> [password]',
+    ]);
+    await expectOk(world.chatctl('dora', 'login', 'dora', '--', '-Dora-pw-456'));
+    expect((await world.chatctl('dora', 'whoami')).stdout).to.match(/^dora on /);
   });
 
   it('exits a piped shell with the status of its first failed line, says a kick once, and knows `clear`', async () => {
