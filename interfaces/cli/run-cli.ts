@@ -192,6 +192,9 @@ function userCommandUsages(admin: boolean): string[] {
 function parser(argv: string[] | string, commands: { module: AnyCommand; extras: Extras }[], shell: boolean, reached: Reached): Argv<GlobalArgs> {
   let built = (yargs(argv) as Argv<GlobalArgs>)
     .scriptName(shell ? '' : 'chatctl')
+    // chatctl speaks English throughout: yargs would otherwise translate its own words for the
+    // user's LANG (help half in German), and its refusals, which usage errors reword, with them.
+    .locale('en')
     .usage(shell ? 'Commands, one per line:' : '$0 <command> [options]\n\nThe parley chat client. Log in once; later commands use the saved session.')
     .parserConfiguration({ 'populate--': true });
   for (const { module, extras } of commands) built = built.command(wrap(module, extras, shell, reached));

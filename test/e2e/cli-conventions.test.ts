@@ -49,6 +49,15 @@ describe('chatctl conventions: usage errors, help, exit statuses, completion', f
     }
   });
 
+  it('speaks English whatever the locale: its usage errors and help are not half translated', async () => {
+    for (const locale of [{ LANG: 'de_DE.UTF-8' }, { LC_ALL: 'fr_FR.UTF-8' }]) {
+      const extra = await chatctl(['whoami', 'extra'], { ...env, ...locale });
+      expect([extra.code, extra.stderr], JSON.stringify(locale)).to.deep.equal([2, 'chatctl: unexpected argument "extra"; usage: chatctl whoami']);
+      const help = await chatctl(['send', '--help'], { ...env, ...locale });
+      expect(help.stdout, JSON.stringify(locale)).to.contain('[string] [required]').and.to.contain('[default: []]');
+    }
+  });
+
   it('shows help only when asked, `help <command>` like `<command> --help`, with an example for every command', async () => {
     const help = await chatctl(['--help'], env);
     expect(help.code).to.equal(0);
