@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { percentile } from './ledger.js';
 
-/** The built chatctl, as the bin runs it. */
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+/** The built chatctl, bundled, as the bin runs it. */
+const CLI = fileURLToPath(new URL('../bin/chatctl.js', import.meta.url));
 /** Runs of each command line. */
 const RUNS = 20;
 /** A one-shot chatctl should be done within this, in seconds. */

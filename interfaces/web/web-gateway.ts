@@ -20,8 +20,12 @@ import { CLOSE, ParleyWebSocket, WsTransport } from './ws-transport.js';
 /** The path WebSocket connections upgrade on; every other path is a file of the web client. */
 export const WS_PATH = '/ws';
 
-/** Where an installed package keeps its built web client: dist/web, beside this module's dist/interfaces/web. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+/**
+ * Where the package keeps its built web client: dist/web under the package's root, found
+ * through its self-reference (as `chatctl --version` finds the version), so that it is the
+ * same from this module and from the bundled chatctl, which lives elsewhere in dist.
+ */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('dist/web/', import.meta.resolve('parley/package.json')));
 
 /**
  * A TcpGateway's options (`tls` makes it HTTPS, and so wss://; `guards` are best the TCP

@@ -88,6 +88,7 @@ describe('the npm package, installed into a new project', function () {
       'dist/client.js',
       'dist/client.d.ts',
       'dist/cli.js',
+      'dist/bin/chatctl.js',
     ]);
     expect(packed.some((path) => path.startsWith('docs/adr/'))).to.equal(true);
     expect(packed.filter((path) => /^dist\/(test|bench|examples)\//.test(path))).to.deep.equal([]);

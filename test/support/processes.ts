@@ -5,8 +5,8 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** The built chatctl entry, as `npm start` and the bin run it. */
-export const CLI = fileURLToPath(new URL('../../cli.js', import.meta.url));
+/** The built chatctl, bundled (rolldown.config.mjs), as `npm start` and the bin run it. */
+export const CLI = fileURLToPath(new URL('../../bin/chatctl.js', import.meta.url));
 
 export function temporaryDirectory(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'parley-'));
