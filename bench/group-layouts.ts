@@ -1,10 +1,11 @@
 /**
  * What SQLite alone spends on group fan-out under storage layouts:
- * `node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N]`.
+ * `node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N] [--messages PER_ROUND]`.
  *
  * Each round is S2's shape: 16 messages to a group of 100 (4 senders, 99 recipients each),
  * stored in one transaction; then every member acknowledges its 16 in one request, all the
- * requests in one transaction, on a database opened as the server opens it (its migrations and
+ * requests in one transaction (`--messages N`: N a round; in S2 a member's acknowledgement,
+ * gathered for 50 ms as `chatctl listen` does, names about 140), on a database opened as the server opens it (its migrations and
  * pragmas: WAL, `synchronous=FULL`, foreign keys on).
  *
  * - `rows` is the writer's statements before the group log (ADR 0006): one row per recipient, a
@@ -40,16 +41,18 @@ const TEXT = 'x'.repeat(64);
 
 type Layout = 'rows' | 'cursors' | 'log';
 
-function options(argv: readonly string[]): { layout: Layout; rounds: number } {
+function options(argv: readonly string[]): { layout: Layout; rounds: number; perRound: number } {
   let layout: Layout = 'rows';
   let rounds = 40;
+  let perRound = MESSAGES_PER_ROUND;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === '--layout' && (value === 'rows' || value === 'cursors' || value === 'log')) [layout, i] = [value, i + 1];
     else if (argv[i] === '--rounds' && value && Number.isInteger(Number(value)) && Number(value) > 0) [rounds, i] = [Number(value), i + 1];
-    else throw new UsageError(`usage: node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N] (not understood: ${argv[i]})`);
+    else if (argv[i] === '--messages' && value && Number.isInteger(Number(value)) && Number(value) > 0) [perRound, i] = [Number(value), i + 1];
+    else throw new UsageError(`usage: node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N] [--messages PER_ROUND] (not understood: ${argv[i]})`);
   }
-  return { layout, rounds };
+  return { layout, rounds, perRound };
 }
 
 /** The prototype's two tables, beside the server's own schema (whose group log has tables of these names without the prefix). */
@@ -77,8 +80,8 @@ async function open(directory: string): Promise<Knex> {
   return db;
 }
 
-/** A round under the server's writer: 16 messages in one commit, every member's acknowledgements in the next. */
-function writerRound(db: Knex): () => Promise<void> {
+/** A round under the server's writer: `perRound` messages in one commit, every member's acknowledgements in the next. */
+function writerRound(db: Knex, perRound: number): () => Promise<void> {
   const write = sqliteQueueBatchWriter(db);
   const counts = new Map<UserId, number>();
   const group = { id: 1, name: 'bench', creator: 'member1' as Username };
@@ -94,7 +97,7 @@ function writerRound(db: Knex): () => Promise<void> {
     return result;
   };
   return async () => {
-    const { sent } = await commit({ sends: Array.from({ length: MESSAGES_PER_ROUND }, (_, m) => sendOf(m)), acknowledgements: [] });
+    const { sent } = await commit({ sends: Array.from({ length: perRound }, (_, m) => sendOf(m)), acknowledgements: [] });
     const idsOf = new Map<UserId, MessageId[]>(members.map((id) => [id, []]));
     for (const receipt of sent) {
       if (receipt instanceof DomainError) throw receipt;
@@ -104,8 +107,8 @@ function writerRound(db: Knex): () => Promise<void> {
   };
 }
 
-/** One round's work under a layout: store 16 messages, then take every member's acknowledgement of them. */
-function roundOf(db: SqliteDatabase, layout: Exclude<Layout, 'log'>): () => void {
+/** One round's work under a layout: store `perRound` messages, then take every member's acknowledgement of them. */
+function roundOf(db: SqliteDatabase, layout: Exclude<Layout, 'log'>, perRound: number): () => void {
   const payload = (sender: number) => JSON.stringify({ from: { id: sender, username: `member${sender}` }, fromAdmin: false, group: { id: 1, name: 'bench', creator: 'member1' } });
   const recipientsOf = (sender: number) => JSON.stringify(Array.from({ length: MEMBERS }, (_, i) => i + 1).filter((id) => id !== sender));
   if (layout === 'rows') {
@@ -116,7 +119,7 @@ function roundOf(db: SqliteDatabase, layout: Exclude<Layout, 'log'>): () => void
     const store = db.transaction((): number[][] => {
       const idsOf: number[][] = Array.from({ length: MEMBERS + 1 }, () => []);
       let last = (lastId.get() as { seq: number } | undefined)?.seq ?? 0;
-      for (let m = 0; m < MESSAGES_PER_ROUND; m++) {
+      for (let m = 0; m < perRound; m++) {
         const sender = (m % SENDERS) + 1;
         insert.run(last + 1, 'group', sender, 1, TEXT, payload(sender), Date.now(), recipientsOf(sender));
         // The rows take ids in the order of the recipients array: the members but the sender.
@@ -134,7 +137,7 @@ function roundOf(db: SqliteDatabase, layout: Exclude<Layout, 'log'>): () => void
   const sweep = db.prepare('delete from proto_group_messages where group_id = 1 and id <= (select min(acked_through) from proto_group_cursors where group_id = 1)');
   let last = 0;
   const store = db.transaction(() => {
-    for (let m = 0; m < MESSAGES_PER_ROUND; m++) {
+    for (let m = 0; m < perRound; m++) {
       const sender = (m % SENDERS) + 1;
       last = Number(insert.run(sender, TEXT, payload(sender), Date.now()).lastInsertRowid);
     }
@@ -150,30 +153,38 @@ function roundOf(db: SqliteDatabase, layout: Exclude<Layout, 'log'>): () => void
 }
 
 async function main(): Promise<void> {
-  const { layout, rounds } = options(process.argv.slice(2));
+  const { layout, rounds, perRound } = options(process.argv.slice(2));
   const directory = mkdtempSync(join(tmpdir(), 'parley-layouts-'));
   try {
     const db = await open(directory);
     let elapsedUs: number;
+    let cpuBefore: NodeJS.CpuUsage;
     if (layout === 'log') {
-      const round = writerRound(db);
+      const round = writerRound(db, perRound);
+      cpuBefore = process.cpuUsage();
       const started = process.hrtime.bigint();
       for (let i = 0; i < rounds; i++) await round();
       elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
     } else {
       // The connection Knex pools, driven directly, as the server's writer does.
       const connection = (await db.client.acquireConnection()) as SqliteDatabase;
-      const round = roundOf(connection, layout);
+      const round = roundOf(connection, layout, perRound);
+      cpuBefore = process.cpuUsage();
       const started = process.hrtime.bigint();
       for (let i = 0; i < rounds; i++) round();
       elapsedUs = Number(process.hrtime.bigint() - started) / 1000;
       await db.client.releaseConnection(connection);
     }
-    const deliveries = rounds * MESSAGES_PER_ROUND * (MEMBERS - 1);
+    const cpu = process.cpuUsage(cpuBefore);
+    const deliveries = rounds * perRound * (MEMBERS - 1);
     const [{ waiting }] = (await db({ rows: 'offline_messages', cursors: 'proto_group_messages', log: 'group_messages' }[layout]).count({ waiting: '*' })) as [{ waiting: number }];
     await db.destroy();
     if (waiting !== 0) throw new Error(`${waiting} rows left after every member acknowledged: the layout's acknowledgement is wrong`);
-    console.log(`${layout}: ${rounds} rounds, ${deliveries} deliveries stored and acknowledged, ${(elapsedUs / deliveries).toFixed(2)} µs per delivery (wall)`);
+    const cpuUs = cpu.user + cpu.system;
+    console.log(
+      `${layout}: ${rounds} rounds of ${perRound}, ${deliveries} deliveries stored and acknowledged, ${(elapsedUs / deliveries).toFixed(2)} µs per delivery (wall), ` +
+        `${(cpuUs / deliveries).toFixed(2)} µs of CPU (user and system, the rounds only, JIT warm-up included)`,
+    );
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
