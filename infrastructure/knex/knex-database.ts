@@ -5,6 +5,7 @@ import knex from 'knex';
 import pg from 'pg';
 import type { Knex } from 'knex';
 import { DEFAULT_LOCK_TIMEOUT_MS, DEFAULT_MAX_DB_CONNECTIONS } from '../../application/ports/storage-error.js';
+import { ImmediateSqliteClient } from './immediate-sqlite-client.js';
 import { migrationSource } from './migration-source.js';
 
 const pragmas = (busyTimeoutMs: number) => [
@@ -72,7 +73,7 @@ interface SqliteConnection {
 export async function openSqliteDatabase(filename: string, busyTimeoutMs = DEFAULT_LOCK_TIMEOUT_MS): Promise<Knex> {
   if (filename !== ':memory:') createPrivately(filename);
   const db = knex({
-    client: 'better-sqlite3',
+    client: ImmediateSqliteClient as unknown as Knex.Config['client'],
     connection: { filename },
     useNullAsDefault: true,
     pool: {

@@ -14,6 +14,8 @@ import { describeStorageContract } from './storage.contract.js';
 const OPENER = fileURLToPath(new URL('../support/open-storage-node.js', import.meta.url));
 /** Another server process's queue on the same SQLite file. */
 const WRITER = fileURLToPath(new URL('../support/queue-writer-node.js', import.meta.url));
+/** Another server process's units of work on the same SQLite file. */
+const UNITS = fileURLToPath(new URL('../support/unit-of-work-node.js', import.meta.url));
 
 // The adapters themselves, caches off: the caches have their own tests (caching-repositories.test.ts).
 describeStorageContract('in memory', () => openStorage('memory', { cacheCapacity: 0 }));
@@ -117,6 +119,29 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
       await look.destroy();
       expect(counts, 'one lock row, each migration recorded once').to.deep.equal([[{ n: 1 }], []]);
     } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('commits every unit of work of two processes that read, then write, at once', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
+    const file = join(directory, 'shared.sqlite');
+    const storage = await openStorage(`sqlite:${file}`, { shared: true });
+    try {
+      for (const name of ['alice', 'bob']) await storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: new Date(0) });
+      const rounds = 200;
+      // A unit of work that began deferred and read could not take the write lock once the
+      // other process had committed since: SQLite failed it at once (SQLITE_BUSY), as TRY_AGAIN.
+      const nodes = ['alice', 'bob'].map((name) => runScript(UNITS, [file, name, String(rounds)]));
+      await Promise.all(nodes.map((node) => node.stdout.waitFor(/ready/)));
+      for (const node of nodes) node.child.stdin!.end('go\n');
+      const exits = await Promise.all(nodes.map((node) => node.exited(60_000)));
+      expect(exits, nodes.map((node) => node.stderr.seen.join(' ')).join(' | ')).to.deep.equal([0, 0]);
+      const outcomes = nodes.map((node) => JSON.parse(node.stdout.seen.filter((line) => line.startsWith('{')).join('')) as { done: number; errors: string[] });
+      expect(outcomes.flatMap((outcome) => outcome.errors.slice(0, 3))).to.deep.equal([]);
+      expect(outcomes.map((outcome) => outcome.done)).to.deep.equal([rounds, rounds]);
+    } finally {
+      await storage.close();
       rmSync(directory, { recursive: true, force: true });
     }
   });
