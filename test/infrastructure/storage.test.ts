@@ -7,7 +7,7 @@ import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
 import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
 import type { Username } from '../../domain/index.js';
 import { testSchema } from '../support/postgres.js';
-import { runScript } from '../support/processes.js';
+import { releaseTogether, runScript, temporaryDirectory } from '../support/processes.js';
 import { describeStorageContract } from './storage.contract.js';
 
 /** Another server process opening a SQLite file when told to. */
@@ -106,49 +106,43 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
   });
 
   it('opens a new file from several processes started together, migrating it once', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
-    const file = join(directory, 'new.sqlite');
+    const directory = temporaryDirectory();
+    const file = join(directory.path, 'new.sqlite');
     try {
-      const nodes = Array.from({ length: 4 }, () => runScript(OPENER, [file]));
-      await Promise.all(nodes.map((node) => node.stdout.waitFor(/ready/)));
-      for (const node of nodes) node.child.stdin!.end('go\n');
-      const exits = await Promise.all(nodes.map((node) => node.exited(30_000)));
+      const { exits, nodes } = await releaseTogether(OPENER, Array.from({ length: 4 }, () => [file]), 30_000);
       expect(exits, nodes.map((node) => node.stderr.seen.join(' ')).join(' | ')).to.deep.equal([0, 0, 0, 0]);
       const look = await openSqliteDatabase(file);
       const counts = [await look('knex_migrations_lock').count({ n: '*' }), await look('knex_migrations').count({ n: '*' }).groupBy('name').having(look.raw('count(*) > 1'))];
       await look.destroy();
       expect(counts, 'one lock row, each migration recorded once').to.deep.equal([[{ n: 1 }], []]);
     } finally {
-      rmSync(directory, { recursive: true, force: true });
+      directory.remove();
     }
   });
 
   it('commits every unit of work of two processes that read, then write, at once', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
-    const file = join(directory, 'shared.sqlite');
+    const directory = temporaryDirectory();
+    const file = join(directory.path, 'shared.sqlite');
     const storage = await openStorage(`sqlite:${file}`, { shared: true });
     try {
       for (const name of ['alice', 'bob']) await storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: new Date(0) });
       const rounds = 200;
       // A unit of work that began deferred and read could not take the write lock once the
       // other process had committed since: SQLite failed it at once (SQLITE_BUSY), as TRY_AGAIN.
-      const nodes = ['alice', 'bob'].map((name) => runScript(UNITS, [file, name, String(rounds)]));
-      await Promise.all(nodes.map((node) => node.stdout.waitFor(/ready/)));
-      for (const node of nodes) node.child.stdin!.end('go\n');
-      const exits = await Promise.all(nodes.map((node) => node.exited(60_000)));
+      const { exits, nodes } = await releaseTogether(UNITS, ['alice', 'bob'].map((name) => [file, name, String(rounds)]), 60_000);
       expect(exits, nodes.map((node) => node.stderr.seen.join(' ')).join(' | ')).to.deep.equal([0, 0]);
       const outcomes = nodes.map((node) => JSON.parse(node.stdout.seen.filter((line) => line.startsWith('{')).join('')) as { done: number; errors: string[] });
       expect(outcomes.flatMap((outcome) => outcome.errors.slice(0, 3))).to.deep.equal([]);
       expect(outcomes.map((outcome) => outcome.done)).to.deep.equal([rounds, rounds]);
     } finally {
       await storage.close();
-      rmSync(directory, { recursive: true, force: true });
+      directory.remove();
     }
   });
 
   it('takes every send and acknowledgement of two processes writing at once, and gives no id twice', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
-    const file = join(directory, 'shared.sqlite');
+    const directory = temporaryDirectory();
+    const file = join(directory.path, 'shared.sqlite');
     const storage = await openStorage(`sqlite:${file}`, { shared: true });
     try {
       const users = [];
@@ -175,7 +169,7 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
       expect(await storage.repositories.messages.countAll()).to.equal(waiting.flat().length);
     } finally {
       await storage.close();
-      rmSync(directory, { recursive: true, force: true });
+      directory.remove();
     }
   });
 });

@@ -3,14 +3,11 @@
  * `node open-storage-node.js <file>` loads, says "ready", opens the storage (shared) when a
  * line arrives on its standard input, closes it, and exits 0 (1 with the error on stderr).
  */
-import { createInterface } from 'node:readline';
 import { openStorage } from '../../infrastructure/storage.js';
+import { startSignal } from './start-signal.js';
 
 const [file] = process.argv.slice(2) as [string];
-const lines = createInterface({ input: process.stdin });
-process.stdout.write('ready\n');
-await new Promise((resolve) => lines.once('line', resolve));
-lines.close();
+await startSignal();
 try {
   const storage = await openStorage(`sqlite:${file}`, { shared: true });
   await storage.close();

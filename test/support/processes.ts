@@ -70,6 +70,18 @@ export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv
   };
 }
 
+/**
+ * Starts a helper script once per argument list, waits until each says "ready" (see
+ * start-signal.ts), releases them all at once, and waits for them to exit: their exit codes,
+ * and what each wrote.
+ */
+export async function releaseTogether(script: string, argLists: readonly string[][], ms: number): Promise<{ exits: (number | null)[]; nodes: Running[] }> {
+  const nodes = argLists.map((args) => runScript(script, args));
+  await Promise.all(nodes.map((node) => node.stdout.waitFor(/ready/)));
+  for (const node of nodes) node.child.stdin!.end('go\n');
+  return { exits: await Promise.all(nodes.map((node) => node.exited(ms))), nodes };
+}
+
 export interface Outcome {
   readonly code: number | null;
   readonly stdout: string;

@@ -5,16 +5,13 @@
  * then write their token, as a login does. Prints one JSON line, `{ done, errors }`: how many
  * units committed, and the message of each that failed.
  */
-import { createInterface } from 'node:readline';
 import type { Username } from '../../domain/index.js';
 import { openStorage } from '../../infrastructure/storage.js';
+import { startSignal } from './start-signal.js';
 
 const [file, username, rounds] = process.argv.slice(2) as [string, Username, string];
 const storage = await openStorage(`sqlite:${file}`, { shared: true });
-const lines = createInterface({ input: process.stdin });
-process.stdout.write('ready\n');
-await new Promise((resolve) => lines.once('line', resolve));
-lines.close();
+await startSignal();
 let done = 0;
 const errors: string[] = [];
 for (let round = 0; round < Number(rounds); round++) {
