@@ -7,8 +7,8 @@ import { freePort, ngircdBinary, NGIRCD_MISSING, writeNgircdConfig } from './ngi
 
 export type ServerKind = 'parley' | 'floor' | 'ngircd';
 
-/** The built chatctl, bundled, as `npm start` runs it. */
-const CLI = fileURLToPath(new URL('../bin/chatctl.js', import.meta.url));
+/** The built chatctl, bundled, as the bin and `npm start` run it. */
+export const CLI = fileURLToPath(new URL('../bin/chatctl.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor-relay.js', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;

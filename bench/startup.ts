@@ -2,11 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { percentile } from './ledger.js';
+import { CLI } from './server-process.js';
 
-/** The built chatctl, bundled, as the bin runs it. */
-const CLI = fileURLToPath(new URL('../bin/chatctl.js', import.meta.url));
 /** Runs of each command line. */
 const RUNS = 20;
 /** A one-shot chatctl should be done within this, in seconds. */
