@@ -12,6 +12,7 @@ import { connectionGuards, type ConnectionGuards } from '../session/connection-g
 import { NO_OBSERVER, type SessionObserver } from '../session/session-observer.js';
 import { connectionLimits, type ConnectionLimits, type TcpGatewayOptions } from '../tcp/tcp-gateway.js';
 import { listenAndLog, shutDownSessions, statsOf, type GatewayStats } from '../session/gateway-lifecycle.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { peerAddress } from '../tcp/tcp-transport.js';
 import { failResponse } from '../wire/index.js';
 import { reply, StaticFiles } from './static-files.js';
@@ -20,12 +21,8 @@ import { CLOSE, ParleyWebSocket, WsTransport } from './ws-transport.js';
 /** The path WebSocket connections upgrade on; every other path is a file of the web client. */
 export const WS_PATH = '/ws';
 
-/**
- * Where the package keeps its built web client: dist/web under the package's root, found
- * through its self-reference (as `chatctl --version` finds the version), so that it is the
- * same from this module and from the bundled chatctl, which lives elsewhere in dist.
- */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('dist/web/', import.meta.resolve('parley/package.json')));
+/** Where the package keeps its built web client: dist/web, from this module and from the bundled chatctl alike. */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('dist/web/', PACKAGE_ROOT));
 
 /**
  * A TcpGateway's options (`tls` makes it HTTPS, and so wss://; `guards` are best the TCP
