@@ -147,9 +147,7 @@ export function sqliteQueueBatchWriter(db: Knex): QueueBatchWriter {
   };
   return (batch) =>
     onConnection(db, (connection) => {
-      // Immediate: the transaction reads before it writes, and a deferred one that has read
-      // cannot take the write lock once another process (a shared file) has committed since:
-      // SQLite fails it at once (SQLITE_BUSY) rather than wait. Taking the lock first, it waits.
+      // Immediate, for the reason Knex's transactions are (immediate-sqlite-client.ts): it reads before it writes.
       const { commitLog, ...result } = writerFor(connection).immediate(batch);
       groupLogOf(connection).committed(commitLog);
       return result;
