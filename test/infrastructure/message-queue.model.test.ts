@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MessageSend, SendReceipt } from '../../application/ports/message-queue.js';
 import type { ChatMessage, GroupRef, MessageId, UserId, Username } from '../../domain/index.js';
 import { openStorage, type Storage } from '../../infrastructure/storage.js';
 import { testSchema } from '../support/postgres.js';
+import { temporaryDirectory } from '../support/processes.js';
 import { seededRandom } from '../support/random.js';
 
 /**
@@ -31,17 +30,17 @@ interface Adapter {
 }
 
 const sqliteFile = (nodes: number): Adapter['setUp'] => async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'parley-model-'));
-  const url = `sqlite:${join(directory, 'queue.sqlite')}`;
+  const directory = temporaryDirectory();
+  const url = `sqlite:${join(directory.path, 'queue.sqlite')}`;
   return {
-    // One after the other: two processes that open a new file at the same moment race to create Knex's migration tables.
+    // One after the other: in one process two storages opening one file block each other synchronously (better-sqlite3) for busy timeouts.
     open: async () => {
       const opened: Storage[] = [];
       for (let n = 0; n < nodes; n++) opened.push(await openStorage(url, { cacheCapacity: 0, shared: nodes > 1 }));
       return opened;
     },
     restartable: true,
-    tearDown: async () => rmSync(directory, { recursive: true, force: true }),
+    tearDown: async () => directory.remove(),
   };
 };
 
