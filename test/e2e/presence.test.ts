@@ -106,7 +106,9 @@ describe('presence, end to end with real processes', function () {
     // --json says nothing on stderr: they are attached once team counts them online.
     await eventually(async () => (await teamOnline()) === 2);
     await listen('bob');
+    // bob's coming is two lines for alice (his presence, then the count), which may reach her in two reads.
     await alice.stdout.waitFor(/"type":"presence","username":"bob","online":true/);
+    await alice.stdout.waitFor(/"type":"group-presence".*"online":3/);
     await carol.stdout.waitFor(/"type":"group-presence".*"online":3/);
     const events = (listener: Running) => listener.stdout.seen.map((line) => JSON.parse(line) as { type: string });
     const counted = { type: 'group-presence', groups: [{ id: 1, name: 'team', online: 3, members: 3 }] };
