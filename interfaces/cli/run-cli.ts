@@ -21,7 +21,7 @@ import { whoamiCommand } from './commands/whoami.js';
 import { CliError, EXIT, EXIT_STATUSES, type ExitCode } from './exit-codes.js';
 import { PACKAGE_VERSION } from './package-version.js';
 import { ProfileStore } from './profile-store.js';
-import { oneLineUsageError, splitAtDashes, STDIN_MESSAGE_FLAG } from './usage-errors.js';
+import { dashedWordError, oneLineUsageError, splitAtDashes, STDIN_MESSAGE_FLAG } from './usage-errors.js';
 
 type AnyCommand = CommandModule<GlobalArgs, never>;
 
@@ -227,6 +227,12 @@ async function run(argv: string[] | string, commands: { module: AnyCommand; extr
   const json = splitAtDashes(line).options.includes('--json');
   const reached: Reached = { options: [] };
   const names = commands.filter(({ module }) => module.describe !== false).flatMap(({ module }) => [module.command].flat().map((usage) => String(usage).split(' ')[0]!));
+  const usages = new Map(commands.flatMap(({ module }) => {
+    const [usage, ...aliases] = [module.command].flat().map(String);
+    return [usage!, ...aliases].map((name): [string, string] => [name.split(' ')[0]!, usage!]);
+  }));
+  const dashed = dashedWordError(line, usages, shell);
+  if (dashed) return report(dashed, json);
   const cli = parser(normalized, commands, shell, reached).fail((message, error) => {
     // Throwing stops yargs: it would otherwise go on to run the handler without its arguments.
     throw error ?? oneLineUsageError(message, { argv: line, reached, commandNames: names, shell });

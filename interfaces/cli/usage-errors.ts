@@ -31,6 +31,22 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return scored.sort((x, y) => x.d - y.d)[0]?.c;
 }
 
+/**
+ * A word like `-hello`, `-pw` or `-1 for that` before `--`: yargs reads it as a group of
+ * one-letter options (and prints help for the `h` in `-hello` instead of sending it). chatctl
+ * has no such groups, so the word is refused before parsing, with how to pass it as it is.
+ * Negative numbers are left to yargs, as the values they may be.
+ */
+export function dashedWordError(argv: readonly string[], usages: ReadonlyMap<string, string>, shell: boolean): CliError | undefined {
+  const { options } = splitAtDashes(argv);
+  const at = options.findIndex((arg) => usages.has(arg));
+  if (at < 0) return undefined;
+  const dashed = options.slice(at + 1).find((arg) => /^-[^-]./s.test(arg) && !/^-\d+(\.\d+)?$/.test(arg));
+  if (dashed === undefined) return undefined;
+  const usage = `usage: ${shell ? '' : 'chatctl '}${usages.get(options[at]!)}`;
+  return new CliError(EXIT.USAGE, `"${dashed}" begins with "-", so it is read as options; to pass it as it is, put it after --; ${usage}`, 'USAGE');
+}
+
 /** What a parse knew when it failed: the command reached (its usage line) and the options it takes. */
 export interface UsageContext {
   readonly argv: readonly string[];
@@ -58,11 +74,6 @@ export function oneLineUsageError(message: string, { argv, reached, commandNames
       const known = reached.options.filter((option) => option.length > 1 && !/[A-Z]/.test(option));
       const guess = closest(unknown, known);
       return fail(`unknown option ${typed.split('=')[0]}${guess ? `; did you mean --${guess}?` : ''} (${help} lists them)`);
-    }
-    // `-1 for that` or `-pw`: a word with one dash is read as short options, `1` or `p`, `w`.
-    const dashed = splitAtDashes(argv).options.find((arg) => /^-[^-]/.test(arg) && arg.slice(1).startsWith(unknown));
-    if (name !== undefined && dashed !== undefined) {
-      return fail(`"${dashed}" begins with "-", so it is read as options; to pass it as it is, put it after --; ${usage}`);
     }
     if (name === undefined) {
       const guess = closest(unknown, commandNames);

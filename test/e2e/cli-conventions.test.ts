@@ -41,6 +41,11 @@ describe('chatctl conventions: usage errors, help, exit statuses, completion', f
         ['login', 'bob', '-Xk9'],
         'chatctl: "-Xk9" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl login <username> [password]',
       ],
+      // Read as options, its `h` would print help and send nothing.
+      [
+        ['send', 'bob', '-hello'],
+        'chatctl: "-hello" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl send <username> [message..]',
+      ],
       [['send', 'bob'], 'chatctl: say something: chatctl send <username> <message..> (or - to read the text from standard input)'],
     ];
     for (const [args, line] of cases) {
@@ -183,7 +188,10 @@ describe('chatctl conventions against a server: message text, and the piped shel
     expect([piped.code, piped.stdout]).to.deep.equal([0, 'sent to bob']);
     const unknown = await world.chatctl('alice', 'send', 'bob', 'try', '--verbose', 'mode');
     expect([unknown.code, unknown.stderr]).to.deep.equal([2, 'chatctl: unknown option --verbose (chatctl send --help lists them)']);
-    expect(await world.queuedFor('bob')).to.deep.equal(['alice added you as a friend', 'use --json for scripts', 'from a pipe']);
+    // A negative number is no option: it is text as it was typed.
+    const negative = await world.chatctl('alice', 'send', 'bob', '-10', 'and', '-0.50');
+    expect([negative.code, negative.stdout]).to.deep.equal([0, 'sent to bob']);
+    expect(await world.queuedFor('bob')).to.deep.equal(['alice added you as a friend', 'use --json for scripts', 'from a pipe', '-10 and -0.50']);
   });
 
   it('takes a password that begins with "-" after `--`, and says so when it comes before', async () => {
