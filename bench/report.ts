@@ -16,6 +16,8 @@ export interface Report {
   readonly nodes: string;
   readonly loadAverage: { readonly start: number[]; readonly end: number[] };
   readonly pinning: string;
+  /** The node flags the parley and floor servers and the load generator ran with. */
+  readonly nodeFlags: string;
   readonly capSeconds: number;
   readonly durationSeconds: number;
   readonly traffic: readonly TrafficRow[];
@@ -53,6 +55,7 @@ export function renderMarkdown(report: Report): string {
     `- parley nodes: ${report.nodes}`,
     `- load average (1, 5, 15 min): start ${formatLoad(report.loadAverage.start)}, end ${formatLoad(report.loadAverage.end)}`,
     `- ${report.pinning}`,
+    `- ${report.nodeFlags}`,
     `- cap: ${report.capSeconds} s of sending per workload and server, then in-flight messages are awaited`,
   ];
   if (report.traffic.length > 0) lines.push('', trafficTable(report.traffic), '', ...legend(report.traffic));

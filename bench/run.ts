@@ -19,7 +19,7 @@ import { ircGroupFanOut, ircIdleMemory, ircPrivatePairs } from './irc-workloads.
 import { ngircdBinary, NGIRCD_MISSING } from './ngircd.js';
 import { HELP, parseOptions, UsageError, type Options } from './options.js';
 import { failuresOf, renderMarkdown, type Report } from './report.js';
-import { Nodes, ServerProcess, type ServerKind } from './server-process.js';
+import { Nodes, ServerProcess, START_NODE_FLAGS, type ServerKind } from './server-process.js';
 import { startup, type StartupRow } from './startup.js';
 import {
   flood,
@@ -102,7 +102,8 @@ function pinningPlan({ nodes, db, hub }: Options): { pin: boolean; description: 
 
 /** Runs this very script again under `taskset -c 1`; resolves with its exit status. */
 function rerunPinned(): Promise<number> {
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+  const nodeFlags = [...START_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag)), ...process.execArgv];
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...nodeFlags, process.argv[1]!, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, [PINNED_ENV]: '1' },
   });
@@ -278,6 +279,7 @@ async function bench(options: Options, pinning: { pin: boolean; description: str
         : `light, S1, S2 and offline on ${options.nodes} parley nodes sharing the schema and the hub: senders attached to the first, receivers to the second, so every push to a receiver crosses Redis; server CPU is the sum over the nodes. S4 and flood on one node`,
     loadAverage: { start: loadAtStart, end: loadavg() },
     pinning: pinning.description,
+    nodeFlags: `node flags, as \`npm start\` gives them: ${START_NODE_FLAGS.join(' ') || 'none'} for parley, the floor and the load generator${options.serverFlags.length > 0 ? `; parley also ${options.serverFlags.join(' ')}` : ''}`,
     capSeconds: options.capSeconds,
     durationSeconds: (performance.now() - startedAt) / 1000,
     traffic: sortRows(out.traffic),

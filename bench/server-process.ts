@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../interfaces/package-root.js';
 import { freePort, ngircdBinary, NGIRCD_MISSING, writeNgircdConfig } from './ngircd.js';
 
 export type ServerKind = 'parley' | 'floor' | 'ngircd';
@@ -10,6 +11,16 @@ export type ServerKind = 'parley' | 'floor' | 'ngircd';
 /** The built chatctl, bundled, as the bin and `npm start` run it. */
 export const CLI = fileURLToPath(new URL('../bin/chatctl.js', import.meta.url));
 const FLOOR = fileURLToPath(new URL('./floor-relay.js', import.meta.url));
+/**
+ * The node flags `npm start` runs the server with (package.json's start script, up to the
+ * script): parley and the floor run with them here, and the load generator too, so that all
+ * three have the young generation a production server has (ADR 0020, tenth addendum).
+ */
+export const START_NODE_FLAGS: readonly string[] = (() => {
+  const { scripts } = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/).slice(1);
+  return words.slice(0, words.findIndex((word) => !word.startsWith('--')));
+})();
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
 /** What node writes to stderr when its inspector listens, and its other chatter, not worth a note. */
@@ -185,7 +196,7 @@ async function launchOf(options: ServerOptions): Promise<Launch> {
       return entry.level === undefined || entry.level >= NOTABLE_LEVEL ? String(entry.msg ?? line).slice(0, 120) : undefined;
     },
   };
-  const nodeFlags = [...options.nodeFlags, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
+  const nodeFlags = [...START_NODE_FLAGS, ...options.nodeFlags, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
   return options.kind === 'parley'
     ? { command: [process.execPath, ...nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])], ...jsonLog }
     : { command: [process.execPath, ...nodeFlags, FLOOR, '--port', '0'], ...jsonLog };
