@@ -261,9 +261,6 @@ function chunks<T>(items: readonly T[]): T[][] {
   return result;
 }
 
-/** The largest id PostgreSQL's `offline_messages.id` holds (`increments`: a 32-bit `serial`). */
-const LARGEST_POSTGRES_ID = 2 ** 31 - 1;
-
 /**
  * The queue as rows of `offline_messages`, one per delivery, through Knex: PostgreSQL's, and
  * SQLite's within a unit of work (which only enqueues notices, always rows). Its reads see rows
@@ -393,9 +390,8 @@ export class KnexMessageQueue implements MessageQueue {
   async acknowledgeEach(requests: readonly { readonly recipientId: UserId; readonly ids: readonly MessageId[] }[]): Promise<MessageId[][]> {
     // Knex's SQLite dialect drops RETURNING from a delete, so find the rows, then delete them.
     const owners = new Map<MessageId, UserId>();
-    // An id the column cannot hold names nothing, and PostgreSQL would fail the statement over it.
-    const largest = isPostgres(this.db) ? LARGEST_POSTGRES_ID : Number.MAX_SAFE_INTEGER;
-    const asked = [...new Set(requests.flatMap((request) => request.ids))].filter((id) => id >= 1 && id <= largest);
+    // The wire takes any safe integer; one below 1 names nothing. Every safe integer fits the 64-bit id column.
+    const asked = [...new Set(requests.flatMap((request) => request.ids))].filter((id) => id >= 1 && id <= Number.MAX_SAFE_INTEGER);
     for (const chunk of chunks(asked)) {
       const rows = (await this.db('offline_messages').whereIn('id', chunk).select('id', 'recipient_id')) as { id: number; recipient_id: number }[];
       for (const row of rows) owners.set(Number(row.id), Number(row.recipient_id));

@@ -5,6 +5,7 @@ import * as tokenIssuedAt from './migrations/0003-token-issued-at.js';
 import * as queueReferences from './migrations/0004-queue-references.js';
 import * as queueRecipientCheck from './migrations/0005-queue-recipient-check.js';
 import * as groupLog from './migrations/0006-group-log.js';
+import * as messageIds64Bit from './migrations/0007-message-ids-64-bit.js';
 
 type Migration = Pick<Knex.Migration, 'up' | 'down'> & { readonly name: string };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: readonly Migration[] = [
   { name: '0004-queue-references', ...queueReferences },
   { name: '0005-queue-recipient-check', ...queueRecipientCheck },
   { name: '0006-group-log', ...groupLog },
+  { name: '0007-message-ids-64-bit', ...messageIds64Bit },
 ];
 
 /** Lists the migrations by import, not by reading a folder, so they run the same from source and from dist/. */

@@ -209,7 +209,7 @@ describe('the SQLite database', () => {
     await first.destroy();
     const second = await openAt(file);
     expect(await second('users').pluck('username')).to.deep.equal(['alice']);
-    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references', '0005-queue-recipient-check', '0006-group-log']);
+    expect(await second('knex_migrations').pluck('name')).to.deep.equal(['0001-initial-schema', '0002-client-message-ids', '0003-token-issued-at', '0004-queue-references', '0005-queue-recipient-check', '0006-group-log', '0007-message-ids-64-bit']);
   });
 
   it('dates the tokens issued before 0003-token-issued-at to the upgrade, so nobody is logged out by it', async () => {

@@ -113,6 +113,33 @@ describe('the PostgreSQL migrations', () => {
   });
 });
 
+describe('PostgreSQL message ids past 2^31 − 1', () => {
+  it('stores, repeats, replays and acknowledges deliveries whose ids a 32-bit column could not hold', async () => {
+    const schema = await testSchema();
+    const storage = await openStorage(schema.url);
+    try {
+      const [alice, bob] = [await addUser(storage, 'alice'), await addUser(storage, 'bob')];
+      await onTestPostgres((client) => client.query(`select setval('"${schema.name}".offline_messages_id_seq', ${2 ** 31 - 2})`));
+      const send = (text: string, clientMsgId: string) =>
+        storage.repositories.messages.send({ deliveries: [{ recipientId: bob.id, message: privateFrom(alice, text) }], maxQueued: 100, sentAt: at(0), key: { senderId: alice.id, clientMsgId } });
+      const receipts = [await send('the last of 32 bits', 'c-1'), await send('the first past them', 'c-2'), await send('and on', 'c-3')];
+      expect(receipts.map((receipt) => receipt.firstId)).to.deep.equal([2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1]);
+      const retry = await send('the first past them', 'c-2');
+      expect([retry.repeat, retry.firstId]).to.deep.equal([true, 2 ** 31]);
+      const pending = await storage.repositories.messages.pendingFor(bob.id, { after: 2 ** 31 - 1 });
+      expect(pending.map((queued) => [queued.id, queued.message.text])).to.deep.equal([
+        [2 ** 31, 'the first past them'],
+        [2 ** 31 + 1, 'and on'],
+      ]);
+      expect(await storage.repositories.messages.acknowledge(bob.id, [2 ** 31, 2 ** 31 + 1, 2 ** 40])).to.have.members([2 ** 31, 2 ** 31 + 1]).and.length(2);
+      expect((await storage.repositories.messages.pendingFor(bob.id)).map((queued) => queued.id)).to.deep.equal([2 ** 31 - 1]);
+    } finally {
+      await storage.close();
+      await schema.drop();
+    }
+  });
+});
+
 describe('PostgreSQL: a queue write racing the deletion of an account', () => {
   for (const members of [2, 3]) {
     it(`never deadlocks: the write waits for the deletion of the group it names, then is refused (a group of ${members})`, async () => {
