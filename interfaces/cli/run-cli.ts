@@ -127,15 +127,15 @@ interface Reached {
  */
 function wrap(command: AnyCommand, extras: Extras, shell: boolean, reached: Reached): AnyCommand {
   const own = command.builder;
+  const { usage } = namesOf(command);
   const builder = async (y: Argv<GlobalArgs>) => {
     let built = extras.client ? clientOptions(y, shell) : y;
     if (extras.json) built = jsonOption(built);
-    reached.usage = [command.command].flat()[0];
+    reached.usage = usage;
     const result = (await (typeof own === 'function' ? own(built) : built.options(own ?? {}))) as Argv<GlobalArgs>;
     reached.options = Object.keys((result as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
     return result;
   };
-  const usage = [command.command].flat()[0]!;
   const text = /[<[](\w+)\.\.[>\]]/.exec(usage)?.[1];
   const optional = [...usage.matchAll(/\[(\w+)\]/g)].map((match) => match[1]!);
   const handler = async (args: Record<string, unknown>) => {
@@ -178,14 +178,20 @@ function userCommands(shared: SharedConnection | undefined, admin: boolean): Any
   ];
 }
 
+/** A command's usage line, and the names it answers to: its own, then its aliases'. */
+function namesOf(command: AnyCommand): { usage: string; names: string[] } {
+  const [usage, ...aliases] = [command.command].flat().map(String);
+  return { usage: usage!, names: [usage!, ...aliases].map((line) => line.split(' ')[0]!) };
+}
+
 /** The usage line of each user command (and alias), for the shell's completion: it completes what goes where by it. */
 function userCommandUsages(admin: boolean): string[] {
   return userCommands(undefined, admin)
     .filter((command) => command.describe !== false)
     .flatMap((command) => {
-      const [usage, ...aliases] = [command.command].flat() as string[];
-      const slots = usage!.split(' ').slice(1);
-      return [usage!, ...aliases.map((alias) => [alias, ...slots].join(' '))];
+      const { usage, names } = namesOf(command);
+      const slots = usage.split(' ').slice(1);
+      return names.map((name) => [name, ...slots].join(' '));
     });
 }
 
@@ -226,10 +232,10 @@ async function run(argv: string[] | string, commands: { module: AnyCommand; extr
   const line = typeof normalized === 'string' ? normalized.trim().split(/\s+/) : normalized;
   const json = splitAtDashes(line).options.includes('--json');
   const reached: Reached = { options: [] };
-  const names = commands.filter(({ module }) => module.describe !== false).flatMap(({ module }) => [module.command].flat().map((usage) => String(usage).split(' ')[0]!));
+  const names = commands.filter(({ module }) => module.describe !== false).flatMap(({ module }) => namesOf(module).names);
   const usages = new Map(commands.flatMap(({ module }) => {
-    const [usage, ...aliases] = [module.command].flat().map(String);
-    return [usage!, ...aliases].map((name): [string, string] => [name.split(' ')[0]!, usage!]);
+    const { usage, names: own } = namesOf(module);
+    return own.map((name): [string, string] => [name, usage]);
   }));
   const dashed = dashedWordError(line, usages, shell);
   if (dashed) return report(dashed, json);
