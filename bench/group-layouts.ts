@@ -32,7 +32,7 @@ import { DomainError, type ChatMessage, type MessageId, type UserId, type Userna
 import type { QueueBatch } from '../infrastructure/knex/group-commit-message-queue.js';
 import { DELETE, INSERT_FOR_EACH, LAST_ID, sqliteQueueBatchWriter } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
 import type { SqliteDatabase } from '../infrastructure/knex/sqlite-group-log.js';
-import { runScript, UsageError } from './options.js';
+import { countArgument, runScript, UsageError } from './options.js';
 
 const MEMBERS = 100;
 const SENDERS = 4;
@@ -47,9 +47,10 @@ function options(argv: readonly string[]): { layout: Layout; rounds: number; per
   let perRound = MESSAGES_PER_ROUND;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
+    const count = countArgument(value);
     if (argv[i] === '--layout' && (value === 'rows' || value === 'cursors' || value === 'log')) [layout, i] = [value, i + 1];
-    else if (argv[i] === '--rounds' && value && Number.isInteger(Number(value)) && Number(value) > 0) [rounds, i] = [Number(value), i + 1];
-    else if (argv[i] === '--messages' && value && Number.isInteger(Number(value)) && Number(value) > 0) [perRound, i] = [Number(value), i + 1];
+    else if (argv[i] === '--rounds' && count) [rounds, i] = [count, i + 1];
+    else if (argv[i] === '--messages' && count) [perRound, i] = [count, i + 1];
     else throw new UsageError(`usage: node dist/bench/group-layouts.js [--layout rows|cursors|log] [--rounds N] [--messages PER_ROUND] (not understood: ${argv[i]})`);
   }
   return { layout, rounds, perRound };

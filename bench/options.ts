@@ -74,6 +74,11 @@ Server and load generator are pinned to different cores (taskset) when there are
 
 export class UsageError extends Error {}
 
+/** The value of a standalone script's count option (`--rounds 40`): a whole number from 1, or undefined. */
+export function countArgument(value: string | undefined): number | undefined {
+  return value !== undefined && Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined;
+}
+
 /** Runs a bench script's `main`, answering a `UsageError` with its message and exit status 2. */
 export async function runScript(main: () => Promise<void>): Promise<void> {
   try {

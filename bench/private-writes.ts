@@ -23,7 +23,7 @@ import { DomainError, type MessageId, type UserId, type Username } from '../doma
 import type { QueueBatch } from '../infrastructure/knex/group-commit-message-queue.js';
 import { openSqliteDatabase } from '../infrastructure/knex/knex-database.js';
 import { sqliteQueueBatchWriter } from '../infrastructure/knex/sqlite-queue-batch-writer.js';
-import { runScript, UsageError } from './options.js';
+import { countArgument, runScript, UsageError } from './options.js';
 
 const PAIRS = 100;
 const MESSAGES_PER_COMMIT = 128;
@@ -34,7 +34,7 @@ function options(argv: readonly string[]): { commits: number; perCommit: number 
   let perCommit = MESSAGES_PER_COMMIT;
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
-    const count = value !== undefined && Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined;
+    const count = countArgument(value);
     if (argv[i] === '--commits' && count) [commits, i] = [count, i + 1];
     else if (argv[i] === '--messages' && count) [perCommit, i] = [count, i + 1];
     else throw new UsageError(`usage: node dist/bench/private-writes.js [--commits N] [--messages PER_COMMIT] (not understood: ${argv[i]})`);
