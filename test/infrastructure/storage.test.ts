@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteDatabase } from '../../infrastructure/knex/knex-database.js';
-import { openStorage, parseStorageUrl } from '../../infrastructure/storage.js';
-import type { Username } from '../../domain/index.js';
+import { openStorage, parseStorageUrl, type Storage } from '../../infrastructure/storage.js';
+import type { User, Username } from '../../domain/index.js';
 import { testSchema } from '../support/postgres.js';
 import { releaseTogether, runScript, temporaryDirectory } from '../support/processes.js';
 import { describeStorageContract } from './storage.contract.js';
@@ -75,6 +75,21 @@ describe('storage URLs', () => {
 });
 
 describe('a SQLite file shared by two server processes (several nodes on one machine)', () => {
+  /** A new SQLite file in a directory of its own, opened shared, with `names` as users; closed and removed after `body`. */
+  const onSharedFile = async (names: readonly string[], body: (file: string, storage: Storage, users: User[]) => Promise<void>) => {
+    const directory = temporaryDirectory();
+    const file = join(directory.path, 'shared.sqlite');
+    const storage = await openStorage(`sqlite:${file}`, { shared: true });
+    try {
+      const users: User[] = [];
+      for (const name of names) users.push(await storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: new Date(0) }));
+      await body(file, storage, users);
+    } finally {
+      await storage.close();
+      directory.remove();
+    }
+  };
+
   it('counts the queue quota in the database and answers nothing from memory when opened shared', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'parley-shared-'));
     const file = `sqlite:${join(directory, 'shared.sqlite')}`;
@@ -120,12 +135,8 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
     }
   });
 
-  it('commits every unit of work of two processes that read, then write, at once', async () => {
-    const directory = temporaryDirectory();
-    const file = join(directory.path, 'shared.sqlite');
-    const storage = await openStorage(`sqlite:${file}`, { shared: true });
-    try {
-      for (const name of ['alice', 'bob']) await storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: new Date(0) });
+  it('commits every unit of work of two processes that read, then write, at once', () =>
+    onSharedFile(['alice', 'bob'], async (file) => {
       const rounds = 200;
       // A unit of work that began deferred and read could not take the write lock once the
       // other process had committed since: SQLite failed it at once (SQLITE_BUSY), as TRY_AGAIN.
@@ -134,19 +145,10 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
       const outcomes = nodes.map((node) => JSON.parse(node.stdout.seen.filter((line) => line.startsWith('{')).join('')) as { done: number; errors: string[] });
       expect(outcomes.flatMap((outcome) => outcome.errors.slice(0, 3))).to.deep.equal([]);
       expect(outcomes.map((outcome) => outcome.done)).to.deep.equal([rounds, rounds]);
-    } finally {
-      await storage.close();
-      directory.remove();
-    }
-  });
+    }));
 
-  it('takes every send and acknowledgement of two processes writing at once, and gives no id twice', async () => {
-    const directory = temporaryDirectory();
-    const file = join(directory.path, 'shared.sqlite');
-    const storage = await openStorage(`sqlite:${file}`, { shared: true });
-    try {
-      const users = [];
-      for (const name of ['alice', 'bob', 'carol', 'dave']) users.push(await storage.repositories.users.add({ username: name as Username, passwordHash: 'h', createdAt: new Date(0) }));
+  it('takes every send and acknowledgement of two processes writing at once, and gives no id twice', () =>
+    onSharedFile(['alice', 'bob', 'carol', 'dave'], async (file, storage, users) => {
       const [alice, bob, carol, dave] = users.map((user) => user.id) as [number, number, number, number];
       const team = await storage.repositories.groups.create({ name: 'team', creatorId: alice, createdAt: new Date(0) });
       const rounds = 100;
@@ -167,9 +169,5 @@ describe('a SQLite file shared by two server processes (several nodes on one mac
       expect(new Set(ids).size).to.equal(ids.length);
       const waiting = await Promise.all([alice, bob, carol, dave].map((id) => storage.repositories.messages.pendingFor(id)));
       expect(await storage.repositories.messages.countAll()).to.equal(waiting.flat().length);
-    } finally {
-      await storage.close();
-      directory.remove();
-    }
-  });
+    }));
 });
