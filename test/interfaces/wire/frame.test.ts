@@ -160,6 +160,23 @@ describe('a batch of frames', () => {
     expect(payloads(new FrameDecoder().push(bytes)).map((payload) => (payload as { id?: number }).id)).to.deep.equal([1, 1, 22, undefined, 333]);
   });
 
+  it('checksums each payload as zlib does, whether written in one piece or after a shared head, short or long, ASCII or not', () => {
+    const texts = [0, 1, 7, 63, 64, 65, 200].flatMap((n) => ['x'.repeat(n), `é${'x'.repeat(n)}`, `${'x'.repeat(n)}😀`]);
+    for (const head of [null, new SharedJson('{"head":"é","id":'), new SharedJson('{"id":')]) {
+      const batch = new FrameBatch();
+      for (const text of texts) for (let twice = 0; twice < 2; twice++) (head ? batch.addShared(head, text) : batch.add(text));
+      const bytes = batch.take();
+      for (let at = 0, n = 0; at < bytes.length; n++) {
+        const length = bytes.readUInt32BE(at + 8);
+        const body = bytes.subarray(at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length);
+        const expected = `${head?.json ?? ''}${texts[Math.floor(n / 2)]}`;
+        expect(body.toString('utf8'), `frame ${n}`).to.equal(expected);
+        expect(bytes.readUInt32BE(at + 4), `frame ${n}: ${JSON.stringify(expected)}`).to.equal(crc32(Buffer.from(expected)));
+        at += FRAME_HEADER_BYTES + length;
+      }
+    }
+  });
+
   it('counts a shared head in the frame limit, refusing a payload one byte over it and adding nothing', () => {
     const head = new SharedJson('{"id":');
     const batch = new FrameBatch(head.length + 3);
