@@ -277,11 +277,10 @@ export class SqliteGroupLog {
     const lowestGroupId = requests.length > 0 ? (lowest.get() as number | null) : null;
     const cursors = new Map<string, Cursor>();
     const removed = requests.map(({ recipientId, ids }) => {
-      const key = memberKey(recipientId);
       const mine: MessageId[] = [];
       for (const id of new Set(ids)) {
         if (lowestGroupId !== null && id >= lowestGroupId) {
-          const message = this.groupMessageOf(id, recipientId, key);
+          const message = this.groupMessageOf(id, recipientId);
           if (message) {
             if (!message.mine) continue;
             const cursor = this.cursorOf(cursors, recipientId, message.groupId);
@@ -324,10 +323,10 @@ export class SqliteGroupLog {
   }
 
   /** The group message whose ids include `id`, and whether that id is the member's; none if it is not a group delivery. */
-  private groupMessageOf(id: MessageId, userId: UserId, key: string): { first: MessageId; groupId: number; mine: boolean } | undefined {
+  private groupMessageOf(id: MessageId, userId: UserId): { first: MessageId; groupId: number; mine: boolean } | undefined {
     const known = this.recall(id);
     if (known) return { first: known.first, groupId: known.groupId, mine: known.recipients[id - known.first] === userId };
-    const found = this.statements.find.get({ id, key }) as { id: number; group_id: number; count: number; mine: number } | undefined;
+    const found = this.statements.find.get({ id, key: memberKey(userId) }) as { id: number; group_id: number; count: number; mine: number } | undefined;
     return found && id < found.id + found.count ? { first: found.id, groupId: found.group_id, mine: found.mine === 1 } : undefined;
   }
 

@@ -176,6 +176,19 @@ export function describeMessageQueue(name: string, open: () => Promise<Storage>)
       expect(await messages().countFor(alice.id)).to.equal(1);
     });
 
+    it('acknowledges a run of ids, in any order, without touching another\'s rows among them or the recipient\'s ids left out', async () => {
+      const mixed = await messages().enqueue(['b1', 'a1', 'b2', 'b3', 'b4', 'a2', 'b5'].map((text) => to(text.startsWith('a') ? alice : bob, privateFrom(alice, text))));
+      const id = (text: string) => mixed.find((q) => q.message.text === text)!.id;
+      // As many ids as bob has rows in the range, but not the same ones: b2 stays, a1 is not his.
+      expect(await messages().acknowledge(bob.id, [id('b3'), id('a1'), id('b1')])).to.have.members([id('b1'), id('b3')]).and.length(2);
+      // Every row of his in the range, out of order and repeated, with alice's a2 in the middle.
+      expect(await messages().acknowledge(bob.id, [id('b5'), id('b2'), id('b4'), id('b2')])).to.have.members([id('b2'), id('b4'), id('b5')]).and.length(3);
+      expect(await messages().pendingFor(bob.id)).to.deep.equal([]);
+      expect((await messages().pendingFor(alice.id)).map((q) => q.message.text)).to.deep.equal(['a1', 'a2']);
+      expect(await messages().countFor(bob.id)).to.equal(0);
+      expect(await messages().countFor(alice.id)).to.equal(2);
+    });
+
     it('acknowledges a long list of ids in one call', async () => {
       const queued = await messages().enqueue(Array.from({ length: 1200 }, (_, i) => to(bob, privateFrom(alice, `m${i}`))));
       const kept = queued[600]!;
