@@ -158,6 +158,9 @@ export interface CommitLog {
  */
 const RECENT_MESSAGES = 4096;
 
+/** Most bytes of lists of recipients a log keeps to store again (see `listOf`); all are dropped when a list would pass it. */
+const RECENT_LIST_BYTES = 4 * 2 ** 20;
+
 /**
  * The SQLite queue's group log (ADR 0020): a group message is one row of `group_messages`,
  * listing the members it is for, and member i of its list has delivery id `id + i` (the
@@ -177,6 +180,9 @@ export class SqliteGroupLog {
   private readonly recent: Logged[] = [];
   /** Sweeps so far, to run SWEEP_GAPS on every SWEEPS_PER_GAP_SWEEP-th. */
   private sweepCount = 0;
+  /** Per group and sender, the recipients of the last message stored and their list as stored; RECENT_LIST_BYTES of lists at most. */
+  private readonly lists = new Map<string, { readonly recipients: readonly UserId[]; readonly list: Buffer }>();
+  private listBytes = 0;
 
   /**
    * The rows and the log deliveries waiting for a member, read in one transaction: two
@@ -223,9 +229,7 @@ export class SqliteGroupLog {
   /** Stores one group message for `recipients`, whose delivery ids are `first`, `first + 1`, … in that order. */
   store(first: MessageId, row: Omit<MessageRow, 'id' | 'recipient_id'>, recipients: readonly UserId[], commit: CommitLog): void {
     const groupId = row.group_id!;
-    let keys = '';
-    for (const id of recipients) keys += memberKey(id);
-    this.statements.store.run(first, groupId, row.sender_id, row.body, row.payload, row.created_at, Buffer.from(keys, 'latin1'));
+    this.statements.store.run(first, groupId, row.sender_id, row.body, row.payload, row.created_at, this.listOf(groupId, row.sender_id, recipients));
     commit.messages.push({ first, groupId, recipients });
     let members = commit.members.get(groupId);
     if (!members) commit.members.set(groupId, (members = new Map()));
@@ -234,6 +238,28 @@ export class SqliteGroupLog {
       if (seen) seen.last = first;
       else members.set(id, { first, last: first });
     }
+  }
+
+  /**
+   * The list of recipients as stored, made again from the last one of the same group and sender
+   * when the recipients are the same, as they are for a group's messages one after another (a
+   * hundred keys cost more to make than to compare).
+   */
+  private listOf(groupId: number, senderId: UserId | null, recipients: readonly UserId[]): Buffer {
+    const name = `${groupId}:${senderId}`;
+    const last = this.lists.get(name);
+    if (last && last.recipients.length === recipients.length && last.recipients.every((id, i) => id === recipients[i])) return last.list;
+    let keys = '';
+    for (const id of recipients) keys += memberKey(id);
+    const list = Buffer.from(keys, 'latin1');
+    if (last) this.listBytes -= last.list.length;
+    if (this.listBytes + list.length > RECENT_LIST_BYTES) {
+      this.lists.clear();
+      this.listBytes = 0;
+    }
+    this.lists.set(name, { recipients, list });
+    this.listBytes += list.length;
+    return list;
   }
 
   /** Makes or moves on the cursors of every member a commit stored messages for: one statement per member and group. */
@@ -278,12 +304,14 @@ export class SqliteGroupLog {
     const cursors = new Map<string, Cursor>();
     const removed = requests.map(({ recipientId, ids }) => {
       const mine: MessageId[] = [];
+      // A client acknowledges a run of one group's messages: the cursor of the last is most often the next's.
+      let cursor: Cursor | undefined;
       for (const id of new Set(ids)) {
         if (lowestGroupId !== null && id >= lowestGroupId) {
           const message = this.groupMessageOf(id, recipientId);
           if (message) {
             if (!message.mine) continue;
-            const cursor = this.cursorOf(cursors, recipientId, message.groupId);
+            if (cursor?.groupId !== message.groupId) cursor = this.cursorOf(cursors, recipientId, message.groupId);
             if (!cursor || message.first <= cursor.through || cursor.acked.has(message.first)) continue;
             cursor.acked.add(message.first);
             mine.push(id);

@@ -81,6 +81,26 @@ describe('the SQLite group log', () => {
     expect(await messages().countAll()).to.equal(0);
   });
 
+  it('lists each message\'s own recipients when a group\'s messages from one sender go to different members', async () => {
+    await send('all three', [bob, carol, dave]);
+    await send('carol left', [bob, dave]);
+    await send('carol back, bob left', [carol, dave]);
+    await send('all three again', [bob, carol, dave]);
+    await send('same members, another order', [dave, carol, bob]);
+    const recipients = (await look('group_messages').orderBy('id').pluck('recipients')) as Buffer[];
+    const named = (list: Buffer) => (list.toString('latin1').match(/\d{10},/g) ?? []).map((key) => Number(key.slice(0, -1)));
+    expect(recipients.map(named)).to.deep.equal([
+      [bob.id, carol.id, dave.id],
+      [bob.id, dave.id],
+      [carol.id, dave.id],
+      [bob.id, carol.id, dave.id],
+      [dave.id, carol.id, bob.id],
+    ]);
+    expect(await texts(bob)).to.deep.equal(['all three', 'carol left', 'all three again', 'same members, another order']);
+    expect(await texts(carol)).to.deep.equal(['all three', 'carol back, bob left', 'all three again', 'same members, another order']);
+    expect(await texts(dave)).to.have.length(5);
+  });
+
   it('keeps what a member acknowledged past a gap until the gap closes, and never gives it again', async () => {
     const deliveries = [await send('m1', [bob, carol]), await send('m2', [bob, carol]), await send('m3', [bob, carol])];
     const bobs = ids(deliveries.map(([toBob]) => toBob));
