@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { ChatApp } from '../../../application/chat-app.js';
 import { createChatApp } from '../../../container.js';
 import { TcpGateway } from '../../../interfaces/tcp/tcp-gateway.js';
-import { encodeFrame, FRAME_HEADER_BYTES, MIN_MAX_PAYLOAD_BYTES } from '../../../interfaces/wire/index.js';
+import { encodeFrame, FRAME_HEADER_BYTES, MAX_ACK_IDS, MIN_MAX_PAYLOAD_BYTES } from '../../../interfaces/wire/index.js';
 import { RawPeer } from '../../support/raw-peer.js';
 
 const MAX_PAYLOAD = MIN_MAX_PAYLOAD_BYTES;
@@ -77,6 +77,33 @@ describe('TcpGateway, on a real loopback socket', () => {
     expect(await client.next()).to.deep.include({ status: 'error', code: 'BAD_CHECKSUM' });
     client.request(6, 'register', { username: 'alice', password: 'correct horse' });
     expect(await client.next()).to.deep.include({ id: 6, status: 'ok' });
+  });
+
+  it(`takes 1 to ${MAX_ACK_IDS} delivery ids in an ack, and names what is wrong with any other list`, async () => {
+    const client = await peer();
+    client.request(1, 'register', { username: 'alice', password: 'correct horse' });
+    await client.next();
+    client.request(2, 'login', { username: 'alice', password: 'correct horse' });
+    const { token } = (await client.next()).data as { token: string };
+    const all = Array.from({ length: MAX_ACK_IDS }, (_, i) => i + 1);
+    client.request(3, 'ack', { ids: all }, token);
+    expect(await client.next()).to.deep.include({ id: 3, status: 'ok', data: { acknowledged: [], unknown: all } });
+    const refusals: [unknown, string][] = [
+      [[], 'Too small: expected array to have >=1 items'],
+      [[...all, MAX_ACK_IDS + 1], `Too big: expected array to have <=${MAX_ACK_IDS} items`],
+      [[1, 0], 'a delivery id is a whole number from 1\n  → at ids[1]'],
+      [[1, 2, 2.5], 'a delivery id is a whole number from 1\n  → at ids[2]'],
+      [[-1], 'a delivery id is a whole number from 1\n  → at ids[0]'],
+      [[2 ** 53], 'a delivery id is a whole number from 1\n  → at ids[0]'],
+      [[1, '2'], 'expected number, received string\n  → at ids[1]'],
+      ['1', 'expected array, received string\n  → at ids'],
+    ];
+    for (const [n, [ids, message]] of refusals.entries()) {
+      client.request(10 + n, 'ack', { ids }, token);
+      const answer = await client.next();
+      expect(answer, JSON.stringify(ids).slice(0, 40)).to.deep.include({ id: 10 + n, status: 'error', code: 'BAD_ARGUMENTS' });
+      expect(answer.message, JSON.stringify(ids).slice(0, 40)).to.contain(message);
+    }
   });
 
   it('answers bad magic with an error frame and closes, while others are still served', async () => {
