@@ -1,4 +1,4 @@
-import { DomainError, type MessageId, type OfflineMessage, type UserId } from '../domain/index.js';
+import { distinctIds, DomainError, type MessageId, type OfflineMessage, type UserId } from '../domain/index.js';
 import { readPage, type Page, type PageArgs } from './paging.js';
 import type { KickReason, Notice, SessionHub, SessionSink } from './ports/session-hub.js';
 import type { Delivery, SendReceipt } from './ports/message-queue.js';
@@ -278,8 +278,10 @@ export class DeliveryService {
    * was lost can send the same `ack` again.
    */
   async acknowledge(userId: UserId, ids: readonly MessageId[]): Promise<Acknowledgement> {
-    const wanted = [...new Set(ids)];
+    const wanted = distinctIds(ids);
     const acknowledged = await this.repositories.messages.acknowledge(userId, wanted);
+    // What storage removed is among what was asked: as many means all of it, the common case.
+    if (acknowledged.length === wanted.length) return { acknowledged, unknown: [] };
     const removed = new Set(acknowledged);
     return { acknowledged, unknown: wanted.filter((id) => !removed.has(id)) };
   }

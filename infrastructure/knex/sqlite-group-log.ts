@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { MessageQueue } from '../../application/ports/message-queue.js';
-import type { MessageId, UserId } from '../../domain/index.js';
+import { distinctIds, type MessageId, type UserId } from '../../domain/index.js';
 import { fromRow, type MessageRow } from './knex-message-queue.js';
 import { isPostgres } from './is-postgres.js';
 
@@ -306,7 +306,7 @@ export class SqliteGroupLog {
       const mine: MessageId[] = [];
       // A client acknowledges a run of one group's messages: the cursor of the last is most often the next's.
       let cursor: Cursor | undefined;
-      for (const id of new Set(ids)) {
+      for (const id of distinctIds(ids)) {
         if (lowestGroupId !== null && id >= lowestGroupId) {
           const message = this.groupMessageOf(id, recipientId);
           if (message) {
