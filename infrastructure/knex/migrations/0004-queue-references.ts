@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { rebuildSqliteQueue } from './queue-table.js';
+import { isPostgres } from '../is-postgres.js';
 
 /**
  * `offline_messages` keeps its foreign key to the recipient (a removed user's queue goes with
@@ -26,7 +27,7 @@ export async function down(knex: Knex): Promise<void> {
 const TABLE = 'offline_messages';
 
 async function rebuild(knex: Knex, withReferences: boolean): Promise<void> {
-  if (knex.client.config.client === 'pg') {
+  if (isPostgres(knex)) {
     if (withReferences) {
       await knex(TABLE).whereNotIn('sender_id', knex('users').select('id')).update({ sender_id: null });
       await knex(TABLE).whereNotIn('group_id', knex('groups').select('id')).update({ group_id: null });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { rebuildSqliteQueue } from './queue-table.js';
+import { isPostgres } from '../is-postgres.js';
 
 /**
  * `offline_messages` drops its last foreign key, to the recipient. The writers look every
@@ -21,7 +22,7 @@ export async function down(knex: Knex): Promise<void> {
 const TABLE = 'offline_messages';
 
 async function rebuild(knex: Knex, withReference: boolean): Promise<void> {
-  if (knex.client.config.client !== 'pg') return rebuildSqliteQueue(knex, { recipient: withReference, senderAndGroup: false });
+  if (!isPostgres(knex)) return rebuildSqliteQueue(knex, { recipient: withReference, senderAndGroup: false });
   if (withReference) await knex(TABLE).whereNotIn('recipient_id', knex('users').select('id')).delete();
   await knex.schema.alterTable(TABLE, (table) => {
     if (withReference) table.foreign('recipient_id').references('id').inTable('users').onDelete('CASCADE');

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../is-postgres.js';
 
 const COLUMNS = 'id, recipient_id, kind, sender_id, group_id, body, payload, created_at';
 const KEY = "cast(printf('%010d,', c.user_id) as blob)";
@@ -25,7 +26,7 @@ const LOGGED = `select m.id + (instr(m.recipients, ${KEY}) - 1) / 11, c.user_id,
  * the columns of `offline_messages`, for an operator (or a test) reading the database directly.
  */
 export async function up(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') return;
+  if (isPostgres(knex)) return;
   // Every id of a delivery comes from the queue's sequence; make sure it has its row, so the writer can move it on.
   await knex.raw("insert into sqlite_sequence (name, seq) select 'offline_messages', coalesce(max(id), 0) from offline_messages where not exists (select 1 from sqlite_sequence where name = 'offline_messages')");
   await knex.raw(`create table group_messages (
@@ -51,7 +52,7 @@ export async function up(knex: Knex): Promise<void> {
 
 /** Writes what the log still holds for each member back as rows of `offline_messages`, with the same ids. */
 export async function down(knex: Knex): Promise<void> {
-  if (knex.client.config.client === 'pg') return;
+  if (isPostgres(knex)) return;
   await knex.raw(`insert into offline_messages (${COLUMNS}) ${LOGGED}`);
   await knex.raw('drop view queued_deliveries');
   await knex.schema.dropTable('group_cursors');
