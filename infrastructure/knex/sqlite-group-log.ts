@@ -170,9 +170,12 @@ const RECENT_LIST_BYTES = 4 * 2 ** 20;
  * above it they acknowledged out of order, and `until` is the latest message that lists them.
  * A message goes once every cursor still waiting for something has passed it. The rows of
  * `offline_messages` (private messages, notices) are read and acknowledged alongside, so this
- * is the SQLite queue's whole read and acknowledgement path. Nothing is kept in memory between
- * calls: several processes may share the file. Synchronous: call it inside the connection's
- * transaction, or on a connection no one else uses meanwhile.
+ * is the SQLite queue's whole read and acknowledgement path. What it keeps in memory between
+ * calls never goes stale when several processes share the file: this process's latest group
+ * messages (a message is never changed) and the last lists of recipients it stored (checked
+ * against the recipients before each reuse); everything else is read from the database in the
+ * call. Synchronous: call it inside the connection's transaction, or on a connection no one
+ * else uses meanwhile.
  */
 export class SqliteGroupLog {
   private readonly statements;
