@@ -70,7 +70,10 @@ function jsonOption<T>(y: Argv<T>): Argv<T> {
   return y.option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });
 }
 
-/** How to reach the server, on the commands that talk to one; hidden in the shell, whose connection is made. */
+/**
+ * How to reach the server, on the commands that talk to one; hidden in the shell, whose
+ * connection is made. Those taking a value are listed in VALUE_OPTIONS too (usage-errors.ts).
+ */
 function clientOptions<T>(y: Argv<T>, shell: boolean): Argv<T> {
   return y
     .option('server', {

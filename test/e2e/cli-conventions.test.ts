@@ -46,6 +46,11 @@ describe('chatctl conventions: usage errors, help, exit statuses, completion', f
         ['send', 'bob', '-hello'],
         'chatctl: "-hello" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl send <username> [message..]',
       ],
+      // The profile's value is named like a command: the usage quoted is still the command's.
+      [
+        ['--profile', 'listen', 'send', 'bob', '-hello'],
+        'chatctl: "-hello" begins with "-", so it is read as options; to pass it as it is, put it after --; usage: chatctl send <username> [message..]',
+      ],
       [['send', 'bob'], 'chatctl: say something: chatctl send <username> <message..> (or - to read the text from standard input)'],
     ];
     for (const [args, line] of cases) {
