@@ -159,7 +159,7 @@ export interface CommitLog {
 const RECENT_MESSAGES = 4096;
 
 /** Most bytes of lists of recipients a log keeps to store again (see `listOf`); all are dropped when a list would pass it. */
-const RECENT_LIST_BYTES = 4 * 2 ** 20;
+export const RECENT_LIST_BYTES = 4 * 2 ** 20;
 
 /**
  * The SQLite queue's group log (ADR 0020): a group message is one row of `group_messages`,
@@ -183,9 +183,10 @@ export class SqliteGroupLog {
   private readonly recent: Logged[] = [];
   /** Sweeps so far, to run SWEEP_GAPS on every SWEEPS_PER_GAP_SWEEP-th. */
   private sweepCount = 0;
-  /** Per group and sender, the recipients of the last message stored and their list as stored; RECENT_LIST_BYTES of lists at most. */
+  /** Per group and sender, the recipients of the last message stored and their list as stored; `maxListBytes` of lists at most. */
   private readonly lists = new Map<string, { readonly recipients: readonly UserId[]; readonly list: Buffer }>();
   private listBytes = 0;
+  private readonly maxListBytes: number;
 
   /**
    * The rows and the log deliveries waiting for a member, read in one transaction: two
@@ -194,7 +195,8 @@ export class SqliteGroupLog {
    */
   private readonly readPending: (parameters: { user: UserId; key: string; after: MessageId; limit: number }) => [MessageRow[], MessageRow[]];
 
-  constructor(connection: SqliteDatabase) {
+  constructor(connection: SqliteDatabase, options: { readonly maxListBytes?: number } = {}) {
+    this.maxListBytes = options.maxListBytes ?? RECENT_LIST_BYTES;
     const prepare = (sql: string) => connection.prepare(sql);
     this.statements = {
       store: prepare(STORE),
@@ -255,14 +257,23 @@ export class SqliteGroupLog {
     let keys = '';
     for (const id of recipients) keys += memberKey(id);
     const list = Buffer.from(keys, 'latin1');
-    if (last) this.listBytes -= last.list.length;
-    if (this.listBytes + list.length > RECENT_LIST_BYTES) {
+    if (last) {
+      this.lists.delete(name);
+      this.listBytes -= last.list.length;
+    }
+    if (list.length > this.maxListBytes) return list;
+    if (this.listBytes + list.length > this.maxListBytes) {
       this.lists.clear();
       this.listBytes = 0;
     }
     this.lists.set(name, { recipients, list });
     this.listBytes += list.length;
     return list;
+  }
+
+  /** Bytes of lists of recipients kept to store again: `maxListBytes` at most. */
+  get keptListBytes(): number {
+    return this.listBytes;
   }
 
   /** Makes or moves on the cursors of every member a commit stored messages for: one statement per member and group. */

@@ -182,6 +182,42 @@ describe('the SQLite group log', () => {
     expect([await texts(bob), await messages().countAll()]).to.deep.equal([['wide'], 1]);
   });
 
+  it('keeps at most its bound of recipient lists to store again, dropping them all when one more would pass it, and stores every list right', async () => {
+    // Three members' list is 33 bytes: two senders' lists fit in 70, a third's drops both.
+    const log = await onConnection(look, (connection) => new SqliteGroupLog(connection, { maxListBytes: 70 }));
+    const named = (list: Buffer) => (list.toString('latin1').match(/\d{10},/g) ?? []).map((key) => Number(key.slice(0, -1)));
+    const kept: number[] = [];
+    let id = 1_000_000;
+    const storeFrom = (sender: User, recipients: User[]) =>
+      onConnection(look, () => {
+        const row = { kind: 'group' as const, sender_id: sender.id, group_id: team.id, body: `from ${sender.username}`, payload: '{}', created_at: 1 };
+        log.store(id, row, recipients.map((member) => member.id), SqliteGroupLog.commitLog());
+        id += recipients.length;
+        kept.push(log.keptListBytes);
+      });
+    await storeFrom(alice, [bob, carol, dave]);
+    await storeFrom(bob, [alice, carol, dave]);
+    await storeFrom(alice, [bob, carol, dave]);
+    await storeFrom(carol, [alice, bob, dave]);
+    await storeFrom(alice, [bob, carol, dave]);
+    await storeFrom(dave, [alice, bob, carol]);
+    await storeFrom(dave, [bob, carol]);
+    expect(kept).to.deep.equal([33, 66, 66, 33, 66, 33, 22]);
+    const lists = (await look('group_messages').where('id', '>=', 1_000_000).orderBy('id').pluck('recipients')) as Buffer[];
+    expect(lists.map(named)).to.deep.equal([
+      [bob.id, carol.id, dave.id],
+      [alice.id, carol.id, dave.id],
+      [bob.id, carol.id, dave.id],
+      [alice.id, bob.id, dave.id],
+      [bob.id, carol.id, dave.id],
+      [alice.id, bob.id, carol.id],
+      [bob.id, carol.id],
+    ]);
+    const alone = await onConnection(look, (connection) => new SqliteGroupLog(connection, { maxListBytes: 32 }));
+    await onConnection(look, () => alone.store(id, { kind: 'group', sender_id: alice.id, group_id: team.id, body: 'too long to keep', payload: '{}', created_at: 1 }, [bob.id, carol.id, dave.id], SqliteGroupLog.commitLog()));
+    expect(alone.keptListBytes, 'a list longer than the bound is stored, not kept').to.equal(0);
+  });
+
   it('reads what waits for a member in one snapshot, never half of another process\'s commit', async () => {
     // Another process commits, in one call, a private message and a group message for bob,
     // just after the read of bob's rows: the read of the log must not see the group message alone.
