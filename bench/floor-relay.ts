@@ -4,8 +4,15 @@
  * layers cost. `node dist/bench/floor-relay.js --port 0` logs `{"msg":"listening","port":N}`
  * on stderr, as `chatctl serve` does. Output is gathered per socket and written once per
  * event-loop turn, in one buffer; a group message is serialised once for all its recipients.
+ *
+ * With `--db <file>` it is the durable floor: every delivery is stored in parley's own SQLite
+ * queue before `ok` and the push, and removed on `ack` (see DurableQueue), so the difference
+ * to parley is what parley's application adds to the framing and the storage.
  */
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { DEFAULT_MAX_QUEUED_PER_USER } from '../application/delivery-service.js';
+import { DomainError, type ChatMessage, type Correspondent, type MessageId, type User, type Username } from '../domain/index.js';
+import { openStorage, type Storage } from '../infrastructure/storage.js';
 import { FrameBatch, FrameDecoder, SharedJson } from '../interfaces/wire/frame.js';
 
 type Data = Record<string, unknown>;
@@ -68,6 +75,64 @@ class Outbox {
   }
 }
 
+/**
+ * The durable floor's storage: parley's own (`openStorage`, so the SQLite writer, group commit
+ * and group log the server uses, on a file with its pragmas: WAL, `synchronous=FULL`), with
+ * the recipients' quota parley applies by default. A user's row is made when the floor first
+ * hears the name (no password: the floor checks none); a group's when it is created.
+ */
+class DurableQueue {
+  private readonly users = new Map<string, Promise<User>>();
+  private readonly known = new Map<string, Correspondent>();
+
+  private constructor(private readonly storage: Storage) {}
+
+  static async open(file: string): Promise<DurableQueue> {
+    return new DurableQueue(await openStorage(`sqlite:${file}`));
+  }
+
+  /** Makes the user's row once; later sends name them without waiting. */
+  enrol(username: string): Promise<void> {
+    let user = this.users.get(username);
+    if (!user) {
+      user = this.storage.repositories.users.add({ username: username as Username, passwordHash: '-', createdAt: new Date() });
+      this.users.set(username, user);
+      void user.then(({ id }) => this.known.set(username, { id, username: username as Username }), () => this.users.delete(username));
+    }
+    return user.then(() => undefined);
+  }
+
+  correspondent(username: string): Correspondent {
+    const known = this.known.get(username);
+    if (!known) throw new Refusal('fail', 'UNKNOWN_USER', `no user "${username}"`);
+    return known;
+  }
+
+  async createGroup(name: string, creator: string): Promise<number> {
+    return (await this.storage.repositories.groups.create({ name, creatorId: this.correspondent(creator).id, createdAt: new Date() })).id;
+  }
+
+  /** Stores one message for the recipients, durably; resolves with each one's delivery id, in order (none for one whose queue is full). */
+  async store(message: ChatMessage, recipients: readonly string[]): Promise<(MessageId | undefined)[]> {
+    const deliveries = recipients.map((name) => ({ recipientId: this.correspondent(name).id, message }));
+    const { queued, full } = await this.storage.repositories.messages.send({ deliveries, maxQueued: DEFAULT_MAX_QUEUED_PER_USER, sentAt: message.sentAt });
+    // In the order given, less those whose queue was full.
+    if (full.length === 0) return queued.map((delivery) => delivery.id);
+    const idOf = new Map(queued.map((delivery) => [delivery.recipientId, delivery.id]));
+    return deliveries.map((delivery) => idOf.get(delivery.recipientId));
+  }
+
+  async acknowledge(username: string, ids: readonly MessageId[]): Promise<Data> {
+    const acknowledged = await this.storage.repositories.messages.acknowledge(this.correspondent(username).id, ids);
+    const removed = new Set(acknowledged);
+    return { acknowledged, unknown: ids.filter((id) => !removed.has(id)) };
+  }
+
+  close(): Promise<void> {
+    return this.storage.close();
+  }
+}
+
 class FloorRelay {
   private readonly outbox = new Outbox();
   private readonly socketsOf = new Map<string, Set<Socket>>();
@@ -75,6 +140,8 @@ class FloorRelay {
   private readonly groups = new Map<number, Group>();
   private nextMessageId = 1;
   private nextGroupId = 1;
+
+  constructor(private readonly durable?: DurableQueue) {}
 
   accept(socket: Socket): void {
     const decoder = new FrameDecoder();
@@ -95,33 +162,52 @@ class FloorRelay {
 
   private handle(socket: Socket, request: Request): void {
     const id = typeof request.id === 'number' || typeof request.id === 'string' ? request.id : null;
+    const answer = (data: Data) => this.outbox.send(socket, { type: 'response', id, status: 'ok', data });
+    const refuse = (error: unknown) => {
+      // Storage refuses with a DomainError (its code, as parley answers it); anything else is the floor's own fault.
+      const { status, code, message } =
+        error instanceof Refusal ? error : error instanceof DomainError ? { status: 'fail', code: error.code, message: error.message } : { status: 'error', code: 'INTERNAL', message: String(error) };
+      this.outbox.send(socket, { type: 'response', id, status, code, message });
+    };
     try {
       const data = this.run(socket, String(request.op), request.args ?? {}, typeof request.token === 'string' ? request.token : undefined);
-      this.outbox.send(socket, { type: 'response', id, status: 'ok', data });
+      if (data instanceof Promise) data.then(answer, refuse);
+      else answer(data);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
-      this.outbox.send(socket, { type: 'response', id, status: error.status, code: error.code, message: error.message });
+      refuse(error);
     }
   }
 
-  private run(socket: Socket, op: string, args: Data, token: string | undefined): Data {
+  /** The answer's data; a promise of it on the durable floor when storage is written first. */
+  private run(socket: Socket, op: string, args: Data, token: string | undefined): Data | Promise<Data> {
+    const { durable } = this;
     switch (op) {
-      case 'register':
-        return { user: { username: String(args.username) } };
-      case 'login':
-        return { token: this.bind(socket, String(args.username)), user: { username: args.username }, backlog: 0 };
+      case 'register': {
+        const data = { user: { username: String(args.username) } };
+        return durable ? durable.enrol(String(args.username)).then(() => data) : data;
+      }
+      case 'login': {
+        const data = { token: this.bind(socket, String(args.username)), user: { username: args.username }, backlog: 0 };
+        return durable ? durable.enrol(String(args.username)).then(() => data) : data;
+      }
       case 'attach':
         return { user: { username: this.bind(socket, this.caller(socket, token)) }, backlog: 0 };
-      case 'ack':
-        return { acknowledged: Array.isArray(args.ids) ? args.ids : [], unknown: [] };
+      case 'ack': {
+        const ids = Array.isArray(args.ids) ? (args.ids as MessageId[]) : [];
+        return durable ? durable.acknowledge(this.caller(socket, token), ids) : { acknowledged: ids, unknown: [] };
+      }
       case 'add':
         return { friend: { username: args.username, online: this.socketsOf.has(String(args.username)) } };
-      case 'newgroup':
-        return { group: this.createGroup(String(args.name), this.caller(socket, token)) };
+      case 'newgroup': {
+        const [name, creator] = [String(args.name), this.caller(socket, token)];
+        if (!durable) return { group: this.createGroup(this.nextGroupId++, name, creator) };
+        return durable.createGroup(name, creator).then((groupId) => ({ group: this.createGroup(groupId, name, creator) }));
+      }
       case 'addgroupuser':
         return { group: this.invite(String(args.name), String(args.username)) };
       case 'send':
-        return { message: this.sendPrivate(this.caller(socket, token), String(args.to), String(args.text)) };
+        return this.sendPrivate(this.caller(socket, token), String(args.to), String(args.text));
       case 'sendgroup':
         return this.sendGroup(this.caller(socket, token), Number(args.group), String(args.text));
       default:
@@ -154,8 +240,8 @@ class FloorRelay {
     return username;
   }
 
-  private createGroup(name: string, creator: string): Data {
-    const group: Group = { id: this.nextGroupId++, name, creator, members: new Set([creator]) };
+  private createGroup(id: number, name: string, creator: string): Data {
+    const group: Group = { id, name, creator, members: new Set([creator]) };
     this.groups.set(group.id, group);
     return { id: group.id, name, creator };
   }
@@ -167,33 +253,40 @@ class FloorRelay {
     return { id: group.id, name, creator: group.creator };
   }
 
-  private sendPrivate(from: string, to: string, text: string): Data {
-    const sentAt = new Date().toISOString();
-    const id = this.push(to, eventHead({ kind: 'private', from, fromAdmin: false, text, sentAt }));
-    return { id, to, sentAt };
+  private sendPrivate(from: string, to: string, text: string): Data | Promise<Data> {
+    const sentAt = new Date();
+    const at = sentAt.toISOString();
+    const head = eventHead({ kind: 'private', from, fromAdmin: false, text, sentAt: at });
+    const answer = ([id]: (MessageId | undefined)[]) => {
+      if (id !== undefined) this.push(to, head, id);
+      return { message: { id: id ?? null, to, sentAt: at } };
+    };
+    if (!this.durable) return answer([this.nextMessageId++]);
+    const message: ChatMessage = { kind: 'private', from: this.durable.correspondent(from), fromAdmin: false, text, sentAt };
+    return this.durable.store(message, [to]).then(answer);
   }
 
   /** The message is serialised, encoded and checksummed once for all its recipients, as parley does; each push adds only its id. */
-  private sendGroup(from: string, groupId: number, text: string): Data {
+  private sendGroup(from: string, groupId: number, text: string): Data | Promise<Data> {
     const group = this.groups.get(groupId);
     if (!group) throw new Refusal('fail', 'UNKNOWN_GROUP', `no group ${groupId}`);
-    const sentAt = new Date().toISOString();
+    const sentAt = new Date();
+    const at = sentAt.toISOString();
     const ref = { id: group.id, name: group.name, creator: group.creator };
-    const head = eventHead({ kind: 'group', from, fromAdmin: false, group: ref, text, sentAt });
-    let recipients = 0;
-    for (const member of group.members) {
-      if (member === from) continue;
-      this.push(member, head);
-      recipients++;
-    }
-    return { group: ref, recipients, sentAt };
+    const head = eventHead({ kind: 'group', from, fromAdmin: false, group: ref, text, sentAt: at });
+    const recipients = [...group.members].filter((member) => member !== from);
+    const answer = (ids: (MessageId | undefined)[]) => {
+      recipients.forEach((member, i) => ids[i] !== undefined && this.push(member, head, ids[i]));
+      return { group: ref, recipients: ids.filter((id) => id !== undefined).length, sentAt: at };
+    };
+    if (!this.durable) return answer(recipients.map(() => this.nextMessageId++));
+    const message: ChatMessage = { kind: 'group', from: this.durable.correspondent(from), fromAdmin: false, group: { ...ref, creator: ref.creator as Username }, text, sentAt };
+    return this.durable.store(message, recipients).then(answer);
   }
 
-  /** Gives the delivery the next id and pushes it to every socket of the user; nothing is kept for the absent. */
-  private push(username: string, head: SharedJson): number {
-    const id = this.nextMessageId++;
+  /** Pushes the delivery to every socket of the user; nothing is kept for the absent (but by the durable floor's storage). */
+  private push(username: string, head: SharedJson, id: MessageId): void {
     for (const socket of this.socketsOf.get(username) ?? []) this.outbox.sendShared(socket, head, `${id}}`);
-    return id;
   }
 }
 
@@ -202,20 +295,25 @@ function eventHead(data: Data): SharedJson {
   return new SharedJson(`{"type":"event","event":"message","data":${JSON.stringify(data)},"id":`);
 }
 
-function portArgument(argv: readonly string[]): number {
-  const at = argv.indexOf('--port');
-  return at >= 0 ? Number(argv[at + 1]) : 0;
+/** The value after `--name` on the command line, if given. */
+function argument(argv: readonly string[], name: string): string | undefined {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
 }
 
-const relay = new FloorRelay();
+const argv = process.argv.slice(2);
+const file = argument(argv, '--db');
+const durable = file === undefined ? undefined : await DurableQueue.open(file);
+const relay = new FloorRelay(durable);
 const server = createServer((socket) => relay.accept(socket));
-server.listen(portArgument(process.argv.slice(2)), '127.0.0.1', () => {
+server.listen(Number(argument(argv, '--port') ?? 0), '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
-  process.stderr.write(`${JSON.stringify({ level: 30, name: 'floor', msg: 'listening', port })}\n`);
+  process.stderr.write(`${JSON.stringify({ level: 30, name: durable ? 'durable-floor' : 'floor', msg: 'listening', port })}\n`);
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
-    process.exit(0);
+    // The durable floor's queue commits what it holds before the database closes.
+    void (durable?.close() ?? Promise.resolve()).finally(() => process.exit(0));
   });
 }

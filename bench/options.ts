@@ -48,7 +48,7 @@ export const QUICK: Scale = {
 
 const DEFAULT_CAP_SECONDS = { full: 90, quick: 10 };
 
-const SERVERS: readonly ServerKind[] = ['parley', 'floor', 'ngircd'];
+const SERVERS: readonly ServerKind[] = ['parley', 'durable-floor', 'floor', 'ngircd'];
 /** ngircd, the IRC peer, runs only when asked for. */
 const DEFAULT_SERVERS: readonly ServerKind[] = ['parley', 'floor'];
 
@@ -63,7 +63,9 @@ Server and load generator are pinned to different cores (taskset) when there are
   --quick            a smaller run (under 2 minutes) with the same shapes
   --only LIST        the workloads to run, comma-separated: ${WORKLOADS.join(', ')}
   --servers LIST     the servers to compare: parley, floor (the minimal relay in bench/),
-                     ngircd (Debian's IRC daemon, when installed); default parley,floor
+                     durable-floor (the floor storing every delivery in parley's SQLite
+                     queue before it answers, removing it on ack), ngircd (Debian's IRC
+                     daemon, when installed); default parley,floor
   --server-flags F   node flags for parley's server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
                      (summarise a profile with: node dist/bench/profile-summary.js <file> 30 --last 15)
   --cap SECONDS      stop a traffic workload after this long (default ${DEFAULT_CAP_SECONDS.full}, quick ${DEFAULT_CAP_SECONDS.quick})

@@ -68,9 +68,11 @@ export function renderMarkdown(report: Report): string {
 }
 
 function trafficTable(rows: readonly TrafficRow[]): string {
-  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', '÷ floor throughput', '÷ floor CPU', 'server CPU', 'load-gen CPU', 'note'];
+  const durable = rows.some((row) => row.server === 'durable-floor');
+  const header = ['workload', 'server', 'delivered', 'throughput /s', 'p50 ms', 'p99 ms', 'server CPU µs/delivery', 'loss', 'dups', '÷ floor throughput', '÷ floor CPU', ...(durable ? ['CPU µs over durable floor'] : []), 'server CPU', 'load-gen CPU', 'note'];
   const body = rows.map((row) => {
     const floor = row.server !== 'floor' ? rows.find((r) => r.server === 'floor' && r.workload === row.workload) : undefined;
+    const stored = row.server === 'parley' ? rows.find((r) => r.server === 'durable-floor' && r.workload === row.workload) : undefined;
     return [
       row.workload,
       row.server,
@@ -83,6 +85,7 @@ function trafficTable(rows: readonly TrafficRow[]): string {
       String(row.duplicates),
       floor ? ratio(row.throughput / floor.throughput) : '',
       floor ? ratio(row.serverCpuMicrosPerDelivery / floor.serverCpuMicrosPerDelivery) : '',
+      ...(durable ? [stored ? fixed(row.serverCpuMicrosPerDelivery - stored.serverCpuMicrosPerDelivery, 1) : ''] : []),
       `${Math.round(row.serverCpuShare * 100)} %`,
       `${Math.round(row.loadgenCpuShare * 100)} %`,
       noteOf(row),
@@ -159,6 +162,11 @@ function legend(rows: readonly TrafficRow[]): string[] {
           '- ngircd (IRC): one PRIVMSG line per message, the same 64-byte text; IRC has no acknowledgement, so a message is delivered when the receiver\'s connection reads it, and each sender\'s window of 16 is driven by those reads (a slot frees when every recipient has read the message; both ends live in the load generator); no acks are sent. Limits lifted (MaxConnectionsIP 0, MaxPenaltyTime 0, senders are operators with user mode +F), no DNS, ident or PAM lookups, so its one process holds all its CPU',
         ]
       : []),
+    ...(rows.some((row) => row.server === 'durable-floor')
+      ? [
+          '- durable-floor: the floor storing every delivery with parley\'s own SQLite queue (its writer, group commit and group log; WAL, `synchronous=FULL`, parley\'s default quota) before it answers `ok` and pushes, and removing it on `ack`; no auth, no lookups, no checks. CPU µs over durable floor: what parley\'s application adds to the framing and the storage',
+        ]
+      : []),
     ...(shapes.has('offline write') ? ['- offline write/drain run on parley only: the floor stores nothing; a write is a message stored and answered `ok`'] : []),
   ];
 }
@@ -166,7 +174,7 @@ function legend(rows: readonly TrafficRow[]): string[] {
 /** The servers the rows come from, parley and the floor first. */
 function serversOf(report: Report): string[] {
   const present = new Set([...report.traffic, ...report.memory, ...report.flood].map((row) => row.server as string));
-  const order = ['parley', 'floor', 'ngircd'];
+  const order = ['parley', 'durable-floor', 'floor', 'ngircd'];
   const servers = order.filter((server) => present.has(server));
   return servers.length > 0 ? servers : ['parley', 'floor'];
 }

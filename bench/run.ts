@@ -38,7 +38,7 @@ import {
 const RESULTS = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 /** Set in the re-executed, pinned load generator. */
 const PINNED_ENV = 'PARLEY_BENCH_LOADGEN_PINNED';
-const SERVERS: readonly ServerKind[] = ['parley', 'floor', 'ngircd'];
+const SERVERS: readonly ServerKind[] = ['parley', 'durable-floor', 'floor', 'ngircd'];
 /** However the servers behave, the run ends by then. */
 const HARD_LIMIT_SECONDS = { quick: 600, full: 1500 };
 /**
@@ -184,7 +184,8 @@ async function runTraffic(kind: ServerKind, options: Options, pin: boolean, out:
 }
 
 async function runMemory(kind: ServerKind, options: Options, pin: boolean, out: Collected): Promise<void> {
-  if (!options.only.has('S4')) return;
+  // The durable floor's connections are the floor's: storage keeps nothing per connection.
+  if (!options.only.has('S4') || kind === 'durable-floor') return;
   await withServer(kind, options, pin, out, async (context) => {
     await attempt(`${kind} S4 on a fresh server`, out, async () => {
       const server = context.nodes.receiving;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../interfaces/package-root.js';
 import { freePort, ngircdBinary, NGIRCD_MISSING, writeNgircdConfig } from './ngircd.js';
 
-export type ServerKind = 'parley' | 'floor' | 'ngircd';
+export type ServerKind = 'parley' | 'durable-floor' | 'floor' | 'ngircd';
 
 /** The built chatctl, bundled, as the bin and `npm start` run it. */
 export const CLI = fileURLToPath(new URL('../bin/chatctl.js', import.meta.url));
@@ -197,9 +197,8 @@ async function launchOf(options: ServerOptions): Promise<Launch> {
     },
   };
   const nodeFlags = [...START_NODE_FLAGS, ...options.nodeFlags, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : [])];
-  return options.kind === 'parley'
-    ? { command: [process.execPath, ...nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])], ...jsonLog }
-    : { command: [process.execPath, ...nodeFlags, FLOOR, '--port', '0'], ...jsonLog };
+  if (options.kind === 'parley') return { command: [process.execPath, ...nodeFlags, CLI, 'serve', '--port', '0', '--db', options.db, '--log-level', 'info', ...(options.serveFlags ?? [])], ...jsonLog };
+  return { command: [process.execPath, ...nodeFlags, FLOOR, '--port', '0', ...(options.kind === 'durable-floor' ? ['--db', options.db] : [])], ...jsonLog };
 }
 
 function setAffinity(pid: number, list: string): void {
