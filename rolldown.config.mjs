@@ -28,11 +28,38 @@ const compiledWithTheirMaps = {
   },
 };
 
+/**
+ * `string-width` as yargs' help layout (cliui, wrap-ansi) calls it, answering printable ASCII
+ * at once (its width is its length) and handing anything else (escapes, wide or combining
+ * characters, emoji) to the real module. The real one splits every string into graphemes
+ * with `Intl.Segmenter` and tests each against an emoji pattern: 28 ms of `chatctl --help`'s
+ * 150, for text that is all ASCII.
+ */
+const ASCII_WIDTH = '\0ascii-width:';
+const asciiStringWidth = {
+  name: 'ascii-string-width',
+  async resolveId(source, importer, options) {
+    if (source !== 'string-width' || importer?.startsWith(ASCII_WIDTH)) return null;
+    const real = await this.resolve(source, importer, { ...options, skipSelf: true });
+    return real ? `${ASCII_WIDTH}${real.id}` : null;
+  },
+  load(id) {
+    if (!id.startsWith(ASCII_WIDTH)) return null;
+    return [
+      `import stringWidth from ${JSON.stringify(id.slice(ASCII_WIDTH.length))};`,
+      'const PRINTABLE_ASCII = /^[\\x20-\\x7e]*$/;',
+      'export default function width(string, options) {',
+      "  return typeof string === 'string' && PRINTABLE_ASCII.test(string) ? string.length : stringWidth(string, options);",
+      '}',
+    ].join('\n');
+  },
+};
+
 export default defineConfig({
   input: { chatctl: 'dist/cli.js' },
   platform: 'node',
   external: (id) => !id.startsWith('.') && !id.startsWith('/') && packageOf(id) in dependencies && !BUNDLED.has(packageOf(id)),
-  plugins: [compiledWithTheirMaps],
+  plugins: [compiledWithTheirMaps, asciiStringWidth],
   output: {
     dir: 'dist/bin',
     format: 'esm',
