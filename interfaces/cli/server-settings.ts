@@ -49,7 +49,7 @@ export const SERVER_SETTINGS = {
   port: numberSetting({ default: 7878, describe: 'TCP port; 0 picks a free one', ...PORT }),
   db: stringSetting({
     default: DEFAULT_DB,
-    describe: 'SQLite database file, or a PostgreSQL URL postgres://user@host:port/database shared by several nodes ("memory" for a throwaway one)',
+    describe: 'SQLite database file, or a PostgreSQL URL postgres://user@host:port/database shared by several nodes ("memory" for a throwaway one, for trials: slower than a SQLite file, and more so as it fills)',
     secret: true,
   }),
   hub: stringSetting({
