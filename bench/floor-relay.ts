@@ -16,6 +16,8 @@ import { openStorage, type Storage } from '../infrastructure/storage.js';
 import { FrameBatch, FrameDecoder, SharedJson } from '../interfaces/wire/frame.js';
 
 type Data = Record<string, unknown>;
+/** A request's id as echoed in its answer. */
+type RequestId = number | string | null;
 
 interface Request {
   type?: unknown;
@@ -162,21 +164,26 @@ class FloorRelay {
 
   private handle(socket: Socket, request: Request): void {
     const id = typeof request.id === 'number' || typeof request.id === 'string' ? request.id : null;
-    const answer = (data: Data) => this.outbox.send(socket, { type: 'response', id, status: 'ok', data });
-    const refuse = (error: unknown) => {
-      // Storage refuses with a DomainError (its code, as parley answers it); anything else is the floor's own fault.
-      const { status, code, message } =
-        error instanceof Refusal ? error : error instanceof DomainError ? { status: 'fail', code: error.code, message: error.message } : { status: 'error', code: 'INTERNAL', message: String(error) };
-      this.outbox.send(socket, { type: 'response', id, status, code, message });
-    };
     try {
       const data = this.run(socket, String(request.op), request.args ?? {}, typeof request.token === 'string' ? request.token : undefined);
-      if (data instanceof Promise) data.then(answer, refuse);
-      else answer(data);
+      // Closures only for an answer that waits for storage: the plain floor's path allocates none.
+      if (data instanceof Promise) data.then((stored) => this.answer(socket, id, stored), (error: unknown) => this.refuse(socket, id, error));
+      else this.answer(socket, id, data);
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
-      refuse(error);
+      this.refuse(socket, id, error);
     }
+  }
+
+  private answer(socket: Socket, id: RequestId, data: Data): void {
+    this.outbox.send(socket, { type: 'response', id, status: 'ok', data });
+  }
+
+  /** Storage refuses with a DomainError (its code, as parley answers it); anything else is the floor's own fault. */
+  private refuse(socket: Socket, id: RequestId, error: unknown): void {
+    const { status, code, message } =
+      error instanceof Refusal ? error : error instanceof DomainError ? { status: 'fail', code: error.code, message: error.message } : { status: 'error', code: 'INTERNAL', message: String(error) };
+    this.outbox.send(socket, { type: 'response', id, status, code, message });
   }
 
   /** The answer's data; a promise of it on the durable floor when storage is written first. */
@@ -257,13 +264,15 @@ class FloorRelay {
     const sentAt = new Date();
     const at = sentAt.toISOString();
     const head = eventHead({ kind: 'private', from, fromAdmin: false, text, sentAt: at });
-    const answer = ([id]: (MessageId | undefined)[]) => {
-      if (id !== undefined) this.push(to, head, id);
-      return { message: { id: id ?? null, to, sentAt: at } };
-    };
-    if (!this.durable) return answer([this.nextMessageId++]);
+    if (!this.durable) return this.sentPrivate(to, head, this.nextMessageId++, at);
     const message: ChatMessage = { kind: 'private', from: this.durable.correspondent(from), fromAdmin: false, text, sentAt };
-    return this.durable.store(message, [to]).then(answer);
+    return this.durable.store(message, [to]).then(([id]) => this.sentPrivate(to, head, id, at));
+  }
+
+  /** Pushes a private message given its id (none when the recipient's queue was full) and answers its sender. */
+  private sentPrivate(to: string, head: SharedJson, id: MessageId | undefined, sentAt: string): Data {
+    if (id !== undefined) this.push(to, head, id);
+    return { message: { id: id ?? null, to, sentAt } };
   }
 
   /** The message is serialised, encoded and checksummed once for all its recipients, as parley does; each push adds only its id. */
@@ -274,14 +283,27 @@ class FloorRelay {
     const at = sentAt.toISOString();
     const ref = { id: group.id, name: group.name, creator: group.creator };
     const head = eventHead({ kind: 'group', from, fromAdmin: false, group: ref, text, sentAt: at });
-    const recipients = [...group.members].filter((member) => member !== from);
-    const answer = (ids: (MessageId | undefined)[]) => {
-      recipients.forEach((member, i) => ids[i] !== undefined && this.push(member, head, ids[i]));
-      return { group: ref, recipients: ids.filter((id) => id !== undefined).length, sentAt: at };
-    };
-    if (!this.durable) return answer(recipients.map(() => this.nextMessageId++));
+    if (!this.durable) {
+      let recipients = 0;
+      for (const member of group.members) {
+        if (member === from) continue;
+        this.push(member, head, this.nextMessageId++);
+        recipients++;
+      }
+      return { group: ref, recipients, sentAt: at };
+    }
+    const members = [...group.members].filter((member) => member !== from);
     const message: ChatMessage = { kind: 'group', from: this.durable.correspondent(from), fromAdmin: false, group: { ...ref, creator: ref.creator as Username }, text, sentAt };
-    return this.durable.store(message, recipients).then(answer);
+    return this.durable.store(message, members).then((ids) => {
+      let recipients = 0;
+      members.forEach((member, i) => {
+        const id = ids[i];
+        if (id === undefined) return;
+        this.push(member, head, id);
+        recipients++;
+      });
+      return { group: ref, recipients, sentAt: at };
+    });
   }
 
   /** Pushes the delivery to every socket of the user; nothing is kept for the absent (but by the durable floor's storage). */
