@@ -39,7 +39,8 @@ const ASCII_WIDTH = '\0ascii-width:';
 const asciiStringWidth = {
   name: 'ascii-string-width',
   async resolveId(source, importer, options) {
-    if (source !== 'string-width' || importer?.startsWith(ASCII_WIDTH)) return null;
+    // The wrapper imports the real module by its resolved path, so it never comes back here.
+    if (source !== 'string-width') return null;
     const real = await this.resolve(source, importer, { ...options, skipSelf: true });
     return real ? `${ASCII_WIDTH}${real.id}` : null;
   },
