@@ -1,4 +1,4 @@
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule, type Options } from 'yargs';
 import { Parser } from 'yargs/helpers';
 import { DomainError } from '../../domain/index.js';
 import { StorageError } from '../../application/ports/storage-error.js';
@@ -70,44 +70,53 @@ function jsonOption<T>(y: Argv<T>): Argv<T> {
   return y.option('json', { type: 'boolean', default: false, describe: 'Print machine-readable JSON' });
 }
 
-/**
- * How to reach the server, on the commands that talk to one; hidden in the shell, whose
- * connection is made. Those taking a value are listed in VALUE_OPTIONS too (usage-errors.ts).
- */
-function clientOptions<T>(y: Argv<T>, shell: boolean): Argv<T> {
-  return y
-    .option('server', {
+/** How to reach the server, on the commands that talk to one; hidden in the shell, whose connection is made. */
+function clientOptionSpecs(shell: boolean): Record<string, Options> {
+  return {
+    server: {
       type: 'string',
       describe: `Server as host:port, or tls://host:port for TLS [env CHATCTL_SERVER; else the one this profile logged in to; else ${DEFAULT_SERVER}]`,
       default: process.env.CHATCTL_SERVER || undefined,
       defaultDescription: 'see above',
       hidden: shell,
-    })
-    .option('profile', {
+    },
+    profile: {
       type: 'string',
       describe: 'Which saved session to use [env CHATCTL_PROFILE]',
       default: process.env.CHATCTL_PROFILE || 'default',
       hidden: shell,
-    })
-    .option('ca', {
+    },
+    ca: {
       type: 'string',
       describe: 'CA certificate (PEM) to trust for a tls:// server, such as a private CA [env CHATCTL_CA]',
       default: process.env.CHATCTL_CA || undefined,
       hidden: shell,
-    })
-    .option('connect-timeout', {
+    },
+    'connect-timeout': {
       type: 'number',
       describe: 'Seconds to wait for the connection (and TLS handshake) to be made',
       default: DEFAULT_CONNECT_TIMEOUT_MS / 1000,
       hidden: shell,
-    })
-    .option('request-timeout', {
+    },
+    'request-timeout': {
       type: 'number',
       describe: 'Seconds to wait for an answer, and for a sign of life while listening, before giving up with exit 3',
       default: DEFAULT_REQUEST_TIMEOUT_MS / 1000,
       hidden: shell,
-    });
+    },
+  };
 }
+
+function clientOptions<T>(y: Argv<T>, shell: boolean): Argv<T> {
+  return y.options(clientOptionSpecs(shell)) as Argv<T>;
+}
+
+/** The client options that take the next word as their value (`--profile work`), wherever they stand. */
+const CLIENT_VALUE_OPTIONS: ReadonlySet<string> = new Set(
+  Object.entries(clientOptionSpecs(false))
+    .filter(([, spec]) => spec.type !== 'boolean')
+    .map(([name]) => `--${name}`),
+);
 
 /** What a command takes besides its own arguments. */
 interface Extras {
@@ -240,7 +249,7 @@ async function run(argv: string[] | string, commands: { module: AnyCommand; extr
     const { usage, names: own } = namesOf(module);
     return own.map((name): [string, string] => [name, usage]);
   }));
-  const dashed = dashedWordError(line, usages, shell);
+  const dashed = dashedWordError(line, usages, CLIENT_VALUE_OPTIONS, shell);
   if (dashed) return report(dashed, json);
   const cli = parser(normalized, commands, shell, reached).fail((message, error) => {
     // Throwing stops yargs: it would otherwise go on to run the handler without its arguments.

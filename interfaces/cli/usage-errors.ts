@@ -32,21 +32,15 @@ export function closest(word: string, candidates: readonly string[]): string | u
 }
 
 /**
- * The options that take the next word as their value (`--profile work`) wherever they stand,
- * the ones every command talking to a server has (`clientOptions` in run-cli.ts).
- */
-export const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--server', '--profile', '--ca', '--connect-timeout', '--request-timeout']);
-
-/**
  * A word like `-hello`, `-pw` or `-1 for that` before `--`: yargs reads it as a group of
  * one-letter options (and prints help for the `h` in `-hello` instead of sending it). chatctl
  * has no such groups, so the word is refused before parsing, with how to pass it as it is.
  * Negative numbers are left to yargs, as the values they may be.
  */
-export function dashedWordError(argv: readonly string[], usages: ReadonlyMap<string, string>, shell: boolean): CliError | undefined {
+export function dashedWordError(argv: readonly string[], usages: ReadonlyMap<string, string>, valueOptions: ReadonlySet<string>, shell: boolean): CliError | undefined {
   const { options } = splitAtDashes(argv);
   // The command is the first command name that is not an option's value (`--profile listen send …` sends).
-  const at = options.findIndex((arg, i) => usages.has(arg) && !VALUE_OPTIONS.has(options[i - 1] ?? ''));
+  const at = options.findIndex((arg, i) => usages.has(arg) && !valueOptions.has(options[i - 1] ?? ''));
   if (at < 0) return undefined;
   const dashed = options.slice(at + 1).find((arg) => /^-[^-]./s.test(arg) && !/^-\d+(\.\d+)?$/.test(arg));
   if (dashed === undefined) return undefined;
